@@ -1,0 +1,27 @@
+"""Application factory: nothing starts on import; ``create_app`` wires database, API and scheduler."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import Flask
+
+from app.config import default_config
+
+
+def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(default_config())
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from app import store
+    store.init_app(app)
+
+    from app.api import bp as api_bp
+    app.register_blueprint(api_bp)
+
+    if app.config["SCHEDULER_ENABLED"]:
+        from scheduler import init_app as init_scheduler
+        init_scheduler(app)
+    return app

@@ -1,0 +1,113 @@
+"""REST API shaped like Camunda 7's ``engine-rest``, so that existing Camunda clients work.
+
+Every request authenticates with HTTP Basic against the service's users.
+Errors are ``{"type": ..., "message": ...}`` with the status the domain error
+carries; views only parse the request and call one service.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DeploymentError, DomainError, InvalidInput, Unauthorized
+from app.services import users
+from app.services.users import Principal
+from app.store import new_uow
+
+bp = Blueprint("api", __name__, url_prefix="/engine-rest")
+
+_AUTH_CACHE: dict[tuple[str, str], tuple[Principal, float]] = {}
+_AUTH_LOCK = threading.Lock()
+_AUTH_TTL = 60.0
+
+
+def _authenticate(user_id: str, password: str) -> Principal:
+    """Check a password, remembering a success briefly: password hashing is slow by design."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = (user_id, hmac.new(secret, password.encode(), hashlib.sha256).hexdigest())
+    now = time.monotonic()
+    with _AUTH_LOCK:
+        hit = _AUTH_CACHE.get(key)
+        if hit and hit[1] > now:
+            return hit[0]
+    principal = users.authenticate(new_uow(write=False), user_id, password)
+    with _AUTH_LOCK:
+        if len(_AUTH_CACHE) > 10_000:
+            _AUTH_CACHE.clear()
+        _AUTH_CACHE[key] = (principal, now + _AUTH_TTL)
+    return principal
+
+
+@bp.before_request
+def require_user() -> Any:
+    if request.endpoint in ("api.engine_names", "api.openapi"):
+        return None
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        return _error(Unauthorized("authentication required (HTTP Basic)"), {"WWW-Authenticate": 'Basic realm="engine-rest"'})
+    try:
+        g.user = _authenticate(auth.username, auth.password or "")
+    except Unauthorized as exc:
+        return _error(exc, {"WWW-Authenticate": 'Basic realm="engine-rest"'})
+    return None
+
+
+def _error(exc: DomainError, headers: dict | None = None):
+    body: dict[str, Any] = {"type": exc.kind, "message": exc.message}
+    if isinstance(exc, DeploymentError):
+        body["details"] = {"problems": [{"message": p.message, "elementId": p.element_id, "line": p.line,
+                                         "resource": p.resource} for p in exc.problems]}
+    response = jsonify(body)
+    response.status_code = exc.status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    return _error(exc)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    response = jsonify({"type": "InvalidRequestException" if exc.code and exc.code < 500 else "RestException",
+                        "message": exc.description})
+    response.status_code = exc.code or 500
+    return response
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as ``{}``; anything else is a 400."""
+    if not request.get_data():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return data
+
+
+def current_user() -> Principal:
+    return g.user
+
+
+def int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"query parameter {name} must be an integer") from None
+    if value < 0:
+        raise InvalidInput(f"query parameter {name} must not be negative")
+    return value
+
+
+from app.api import definitions, deployments, engine_info, history, incidents, instances, tasks  # noqa: E402,F401

@@ -1,0 +1,69 @@
+"""Process definitions: list, read, XML, start an instance."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from app.api import bp, current_user, json_body, shapes
+from app.services import definitions, instances
+from app.store import new_uow
+from app.errors import InvalidInput
+from app.variables import from_rest, to_rest
+
+
+@bp.get("/process-definition")
+def list_definitions():
+    latest = request.args.get("latestVersion", "false").lower() == "true"
+    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
+    return jsonify([shapes.definition(r) for r in rows])
+
+
+@bp.get("/process-definition/count")
+def count_definitions():
+    latest = request.args.get("latestVersion", "false").lower() == "true"
+    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
+    return jsonify({"count": len(rows)})
+
+
+@bp.get("/process-definition/<definition_id>")
+def get_definition(definition_id: str):
+    return jsonify(shapes.definition(definitions.get_definition(new_uow(write=False), definition_id=definition_id)))
+
+
+@bp.get("/process-definition/key/<key>")
+def get_definition_by_key(key: str):
+    return jsonify(shapes.definition(definitions.get_definition(new_uow(write=False), key=key)))
+
+
+@bp.get("/process-definition/<definition_id>/xml")
+def definition_xml(definition_id: str):
+    row, xml = definitions.definition_xml(new_uow(write=False), definition_id=definition_id)
+    return jsonify({"id": row.id, "bpmn20Xml": xml})
+
+
+@bp.get("/process-definition/key/<key>/xml")
+def definition_xml_by_key(key: str):
+    row, xml = definitions.definition_xml(new_uow(write=False), key=key)
+    return jsonify({"id": row.id, "bpmn20Xml": xml})
+
+
+def _start(**which):
+    body = json_body()
+    variables = from_rest(body.get("variables") or {})
+    business_key = body.get("businessKey")
+    if business_key is not None and not isinstance(business_key, str):
+        raise InvalidInput("businessKey must be a string")
+    row = instances.start_instance(new_uow(), current_user(), variables, business_key=business_key, **which)
+    result = shapes.instance(row)
+    if body.get("withVariablesInReturn"):
+        result["variables"] = to_rest(row.variables)
+    return jsonify(result)
+
+
+@bp.post("/process-definition/key/<key>/start")
+def start_by_key(key: str):
+    return _start(key=key)
+
+
+@bp.post("/process-definition/<definition_id>/start")
+def start_by_id(definition_id: str):
+    return _start(definition_id=definition_id)

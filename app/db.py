@@ -1,0 +1,104 @@
+"""Database engines and the unit of work.
+
+Writes on SQLite begin with ``BEGIN IMMEDIATE``: the writer takes the file lock
+before it reads the instance it will change, so two writers queue up instead of
+one failing half-way with "database is locked". Reads use a deferred engine and
+never block writers (WAL). On PostgreSQL both are the same engine and
+concurrent writers are ordered by the instance's version column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.engine import SpecCache
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The engines of one database plus what every unit of work shares (the spec cache)."""
+
+    url: str
+    write_engine: Engine
+    read_engine: Engine
+    specs: SpecCache = field(default_factory=SpecCache)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.write_engine.dialect.name == "postgresql"
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def connect(url: str) -> Database:
+    if url.startswith("sqlite"):
+        return Database(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return Database(url, engine, engine)
+
+
+class UnitOfWork:
+    """One transaction. Only services enter it and only services call :meth:`commit`.
+
+    Leaving the ``with`` block without a commit rolls everything back, so an
+    error half-way through a step leaves the database as it was.
+    """
+
+    def __init__(self, db: Database, write: bool = True):
+        self.db = db
+        self.write = write
+        self.session: Optional[Session] = None
+        self._factory = sessionmaker(bind=db.write_engine if write else db.read_engine,
+                                     expire_on_commit=False, autoflush=True)
+
+    @property
+    def specs(self) -> SpecCache:
+        return self.db.specs
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.session is not None
+        # close() rolls back whatever was not committed and detaches the rows
+        # without expiring them, so callers can still read what a service returned
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()

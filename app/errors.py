@@ -1,0 +1,83 @@
+"""Domain errors: what the service layer raises and the web layers map to HTTP."""
+from __future__ import annotations
+
+from typing import Optional
+
+
+class DomainError(Exception):
+    """Base of every error a caller can act on; ``status`` is the HTTP code it maps to."""
+
+    status = 400
+    kind = "InvalidRequestException"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ModelError(DomainError):
+    """A model (BPMN, DMN or form) was refused; names the element and line when known."""
+
+    kind = "ParseException"
+
+    def __init__(self, message: str, element_id: Optional[str] = None, line: Optional[int] = None,
+                 resource: Optional[str] = None):
+        where = ", ".join(part for part in (
+            f"resource {resource}" if resource else "",
+            f"element '{element_id}'" if element_id else "",
+            f"line {line}" if line else "",
+        ) if part)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.element_id = element_id
+        self.line = line
+        self.resource = resource
+
+
+class DeploymentError(DomainError):
+    """A deployment as a whole was refused; carries every model problem found."""
+
+    kind = "ParseException"
+
+    def __init__(self, problems: list[ModelError]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class ScriptError(DomainError):
+    """An expression or script failed while an instance ran."""
+
+    kind = "ProcessEngineException"
+    status = 500
+
+    def __init__(self, message: str, element_id: Optional[str] = None):
+        super().__init__(f"element '{element_id}': {message}" if element_id else message)
+        self.element_id = element_id
+
+
+class NotFound(DomainError):
+    status = 404
+    kind = "InvalidRequestException"
+
+
+class Forbidden(DomainError):
+    status = 403
+    kind = "AuthorizationException"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    kind = "AuthenticationException"
+
+
+class Conflict(DomainError):
+    """Someone else changed the instance first (optimistic locking); reload and retry."""
+
+    status = 409
+    kind = "OptimisticLockingException"
+
+
+class InvalidInput(DomainError):
+    """Bad variables or form values; nothing was stored."""
+
+    status = 400
+    kind = "InvalidRequestException"

@@ -1,0 +1,341 @@
+"""Task forms: one server-side shape for Camunda Forms and Camunda 7 generated task forms.
+
+The browser renders forms with form-js, but what a browser checks an API client can skip, so every
+submission is checked again here. Both kinds of definition (form-js ``*.form`` JSON, ``camunda:formField``
+in BPMN) become one ``FormSpec``: one validator, one set of messages. Where they differ the rules follow
+form-js, which is what people see: lengths count trimmed text, a required checkbox must be ticked, an
+empty multi-select is missing, ``pattern`` is searched like JavaScript's ``RegExp.test``. What the
+server cannot know it does not pretend to: FEEL (``=...``) in ``readonly``/``min``/``max``/lengths is
+left to the browser; a ``conditional`` component may be hidden (form-js then sends nothing), so it is
+never required here; a pattern Python cannot compile refuses the form at deployment. Groups with a
+``path`` and dynamic lists write nested objects that expressions cannot reach by name: refused.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Any, Iterator
+
+from app.errors import InvalidInput, ModelError
+from app.variables import is_variable_name, parse_boolean, parse_number, to_rest_as
+
+#: form-js component type -> normalised field type.
+_FORM_JS_TYPES = {
+    "textfield": "string", "textarea": "string", "number": "double", "checkbox": "boolean",
+    "checklist": "list", "taglist": "list", "select": "enum", "radio": "enum", "datetime": "date",
+}
+#: Components that submit nothing; ``expression`` computes its value in the browser, so like any
+#: extra variable it passes through unchecked.
+_DISPLAY_TYPES = {"text", "html", "spacer", "separator", "button", "image", "iframe", "table",
+                  "documentPreview", "expression"}
+_CAMUNDA7_TYPES = {"string", "long", "double", "boolean", "date", "enum"}
+_CAMUNDA7_CONSTRAINTS = {"required", "readonly", "minlength", "maxlength", "min", "max"}
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[^\s@]+@{_LABEL}(?:\.{_LABEL})*$"
+PHONE_PATTERN = r"^(?:\+|00)[1-9][0-9]{6,20}$"
+_PRESETS = {"email": EMAIL_PATTERN, "phone": PHONE_PATTERN}
+_PRESET_MESSAGES = {EMAIL_PATTERN: "must be a valid email address",
+                    PHONE_PATTERN: "must be an international phone number like +4930664040900"}
+_REST_TYPES = {"string": "String", "enum": "String", "long": "Long", "double": "Double",
+               "boolean": "Boolean", "date": "Date", "list": "Json"}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One submitted value and its rules; ``options`` empty means any value of the type."""
+
+    key: str
+    type: str  # "string" | "long" | "double" | "boolean" | "date" | "enum" | "list"
+    label: str
+    required: bool = False
+    readonly: bool = False
+    min: float | None = None
+    max: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    options: tuple[str, ...] = ()
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    id: str
+    fields: tuple[FormField, ...]
+    source: str  # "camunda-form" | "form-field"
+
+
+def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
+    """Read a form-js ``*.form`` file; a ModelError names the resource and the component."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ModelError(f"not valid JSON ({exc})", resource=resource) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not doc["id"].strip():
+        raise ModelError("a form needs a non-empty string 'id'", resource=resource)
+    fields = []
+    for component in _leaves(doc.get("components"), resource):
+        try:
+            field = _component_field(component)
+        except ValueError as exc:
+            name = component.get("key") or component.get("id") or component.get("type")
+            raise ModelError(str(exc), element_id=str(name), resource=resource) from None
+        fields += [field] if field else []
+    if duplicates := _duplicates(fields):
+        raise ModelError("key is used by more than one component", element_id=duplicates[0], resource=resource)
+    return FormSpec(doc["id"], tuple(fields), "camunda-form")
+
+
+def form_from_form_fields(form_id: str, fields: list[dict]) -> FormSpec:
+    """Build the spec of a Camunda 7 generated form (``camunda:formField``s already read from XML)."""
+    specs = []
+    for raw in fields:
+        try:
+            specs.append(_form_field(raw))
+        except ValueError as exc:
+            key = raw.get("id") if isinstance(raw, dict) else raw
+            raise ModelError(f"form field '{key}': {exc}", element_id=form_id) from None
+    if duplicates := _duplicates(specs):
+        raise ModelError(f"form field '{duplicates[0]}' is declared twice", element_id=form_id)
+    return FormSpec(form_id, tuple(specs), "form-field")
+
+
+def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    """Check submitted values against every rule; return them coerced, or raise one InvalidInput
+    naming each bad field. Keys the form does not know pass through (Camunda accepts extra variables).
+
+    A value sent for a readonly field is dropped, not refused: a renderer may send back every field it
+    displayed, readonly ones included, so refusing would fail honest submissions, while storing it
+    would let a client overwrite what the process decided. ``partial`` (drafts) skips ``required``
+    and fills in no defaults, so a draft holds only what the user typed.
+    """
+    if not isinstance(values, dict):
+        raise InvalidInput("form values must be an object")
+    known = {field.key for field in form.fields}
+    result = {key: value for key, value in values.items() if key not in known}
+    problems = []
+    for field in form.fields:
+        if field.readonly:
+            continue
+        try:
+            present, value = _field_value(form, field, values, partial)
+        except ValueError as exc:
+            problems.append(f"field '{field.key}': {exc}")
+            continue
+        if present:
+            result[field.key] = value
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return result
+
+
+def form_variables(form: FormSpec, current: dict) -> dict[str, dict]:
+    """The body of ``GET /task/{id}/form-variables``: each field's current value, or its default,
+    typed as Camunda types that field (a value that does not fit is typed by what it is)."""
+    return {field.key: to_rest_as(current.get(field.key, field.default), _REST_TYPES[field.type])
+            for field in form.fields}
+
+
+def _leaves(components: Any, resource: str) -> Iterator[dict]:
+    """Components with plain groups flattened: form-js keys in a group without ``path`` are top-level."""
+    if not isinstance(components, list):
+        raise ModelError("'components' must be a list", resource=resource)
+    for component in components:
+        if not isinstance(component, dict):
+            raise ModelError("every component must be an object", resource=resource)
+        kind = component.get("type")
+        if kind == "dynamiclist" or (kind == "group" and component.get("path")):
+            raise ModelError(f"a {kind} with a path writes nested data, which is not supported",
+                             element_id=str(component.get("path") or component.get("id")), resource=resource)
+        if kind == "group":
+            yield from _leaves(component.get("components", []), resource)
+        else:
+            yield component
+
+
+def _component_field(component: dict) -> FormField | None:
+    kind, key = component.get("type"), component.get("key")
+    if kind in _DISPLAY_TYPES or (key is None and kind not in _FORM_JS_TYPES):
+        return None
+    if kind not in _FORM_JS_TYPES:
+        raise ValueError(f"component type {kind!r} is not supported")
+    if not is_variable_name(key):
+        raise ValueError(f"{kind} needs a key that is a Python identifier not starting with '_'")
+    rules = component.get("validate") or {}
+    if not isinstance(rules, dict):
+        raise ValueError("'validate' must be an object")
+    field_type = "long" if kind == "number" and component.get("decimalDigits") == 0 else _FORM_JS_TYPES[kind]
+    return _checked(FormField(
+        key, field_type, label=str(component.get("label") or key),
+        required=rules.get("required") is True and not component.get("conditional"),
+        readonly=component.get("readonly") is True or component.get("disabled") is True,
+        min=_bound(rules.get("min"), "min"), max=_bound(rules.get("max"), "max"),
+        min_length=_length(rules.get("minLength"), "minLength"),
+        max_length=_length(rules.get("maxLength"), "maxLength"),
+        pattern=_PRESETS.get(str(rules.get("validationType"))) or rules.get("pattern") or None,
+        options=_options(component) if field_type in ("enum", "list") else (),
+        default=component.get("defaultValue")))
+
+
+def _options(component: dict) -> tuple[str, ...]:
+    """Static options only; options from ``valuesKey``/``valuesExpression`` are known at runtime."""
+    if component.get("valuesKey") or component.get("valuesExpression"):
+        return ()
+    values = component.get("values") or []
+    if not isinstance(values, list) or not all(
+            isinstance(option, dict) and isinstance(option.get("value"), str) for option in values):
+        raise ValueError("'values' must be a list of {label, value} with text values")
+    return tuple(option["value"] for option in values)
+
+
+def _form_field(raw: Any) -> FormField:
+    if not isinstance(raw, dict):
+        raise ValueError("must be a mapping")
+    key, kind = raw.get("id"), raw.get("type")
+    if not is_variable_name(key):
+        raise ValueError("id must be a Python identifier not starting with '_'")
+    if kind not in _CAMUNDA7_TYPES:
+        raise ValueError(f"type {kind!r} is not supported")
+    rules = dict(raw.get("constraints") or ())
+    if unknown := sorted(rules.keys() - _CAMUNDA7_CONSTRAINTS):
+        raise ValueError(f"constraint {unknown[0]!r} is not supported")
+    field = _checked(FormField(
+        key, kind, label=raw.get("label") or key, required="required" in rules, readonly="readonly" in rules,
+        min=_bound(rules.get("min"), "min"), max=_bound(rules.get("max"), "max"),
+        min_length=_length(rules.get("minlength"), "minlength"),
+        max_length=_length(rules.get("maxlength"), "maxlength"),
+        options=tuple(str(option_id) for option_id, _name in raw.get("values") or ()) if kind == "enum" else ()))
+    default = raw.get("default")
+    if default is None:
+        return field
+    if isinstance(default, str) and ("${" in default or "#{" in default):
+        raise ValueError("expression defaults are not supported")
+    return replace(field, default=_coerce(field, default))
+
+
+def _bound(value: Any, name: str) -> float | None:
+    if value is None or (isinstance(value, str) and value.startswith("=")):  # FEEL: browser only
+        return None
+    try:
+        return float(parse_number(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def _length(value: Any, name: str) -> int | None:
+    number = _bound(value, name)
+    if number is not None and (number < 0 or not number.is_integer()):
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return None if number is None else int(number)
+
+
+def _checked(field: FormField) -> FormField:
+    """Refuse rules that contradict each other or do not apply to the field's type."""
+    if field.type not in ("long", "double") and (field.min is not None or field.max is not None):
+        raise ValueError(f"min/max apply to numbers, not to a {field.type} field")
+    if field.type != "string" and (field.min_length is not None or field.max_length is not None or field.pattern):
+        raise ValueError(f"lengths and patterns apply to text, not to a {field.type} field")
+    if field.min is not None and field.max is not None and field.min > field.max:
+        raise ValueError(f"min {_show(field.min)} is greater than max {_show(field.max)}")
+    if field.min_length is not None and field.max_length is not None and field.min_length > field.max_length:
+        raise ValueError(f"minLength {field.min_length} is greater than maxLength {field.max_length}")
+    try:
+        re.compile(field.pattern or "")
+    except (re.error, TypeError) as exc:
+        raise ValueError(f"pattern {field.pattern!r} is not a valid regular expression ({exc})") from None
+    return field
+
+
+def _duplicates(fields: list[FormField]) -> list[str]:
+    return [key for key, count in Counter(field.key for field in fields).items() if count > 1]
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _field_value(form: FormSpec, field: FormField, values: dict, partial: bool) -> tuple[bool, Any]:
+    """(present, coerced value) for one field, or ValueError naming the first rule it breaks."""
+    value = values.get(field.key)
+    if _is_empty(value):
+        if field.required and not partial:
+            raise ValueError("required")
+        if field.key in values:  # sent empty: text and lists keep their empty value, the rest is null
+            return True, value if value is not None and field.type in ("string", "list") else None
+        if partial:
+            return False, None
+        if field.default is not None:
+            return True, field.default
+        is_checkbox = field.type == "boolean" and form.source == "camunda-form"
+        return is_checkbox, False if is_checkbox else None
+    value = _coerce(field, value)
+    _check_rules(form, field, value, partial)
+    return True, value
+
+
+def _coerce(field: FormField, value: Any) -> Any:
+    if field.type in ("long", "double"):
+        try:
+            number = parse_number(value)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if field.type == "long" and isinstance(number, float) and not number.is_integer():
+            raise ValueError("must be a whole number")
+        return int(number) if field.type == "long" else number
+    if field.type == "boolean":
+        try:
+            return parse_boolean(value)
+        except ValueError:
+            raise ValueError("must be true or false") from None
+    if field.type == "date":
+        return _iso_text(value)
+    if field.type == "enum" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a client sending 3 for the option "3" means that option
+    if field.type == "list":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ValueError("must be a list of text values")
+        return list(value)
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _iso_text(value: Any) -> str:
+    """Dates stay ISO-8601 text: a date, a date-time or a time (form-js has all three subtypes)."""
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    for parse in (datetime.fromisoformat, time.fromisoformat):
+        try:
+            parse(value.strip())
+            return value.strip()
+        except (AttributeError, ValueError):
+            pass
+    raise ValueError("must be an ISO-8601 date, date-time or time")
+
+
+def _check_rules(form: FormSpec, field: FormField, value: Any, partial: bool) -> None:
+    if field.min is not None and value < field.min:
+        raise ValueError(f"must be >= {_show(field.min)}")
+    if field.max is not None and value > field.max:
+        raise ValueError(f"must be <= {_show(field.max)}")
+    if field.type == "string":
+        size = len(value.strip()) if form.source == "camunda-form" else len(value)
+        if field.min_length is not None and size < field.min_length:
+            raise ValueError(f"must be at least {field.min_length} characters")
+        if field.max_length is not None and size > field.max_length:
+            raise ValueError(f"must be at most {field.max_length} characters")
+        if field.pattern and not re.search(field.pattern, value):
+            raise ValueError(_PRESET_MESSAGES.get(field.pattern, f"must match pattern {field.pattern}"))
+    chosen = value if field.type == "list" else [value]
+    if field.options and any(item not in field.options for item in chosen):
+        raise ValueError(f"must be one of: {', '.join(field.options)}")
+    if value is False and field.required and not partial and form.source == "camunda-form":
+        raise ValueError("required (the box must be ticked)")
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)

@@ -1,0 +1,163 @@
+"""Read and check BPMN/DMN models before they are deployed.
+
+Deployment refuses a model up front, listing every problem with its element
+id and line, rather than letting SpiffWorkflow fail later on a running
+ticket. What the rest of the service needs from a model (user tasks, handler
+topics, decisions, forms, groups, timer starts) is read here in the same pass,
+so the deployment can check that every reference exists and the inbox never
+re-parses XML. Only ``app.engine`` imports SpiffWorkflow; this module uses lxml.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Optional
+
+from lxml import etree
+
+from app.errors import DeploymentError, ModelError
+from app.model_dmn import DecisionInfo, check_dmn
+from app.model_rules import (called_element, check_document, check_element, decision_ref,
+                             service_topic)
+from app.model_tasks import UserTaskInfo, read_form, read_user_task
+from app.model_timer import check_timer
+from app.model_xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
+
+__all__ = ["DecisionInfo", "ProcessInfo", "UserTaskInfo", "check_bpmn", "check_dmn",
+           "check_expression", "parse_xml"]
+
+Where = tuple[str, int]  # (element id, line) of the first element that uses a name
+
+
+@dataclass
+class ProcessInfo:
+    """One executable process of a BPMN file, with everything deployment must verify."""
+
+    key: str
+    name: str
+    resource: str
+    line: int
+    root: etree._Element            # normalised <definitions> to hand to the engine (shared per file)
+    start_form_ref: Optional[str] = None
+    start_form_key: Optional[str] = None
+    start_form_fields: list[dict] = field(default_factory=list)
+    start_form_file: Optional[str] = None
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    decision_refs: dict[str, Where] = field(default_factory=dict)     # DMN decision id -> where
+    topics: dict[str, Where] = field(default_factory=dict)            # handler topic -> where
+    form_refs: dict[str, Where] = field(default_factory=dict)         # Camunda Form id (formRef) -> where
+    form_files: dict[str, Where] = field(default_factory=dict)        # NAME.form (formKey) -> where
+    groups: dict[str, Where] = field(default_factory=dict)            # static candidate group -> where
+    called_processes: dict[str, Where] = field(default_factory=dict)  # callActivity calledElement -> where
+    timer_starts: list[tuple[str, str, str]] = field(default_factory=list)  # (element id, kind, Python expr)
+
+    @property
+    def has_timer_start(self) -> bool:
+        return bool(self.timer_starts)
+
+
+def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
+    """The executable processes of a BPMN file; DeploymentError lists every problem found.
+
+    The returned roots are a normalised deep copy (bare ISO-8601 timer values
+    quoted for the Python evaluator); the caller stores ``data`` untouched.
+    """
+    try:
+        root = parse_xml(data, resource)
+    except ModelError as exc:
+        raise DeploymentError([exc]) from None
+    problems = Problems(resource)
+    if root.tag != tag(BPMN_NS, "definitions"):
+        problems.add(root, f"this is not a BPMN 2.0 file (its root element is <{local_name(root)}>)")
+        raise DeploymentError(problems.items)
+    normalised = copy.deepcopy(root)
+    check_document(normalised, problems)
+    processes = []
+    for process in normalised.iterfind(tag(BPMN_NS, "process")):
+        executable = (process.get("isExecutable") or "true").strip()
+        if executable == "false":
+            continue  # descriptive only: Camunda skips it too
+        if executable != "true":
+            problems.add(process, f"isExecutable must be true or false, not {executable!r}")
+            continue
+        processes.append(_ProcessReader(process, normalised, problems).read())
+    if not processes:
+        problems.add(normalised, "no executable process: mark the process executable "
+                     "(isExecutable=\"true\") to deploy it")
+    if problems:
+        raise DeploymentError(problems.items)
+    return processes
+
+
+class _ProcessReader:
+    """Walks one executable process once, refusing what cannot run and noting what it uses."""
+
+    def __init__(self, process: etree._Element, root: etree._Element, problems: Problems):
+        self.process = process
+        self.problems = problems
+        key = (process.get("id") or "").strip()
+        if not key:
+            problems.add(process, "an executable process needs an id (it becomes the process key)")
+        self.info = ProcessInfo(key=key, name=(process.get("name") or "").strip() or key,
+                                resource=problems.resource, line=process.sourceline, root=root)
+
+    def read(self) -> ProcessInfo:
+        stack = list(reversed(self.process))
+        while stack:
+            element = stack.pop()
+            if not isinstance(element.tag, str):
+                continue  # comments and processing instructions
+            if check_element(element, self.problems):
+                continue
+            if namespace(element) == BPMN_NS:
+                self._note(element, local_name(element))
+            stack.extend(reversed(element))
+        return self.info
+
+    def _note(self, element: etree._Element, name: str) -> None:
+        """Record what ``element`` refers to (forms, handlers, decisions, groups, timers)."""
+        if name == "userTask":
+            self._note_user_task(element)
+        elif name == "startEvent":
+            self._note_start_event(element)
+        elif name in ("serviceTask", "sendTask"):
+            self._remember(self.info.topics, service_topic(element, self.problems), element)
+        elif name == "businessRuleTask":
+            self._remember(self.info.decision_refs, decision_ref(element, self.problems), element)
+        elif name == "callActivity":
+            self._remember(self.info.called_processes, called_element(element, self.problems), element)
+        elif name == "timerEventDefinition":
+            self._note_timer(element)
+
+    def _note_user_task(self, element: etree._Element) -> None:
+        task = read_user_task(element, self.problems)
+        if task.activity_id:
+            self.info.user_tasks[task.activity_id] = task
+        self._remember(self.info.form_refs, task.form_ref, element)
+        self._remember(self.info.form_files, task.form_file, element)
+        for group in task.candidate_groups:
+            if not group.startswith("${"):
+                self._remember(self.info.groups, group, element)
+
+    def _note_start_event(self, element: etree._Element) -> None:
+        form = read_form(element, self.problems)
+        self._remember(self.info.form_refs, form.form_ref, element)
+        self._remember(self.info.form_files, form.form_file, element)
+        is_process_start = element.getparent() is self.process
+        has_form = form.form_ref or form.form_key or form.fields
+        if is_process_start and has_form and not (self.info.start_form_ref or self.info.start_form_key
+                                                  or self.info.start_form_fields):
+            self.info.start_form_ref, self.info.start_form_key = form.form_ref, form.form_key
+            self.info.start_form_fields, self.info.start_form_file = form.fields, form.form_file
+
+    def _note_timer(self, definition: etree._Element) -> None:
+        event = definition.getparent()
+        is_timer_start = local_name(event) == "startEvent" and event.getparent() is self.process
+        timer = check_timer(definition, self.problems, literal_only=is_timer_start)
+        if timer is not None and is_timer_start:
+            self.info.timer_starts.append(((event.get("id") or "").strip(), *timer))
+
+    @staticmethod
+    def _remember(table: dict[str, Where], name: Optional[str], element: etree._Element) -> None:
+        if name and name not in table:
+            table[name] = ((element.get("id") or "").strip(), element.sourceline)

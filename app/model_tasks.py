@@ -1,0 +1,237 @@
+"""What user tasks and start events say about people and forms.
+
+The inbox, the form renderer and the deployment's reference checks read these
+facts from the model once, here, instead of each parsing Camunda attributes
+their own way. Values are kept as the process owner wrote them; only what the
+engine cannot honour (JUEL, Java validators, HTML form keys) is refused.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from lxml import etree
+
+from app.model_timer import is_date, is_duration
+from app.model_xml import BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, quote_short, tag
+
+FORM_FILE_PREFIXES = ("camunda-forms:deployment:", "camunda-forms:app:")
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
+_VARIABLE_REFERENCE = re.compile(r"[$#]\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+_INTEGER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+@dataclass
+class FormInfo:
+    """The form of a user task or start event, in the three ways Camunda Modeler writes one."""
+
+    form_ref: Optional[str] = None        # camunda:formRef, a Camunda Form id
+    form_key: Optional[str] = None        # camunda:formKey as written
+    form_file: Optional[str] = None       # NAME.form from a camunda-forms:deployment:/app: form key
+    fields: list[dict] = field(default_factory=list)  # camunda:formData/camunda:formField
+
+
+@dataclass
+class UserTaskInfo:
+    """One user task as the inbox shows it; lists are split on commas, ``${var}`` kept as written."""
+
+    activity_id: str
+    name: str
+    line: int
+    candidate_groups: list[str]
+    candidate_users: list[str]
+    assignee: Optional[str]
+    form_ref: Optional[str]
+    form_key: Optional[str]
+    form_fields: list[dict]
+    due_date: Optional[str]
+    priority: Optional[str]
+    documentation: Optional[str]
+    form_file: Optional[str] = None
+
+
+def has_juel(text: str) -> bool:
+    return "${" in text or "#{" in text
+
+
+def read_user_task(task: etree._Element, problems: Problems) -> UserTaskInfo:
+    """Read (and check) the people, form, due date and priority of a ``userTask``."""
+    activity_id = task.get("id", "").strip()
+    form = read_form(task, problems)
+    assignee = read_assignment(task, "assignee", problems)
+    if len(assignee) > 1:
+        problems.add(task, f"assignee {quote_short(camunda(task, 'assignee') or '')} names several "
+                     "people; use candidateUsers for a list")
+    due_date = _read_date_attribute(task, "dueDate", problems)
+    _read_date_attribute(task, "followUpDate", problems)
+    return UserTaskInfo(
+        activity_id=activity_id,
+        name=(task.get("name") or "").strip() or activity_id,
+        line=task.sourceline,
+        candidate_groups=read_assignment(task, "candidateGroups", problems),
+        candidate_users=read_assignment(task, "candidateUsers", problems),
+        assignee=assignee[0] if assignee else None,
+        form_ref=form.form_ref,
+        form_key=form.form_key,
+        form_fields=form.fields,
+        due_date=due_date,
+        priority=_read_priority(task, problems),
+        documentation=_documentation(task),
+        form_file=form.form_file,
+    )
+
+
+def read_assignment(task: etree._Element, attribute: str, problems: Problems) -> list[str]:
+    """Comma-separated names; a value may be exactly one ``${variable}`` reference (kept as ``${variable}``)."""
+    raw = camunda(task, attribute)
+    if raw is None:
+        return []
+    values = []
+    for value in (part.strip() for part in raw.split(",")):
+        if not value:
+            continue
+        if has_juel(value):
+            reference = _VARIABLE_REFERENCE.fullmatch(value)
+            if reference is None:
+                problems.add(task, f"{attribute} {quote_short(raw)} is an expression; only plain names "
+                             "or a plain ${variable} reference are allowed here")
+                return []
+            value = "${" + reference.group(1) + "}"
+        values.append(value)
+    return values
+
+
+def read_form(element: etree._Element, problems: Problems) -> FormInfo:
+    """Form reference, form key and generated-form fields of a user task or start event."""
+    form = FormInfo(form_ref=_stripped(camunda(element, "formRef")),
+                    form_key=_stripped(camunda(element, "formKey")))
+    if form.form_ref is not None and form.form_key is not None:
+        problems.add(element, "a form is given twice (camunda:formRef and camunda:formKey); keep one")
+    if form.form_ref is not None and has_juel(form.form_ref):
+        problems.add(element, f"camunda:formRef {quote_short(form.form_ref)} must name a form, not compute it")
+    if form.form_key is not None:
+        form.form_file = _form_file(element, form.form_key, problems)
+    form.fields = _read_form_fields(element, problems)
+    if form.fields and (form.form_ref or form.form_key):
+        problems.add(element, "the form is given twice (form fields and a form reference); keep one")
+    return form
+
+
+def _form_file(element: etree._Element, form_key: str, problems: Problems) -> Optional[str]:
+    for prefix in FORM_FILE_PREFIXES:
+        if form_key.startswith(prefix):
+            name = form_key[len(prefix):].strip()
+            if name.endswith(".form") and not has_juel(name):
+                return name
+    problems.add(element, f"form key {quote_short(form_key)} is not supported; link a Camunda Form "
+                 "(camunda:formRef=\"form-id\" or camunda:formKey=\"camunda-forms:deployment:NAME.form\")"
+                 " or use form fields")
+    return None
+
+
+def _read_form_fields(element: etree._Element, problems: Problems) -> list[dict]:
+    fields: list[dict] = []
+    seen: set[str] = set()
+    for node in element.iterfind(f"{tag(BPMN_NS, 'extensionElements')}/{tag(CAMUNDA_NS, 'formData')}/"
+                                 f"{tag(CAMUNDA_NS, 'formField')}"):
+        field_id = (node.get("id") or "").strip()
+        if not field_id:
+            problems.add(node, "a form field has no id (the id names the variable it sets)")
+            continue
+        if field_id in seen:
+            problems.add(node, f"form field '{field_id}' appears twice")
+        seen.add(field_id)
+        field_type = (node.get("type") or "").strip()
+        if field_type not in FIELD_TYPES:
+            problems.add(node, f"form field '{field_id}' has type {quote_short(field_type)}; "
+                         f"supported types: {', '.join(FIELD_TYPES)}")
+        default = node.get("defaultValue")
+        if default is not None and has_juel(default):
+            problems.add(node, f"form field '{field_id}': the default value must be plain text, "
+                         f"not an expression ({quote_short(default)})")
+        fields.append({
+            "id": field_id,
+            "type": field_type,
+            "label": node.get("label") or field_id,
+            "default": default,
+            "values": _enum_values(node, field_id, problems),
+            "constraints": _constraints(node, field_id, problems),
+        })
+    return fields
+
+
+def _enum_values(node: etree._Element, field_id: str, problems: Problems) -> list[tuple[str, str]]:
+    values = []
+    for value in node.iterfind(tag(CAMUNDA_NS, "value")):
+        value_id = (value.get("id") or "").strip()
+        if not value_id:
+            problems.add(value, f"form field '{field_id}' has an enum value without an id")
+            continue
+        values.append((value_id, value.get("name") or value_id))
+    return values
+
+
+def _constraints(node: etree._Element, field_id: str, problems: Problems) -> list[tuple[str, Optional[str]]]:
+    constraints = []
+    for constraint in node.iterfind(f"{tag(CAMUNDA_NS, 'validation')}/{tag(CAMUNDA_NS, 'constraint')}"):
+        name = (constraint.get("name") or "").strip()
+        config = constraint.get("config")
+        if name not in CONSTRAINTS:
+            problems.add(constraint, f"form field '{field_id}' uses validator {quote_short(name)}; custom "
+                         f"validators are Java classes and cannot run here (built in: {', '.join(CONSTRAINTS)})")
+            continue
+        pattern = _INTEGER if name in ("minlength", "maxlength") else _NUMBER if name in ("min", "max") else None
+        if pattern is not None and not pattern.fullmatch((config or "").strip()):
+            problems.add(constraint, f"form field '{field_id}': {name} needs a number, "
+                         f"not {quote_short(config or '')}")
+            continue
+        constraints.append((name, config))
+    return constraints
+
+
+def _read_date_attribute(task: etree._Element, attribute: str, problems: Problems) -> Optional[str]:
+    """camunda:dueDate / followUpDate: an ISO-8601 date or duration, or a Python expression yielding one."""
+    value = _stripped(camunda(task, attribute))
+    if value is None or is_date(value) or is_duration(value):
+        return value
+    if has_juel(value):
+        problems.add(task, f"{attribute} {quote_short(value)} is a JUEL expression; write an ISO-8601 "
+                     "date or duration (2026-01-31T17:00:00Z, P2D) or a Python expression")
+        return None
+    error = check_expression(value)
+    if error is not None:
+        problems.add(task, f"{attribute} {quote_short(value)} is neither an ISO-8601 date or duration "
+                     f"nor a valid Python expression: {error}")
+        return None
+    return value
+
+
+def _read_priority(task: etree._Element, problems: Problems) -> Optional[str]:
+    value = _stripped(camunda(task, "priority"))
+    if value is None or _INTEGER.fullmatch(value):
+        return value
+    if has_juel(value):
+        problems.add(task, f"priority {quote_short(value)} is a JUEL expression; write a number "
+                     "or a Python expression")
+        return None
+    error = check_expression(value)
+    if error is not None:
+        problems.add(task, f"priority {quote_short(value)} is neither a number nor a valid "
+                     f"Python expression: {error}")
+        return None
+    return value
+
+
+def _documentation(element: etree._Element) -> Optional[str]:
+    texts = ["".join(node.itertext()).strip() for node in element.iterfind(tag(BPMN_NS, "documentation"))]
+    joined = "\n\n".join(text for text in texts if text)
+    return joined or None
+
+
+def _stripped(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    return value.strip() or None

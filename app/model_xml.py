@@ -1,0 +1,136 @@
+"""Safe XML reading and the small vocabulary every model check shares.
+
+Models arrive from browsers and from Camunda Modeler files, so they are
+untrusted input: a DOCTYPE can declare entities that expand into gigabytes
+("billion laughs") or that read local files (XXE). BPMN and DMN never need a
+DOCTYPE, so any document that has one is refused before lxml builds a tree.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from lxml import etree
+
+from app.errors import ModelError
+from app.sandbox import SandboxError, compile_expression
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
+                       dtd_validation=False, huge_tree=False, remove_comments=False)
+
+# Markup that may precede the root element: XML declaration / processing
+# instructions, comments and whitespace. Anything else there is a DOCTYPE.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
+
+
+def parse_xml(data: bytes, resource: str) -> etree._Element:
+    """Parse untrusted model bytes; refuse a DOCTYPE and report malformed XML with its line."""
+    doctype_line = _doctype_line(data)
+    if doctype_line is not None:
+        raise ModelError("DOCTYPE is not allowed: BPMN and DMN files never need one "
+                         "(it could declare entities that expand or read files)",
+                         line=doctype_line, resource=resource)
+    try:
+        root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
+    except etree.XMLSyntaxError as exc:
+        raise ModelError(f"the file is not well-formed XML: {exc.msg}",
+                         line=exc.lineno or None, resource=resource) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        # An encoding the prolog scan cannot read (UTF-16, EBCDIC, ...) still lands here.
+        raise ModelError("DOCTYPE is not allowed: BPMN and DMN files never need one",
+                         line=1, resource=resource)
+    return root
+
+
+def _doctype_line(data: bytes) -> Optional[int]:
+    """Line of a DOCTYPE in the prolog of an ASCII-compatible document, else None."""
+    if data.startswith(_UTF16_32):
+        try:
+            data = data.decode("utf-32" if data[:2] == b"\x00\x00" else "utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return None  # the parser will refuse it as malformed
+    position = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        match = _PROLOG_ITEM.match(data, position)
+        if not match:
+            break
+        position = match.end()
+    if data[position:position + 9].upper() == b"<!DOCTYPE":
+        return data.count(b"\n", 0, position) + 1
+    return None
+
+
+def check_expression(source: str) -> Optional[str]:
+    """None if ``source`` compiles as a sandboxed Python expression, else why not."""
+    if not source or not source.strip():
+        return "the expression is empty"
+    try:
+        compile_expression(source)
+    except SandboxError as exc:
+        return str(exc)
+    return None
+
+
+def tag(namespace: str, name: str) -> str:
+    """Clark notation, as lxml spells qualified names."""
+    return f"{{{namespace}}}{name}"
+
+
+def local_name(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def namespace(element: etree._Element) -> Optional[str]:
+    return etree.QName(element).namespace
+
+
+def camunda(element: etree._Element, name: str) -> Optional[str]:
+    """A ``camunda:`` attribute of ``element``, or None."""
+    return element.get(tag(CAMUNDA_NS, name))
+
+
+def owner_id(element: etree._Element) -> Optional[str]:
+    """Id of the element itself or of its nearest ancestor that has one.
+
+    Problems inside extension elements (a listener, a form field) are reported
+    against the BPMN element the process owner sees in the modeler.
+    """
+    node: Optional[etree._Element] = element
+    while node is not None:
+        value = (node.get("id") or "").strip()
+        if value:
+            return value
+        node = node.getparent()
+    return None
+
+
+def quote_short(text: str, limit: int = 60) -> str:
+    """Model text quoted for a message, shortened so one problem stays one line."""
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[:limit - 1] + "…")
+
+
+class Problems:
+    """Every problem of one resource, so a deployment reports all of them at once."""
+
+    def __init__(self, resource: str):
+        self.resource = resource
+        self.items: list[ModelError] = []
+
+    def add(self, element: Optional[etree._Element], message: str) -> None:
+        """Record a problem at ``element`` (its id, or its owner's, and its line)."""
+        if element is None:
+            self.items.append(ModelError(message, resource=self.resource))
+            return
+        self.items.append(ModelError(message, element_id=owner_id(element),
+                                     line=element.sourceline, resource=self.resource))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

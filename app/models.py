@@ -1,0 +1,219 @@
+"""Tables: definitions apart from running state, and the projections read by inbox, API and scheduler.
+
+The serialized workflow in ``process_instance.state`` is read only to advance
+that one instance. Everything listed or searched (tasks, timers, incidents,
+history) is a projection row written in the same transaction as the state.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import DateTime, TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# ------------------------------------------------------------------ people
+class Group(Base):
+    __tablename__ = "app_group"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    email: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class Membership(Base):
+    __tablename__ = "app_membership"
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("app_group.id", ondelete="CASCADE"), primary_key=True)
+
+
+# ------------------------------------------------------------------ definitions
+class Deployment(Base):
+    __tablename__ = "deployment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[Optional[str]] = mapped_column(String(200))
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class Resource(Base):
+    """A file of a deployment (BPMN, DMN or form), stored once, addressed by checksum."""
+
+    __tablename__ = "resource"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    form_id: Mapped[Optional[str]] = mapped_column(String(200), index=True)
+    decision_ids: Mapped[list[Any]] = mapped_column(default=list)
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessDefinition(Base):
+    """One version of one process; its instances run on exactly these sources forever."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resource.id"))
+    resource_name: Mapped[str] = mapped_column(String(300))
+    dmn_resource_ids: Mapped[list[Any]] = mapped_column(default=list)
+    checksum: Mapped[str] = mapped_column(String(64))
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # user tasks, forms, start form
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------ running state
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(100), index=True)
+    business_key: Mapped[Optional[str]] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)  # ACTIVE | COMPLETED | INTERNALLY_TERMINATED
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[Optional[str]] = mapped_column(String(64))
+    ended_at: Mapped[Optional[datetime]]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | done | canceled
+    assignee: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    candidate_groups: Mapped[list[Any]] = mapped_column(default=list)
+    candidate_users: Mapped[list[Any]] = mapped_column(default=list)
+    form_key: Mapped[Optional[str]] = mapped_column(String(300))
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    due_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[Optional[datetime]]
+    completed_by: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class TaskCandidate(Base):
+    """Who may see an open task; rows exist only while the task is open, so inbox queries stay small."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_candidate_inbox", "kind", "name", "priority", "created_at"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Timer(Base):
+    __tablename__ = "timer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(120))
+    claimed_at: Mapped[Optional[datetime]]
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    incident_type: Mapped[str] = mapped_column(String(40), default="failedJob")
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | resolved
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[Optional[datetime]]
+
+
+class ActivityInstance(Base):
+    """History of every BPMN element an instance passed, kept outside the workflow blob."""
+
+    __tablename__ = "activity_instance"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    activity_name: Mapped[str] = mapped_column(String(300))
+    activity_type: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    canceled: Mapped[bool] = mapped_column(default=False)
+    assignee: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which instance, with the data they gave."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[Optional[str]] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    activity_id: Mapped[Optional[str]] = mapped_column(String(200))
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Notification(Base):
+    """Outbox of messages handlers asked for; delivery (mail) reads it later."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    instance_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
+    group_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[datetime]]

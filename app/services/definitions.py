@@ -1,0 +1,302 @@
+"""Deploying models and reading process definitions.
+
+A deployment is checked whole before anything is stored: XML, elements the
+engine cannot run, and every reference (form, decision, handler, group). A
+process whose BPMN, decisions and forms are byte-identical to its latest version
+is not deployed again; anything changed becomes a new version, and running
+instances keep the version they started on.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
+import handlers as handler_registry
+from app import engine, model_check
+from app.db import UnitOfWork
+from app.errors import DeploymentError, Forbidden, ModelError, NotFound
+from app.forms import parse_camunda_form
+from app.models import Deployment, Group, ProcessDefinition, Resource, utcnow
+from app.services.users import Principal
+
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
+DMN_SUFFIXES = (".dmn", ".dmn11.xml", ".dmn13.xml")
+FORM_SUFFIXES = (".form",)
+DEPLOYER_GROUP = "process_owner"
+
+
+@dataclass
+class DeploymentResult:
+    deployment: Deployment
+    definitions: list[ProcessDefinition] = field(default_factory=list)
+    created: bool = True
+
+
+@dataclass
+class _Upload:
+    name: str
+    data: bytes
+    kind: str
+    checksum: str
+    parsed: Any = None
+
+
+def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Optional[Principal] = None,
+           source: Optional[str] = None) -> DeploymentResult:
+    """Check and store a set of BPMN/DMN/form files; identical content is a no-op.
+
+    ``user`` None means the service itself (shipped processes at start-up);
+    people need the ``process_owner`` group.
+    """
+    if user is not None and DEPLOYER_GROUP not in user.groups:
+        raise Forbidden(f"user {user.id} may not deploy models (needs group {DEPLOYER_GROUP})")
+    with uow:
+        uploads = _check_files(files)
+        result = _store(uow, uploads, name, user.id if user else None, source)
+        uow.commit()
+        return result
+
+
+def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
+    problems: list[ModelError] = []
+    uploads = []
+    if not files:
+        raise DeploymentError([ModelError("a deployment needs at least one .bpmn, .dmn or .form file")])
+    for name, data in files:
+        kind = _kind(name)
+        upload = _Upload(name, data, kind or "", hashlib.sha256(data).hexdigest())
+        try:
+            if kind == "bpmn":
+                upload.parsed = model_check.check_bpmn(data, name)
+            elif kind == "dmn":
+                upload.parsed = model_check.check_dmn(data, name)
+            elif kind == "form":
+                upload.parsed = parse_camunda_form(data, name)
+            else:
+                raise ModelError("unsupported file type; deploy .bpmn, .dmn or .form files", resource=name)
+        except DeploymentError as exc:
+            problems.extend(exc.problems)
+        except ModelError as exc:
+            problems.append(exc)
+        uploads.append(upload)
+    if problems:
+        raise DeploymentError(problems)
+    return uploads
+
+
+def _kind(name: str) -> Optional[str]:
+    lower = name.lower()
+    for kind, suffixes in (("bpmn", BPMN_SUFFIXES), ("dmn", DMN_SUFFIXES), ("form", FORM_SUFFIXES)):
+        if lower.endswith(suffixes):
+            return kind
+    return None
+
+
+def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[str],
+           source: Optional[str]) -> DeploymentResult:
+    session = uow.session
+    deployment = Deployment(id=str(uuid.uuid4()), name=name, source=source, deployed_at=utcnow(), deployed_by=user)
+    resources = {u.name: _resource(deployment, u) for u in uploads}
+    decisions = _available_decisions(uow, uploads, resources)
+    forms_by_id, forms_by_file = _available_forms(uow, uploads, resources)
+    groups = set(session.scalars(select(Group.id)))
+    topics = set(handler_registry.load_all())
+    pending: list[ProcessDefinition] = []
+    problems: list[ModelError] = []
+    for upload in (u for u in uploads if u.kind == "bpmn"):
+        for process in upload.parsed:
+            try:
+                pending.append(_definition(uow, deployment, resources[upload.name], process, decisions,
+                                           forms_by_id, forms_by_file, groups, topics, user))
+            except DeploymentError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise DeploymentError(problems)
+    changed = [d for d in pending if _is_new(uow, d)]
+    new_resources = [r for r in resources.values() if _resource_is_new(uow, r)]
+    if not changed and not new_resources:
+        latest = session.scalars(select(Deployment).order_by(Deployment.deployed_at.desc())).first()
+        return DeploymentResult(latest or deployment, [], created=False)
+    session.add(deployment)
+    session.add_all(resources.values())
+    for definition in changed:
+        definition.version = _next_version(uow, definition.key)
+        definition.id = f"{definition.key}:{definition.version}:{uuid.uuid4()}"
+        session.add(definition)
+    session.flush()
+    return DeploymentResult(deployment, changed)
+
+
+def _resource(deployment: Deployment, upload: _Upload) -> Resource:
+    decision_ids = list(upload.parsed.decision_ids) if upload.kind == "dmn" else []
+    form_id = upload.parsed.id if upload.kind == "form" else None
+    return Resource(id=str(uuid.uuid4()), deployment_id=deployment.id, name=upload.name, kind=upload.kind,
+                    content=upload.data, checksum=upload.checksum, form_id=form_id, decision_ids=decision_ids,
+                    deployed_at=deployment.deployed_at)
+
+
+def _available_decisions(uow, uploads, resources) -> dict[str, Resource]:
+    """Decision id → DMN resource: this deployment's first, else the latest deployed one."""
+    found: dict[str, Resource] = {}
+    for stored in uow.session.scalars(select(Resource).where(Resource.kind == "dmn")
+                                      .order_by(Resource.deployed_at)):
+        for decision_id in stored.decision_ids:
+            found[decision_id] = stored
+    for upload in (u for u in uploads if u.kind == "dmn"):
+        for decision_id in upload.parsed.decision_ids:
+            found[decision_id] = resources[upload.name]
+    return found
+
+
+def _available_forms(uow, uploads, resources) -> tuple[dict[str, Resource], dict[str, Resource]]:
+    """Forms by id (camunda:formRef) and by file name (camunda-forms:deployment:NAME)."""
+    by_id: dict[str, Resource] = {}
+    by_file: dict[str, Resource] = {}
+    for stored in uow.session.scalars(select(Resource).where(Resource.kind == "form").order_by(Resource.deployed_at)):
+        by_id[stored.form_id] = stored
+        by_file[stored.name.rsplit("/", 1)[-1]] = stored
+    for upload in (u for u in uploads if u.kind == "form"):
+        by_id[upload.parsed.id] = resources[upload.name]
+        by_file[upload.name.rsplit("/", 1)[-1]] = resources[upload.name]
+    return by_id, by_file
+
+
+def _definition(uow, deployment, resource, process, decisions, forms_by_id, forms_by_file, groups, topics,
+                user) -> ProcessDefinition:
+    problems: list[ModelError] = []
+
+    def missing(what: str, name: str, where: tuple[str, int]) -> None:
+        problems.append(ModelError(f"{what} '{name}' is not deployed", element_id=where[0], line=where[1],
+                                   resource=process.resource))
+
+    for decision_id, where in process.decision_refs.items():
+        if decision_id not in decisions:
+            missing("decision", decision_id, where)
+    for form_id, where in process.form_refs.items():
+        if form_id not in forms_by_id:
+            missing("form", form_id, where)
+    for file_name, where in process.form_files.items():
+        if file_name not in forms_by_file:
+            missing("form file", file_name, where)
+    for topic, where in process.topics.items():
+        if topic not in topics:
+            problems.append(ModelError(f"no handler named '{topic}' in handlers/", element_id=where[0],
+                                       line=where[1], resource=process.resource))
+    for group, where in process.groups.items():
+        if group not in groups:
+            missing("group", group, where)
+    if problems:
+        raise DeploymentError(problems)
+    dmn_resources = list({decisions[d].id: decisions[d] for d in process.decision_refs}.values())
+    linked_forms = {f: forms_by_id[f] for f in process.form_refs}
+    linked_files = {f: forms_by_file[f] for f in process.form_files}
+    engine.parse_process(process.key, [process.root], [model_check.check_dmn(r.content, r.name).root
+                                                       for r in dmn_resources])
+    checksum = hashlib.sha256("|".join(
+        [_process_checksum(process, resource)] + sorted(r.checksum for r in dmn_resources)
+        + sorted(f"{k}={r.checksum}" for k, r in {**linked_forms, **linked_files}.items())).encode()).hexdigest()
+    return ProcessDefinition(key=process.key, name=process.name or process.key, deployment_id=deployment.id,
+                             resource_id=resource.id, resource_name=resource.name,
+                             dmn_resource_ids=[r.id for r in dmn_resources], checksum=checksum,
+                             meta=_meta(process, linked_forms, linked_files), deployed_at=deployment.deployed_at,
+                             deployed_by=user)
+
+
+def _process_checksum(process, resource: Resource) -> str:
+    return hashlib.sha256(f"{process.key}|{resource.checksum}".encode()).hexdigest()
+
+
+def _meta(process, linked_forms: dict[str, Resource], linked_files: dict[str, Resource]) -> dict:
+    """What inbox and task services need without parsing the model again."""
+    tasks = {task_id: {"name": t.name, "candidate_groups": t.candidate_groups,
+                       "candidate_users": t.candidate_users, "assignee": t.assignee, "form_ref": t.form_ref,
+                       "form_key": t.form_key, "form_fields": t.form_fields, "due_date": t.due_date,
+                       "priority": t.priority, "documentation": t.documentation}
+             for task_id, t in process.user_tasks.items()}
+    return {"user_tasks": tasks,
+            "start": {"form_ref": process.start_form_ref, "form_key": process.start_form_key,
+                      "form_fields": process.start_form_fields},
+            "forms": {k: r.id for k, r in linked_forms.items()},
+            "form_files": {k: r.id for k, r in linked_files.items()}}
+
+
+def _is_new(uow: UnitOfWork, definition: ProcessDefinition) -> bool:
+    latest = latest_definition_row(uow, definition.key)
+    return latest is None or latest.checksum != definition.checksum
+
+
+def _resource_is_new(uow: UnitOfWork, resource: Resource) -> bool:
+    latest = uow.session.scalars(select(Resource).where(Resource.name == resource.name)
+                                 .order_by(Resource.deployed_at.desc())).first()
+    return latest is None or latest.checksum != resource.checksum
+
+
+def _next_version(uow: UnitOfWork, key: str) -> int:
+    return (uow.session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key))
+            or 0) + 1
+
+
+# ------------------------------------------------------------------ reading
+def latest_definition_row(uow: UnitOfWork, key: str) -> Optional[ProcessDefinition]:
+    return uow.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                               .order_by(ProcessDefinition.version.desc())).first()
+
+
+def list_definitions(uow: UnitOfWork, key: Optional[str] = None, latest_only: bool = False) -> list[ProcessDefinition]:
+    with uow:
+        query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+        if key:
+            query = query.where(ProcessDefinition.key == key)
+        rows = list(uow.session.scalars(query))
+        if latest_only:
+            best: dict[str, ProcessDefinition] = {}
+            for row in rows:
+                best[row.key] = row
+            rows = list(best.values())
+        return rows
+
+
+def list_deployments(uow: UnitOfWork) -> list[Deployment]:
+    with uow:
+        return list(uow.session.scalars(select(Deployment).order_by(Deployment.deployed_at)))
+
+
+def get_definition(uow: UnitOfWork, definition_id: Optional[str] = None, key: Optional[str] = None) -> ProcessDefinition:
+    """By id, or the latest version of ``key``; NotFound otherwise."""
+    with uow:
+        row = uow.session.get(ProcessDefinition, definition_id) if definition_id else latest_definition_row(uow, key)
+        if row is None:
+            raise NotFound(f"process definition {definition_id or key} does not exist")
+        return row
+
+
+def definition_xml(uow: UnitOfWork, definition_id: Optional[str] = None, key: Optional[str] = None) -> tuple[ProcessDefinition, str]:
+    with uow:
+        row = uow.session.get(ProcessDefinition, definition_id) if definition_id else latest_definition_row(uow, key)
+        if row is None:
+            raise NotFound(f"process definition {definition_id or key} does not exist")
+        return row, uow.session.get(Resource, row.resource_id).content.decode("utf-8-sig")
+
+
+def process_spec(uow: UnitOfWork, definition: ProcessDefinition) -> engine.ProcessSpec:
+    """The runnable spec of a definition version, parsed once and cached."""
+
+    def build() -> engine.ProcessSpec:
+        resource = uow.session.get(Resource, definition.resource_id)
+        processes = {p.key: p for p in model_check.check_bpmn(resource.content, resource.name)}
+        dmn_roots = [model_check.check_dmn(r.content, r.name).root
+                     for r in (uow.session.get(Resource, rid) for rid in definition.dmn_resource_ids)]
+        return engine.parse_process(definition.key, [processes[definition.key].root], dmn_roots)
+
+    return uow.specs.get(definition.id, build)
+
+
+def form_resource(uow: UnitOfWork, resource_id: str) -> Resource:
+    resource = uow.session.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(f"form resource {resource_id} does not exist")
+    return resource

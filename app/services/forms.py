@@ -1,0 +1,48 @@
+"""Which form belongs to a start event or user task, parsed once per stored form file."""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+from app.db import UnitOfWork
+from app.forms import FormSpec, form_from_form_fields, parse_camunda_form
+from app.models import ProcessDefinition, Resource
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(checksum: str, name: str, content: bytes) -> FormSpec:
+    return parse_camunda_form(content, name)
+
+
+def _resolve(uow: UnitOfWork, definition: ProcessDefinition, form_id: str, spec: dict) -> Optional[FormSpec]:
+    if spec.get("form_fields"):
+        return form_from_form_fields(form_id, spec["form_fields"])
+    resource_id = None
+    if spec.get("form_ref"):
+        resource_id = definition.meta.get("forms", {}).get(spec["form_ref"])
+    elif spec.get("form_key"):
+        file_name = spec["form_key"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        resource_id = definition.meta.get("form_files", {}).get(file_name)
+    if resource_id is None:
+        return None
+    resource = uow.session.get(Resource, resource_id)
+    return _parsed(resource.checksum, resource.name, resource.content)
+
+
+def task_form(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[FormSpec]:
+    """The form a user task shows and the server enforces, or None for a form-less task."""
+    spec = definition.meta.get("user_tasks", {}).get(activity_id, {})
+    return _resolve(uow, definition, activity_id, spec)
+
+
+def start_form(uow: UnitOfWork, definition: ProcessDefinition) -> Optional[FormSpec]:
+    return _resolve(uow, definition, "start", definition.meta.get("start", {}))
+
+
+def form_source(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[bytes]:
+    """The Camunda Form JSON as deployed, for form-js in the browser."""
+    spec = definition.meta.get("user_tasks", {}).get(activity_id) or {}
+    resource_id = definition.meta.get("forms", {}).get(spec.get("form_ref") or "")
+    if resource_id is None:
+        return None
+    return uow.session.get(Resource, resource_id).content

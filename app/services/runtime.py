@@ -1,0 +1,238 @@
+"""Advancing one instance and writing its projections, shared by every service that moves work.
+
+A *step* is: change the workflow (start it, complete a task, fire a timer,
+retry a handler), run the handlers that became due, then write the state blob
+and every projection in the caller's transaction. Because the instance row
+carries a version column, two steps on the same instance never both commit.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm.exc import StaleDataError
+
+import handlers as handler_registry
+from app import engine
+from app.db import UnitOfWork
+from app.errors import Conflict, NotFound
+from app.models import (ActivityInstance, AuditEntry, HumanTask, Incident, Notification, ProcessDefinition,
+                        ProcessInstance, TaskCandidate, Timer, utcnow)
+from app.services.definitions import process_spec
+
+_VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
+PRIORITY_WORDS = {"urgent": 100, "important": 75, "normal": 50}
+
+
+def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
+    """The instance row, its definition and its live workflow."""
+    instance = uow.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    definition = uow.session.get(ProcessDefinition, instance.definition_id)
+    workflow = engine.load_state(instance.state, process_spec(uow, definition))
+    return instance, definition, workflow
+
+
+def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
+         actor: Optional[str], since: float) -> None:
+    """Run due handlers, then write state and projections; raise Conflict if someone else won."""
+    run_handlers(uow, instance, definition, workflow, actor)
+    now = utcnow()
+    active = engine.active_tasks(workflow)
+    instance.state = engine.dump_state(workflow)
+    instance.variables = _jsonable(engine.variables(workflow))
+    if engine.is_completed(workflow):
+        instance.status, instance.ended_at = "COMPLETED", now
+        audit(uow, instance.id, actor, "instance_completed")
+    _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
+    _sync_timers(uow, instance, active)
+    _sync_history(uow, instance, workflow, since, now)
+    try:
+        uow.session.flush()
+    except StaleDataError:
+        raise Conflict(f"process instance {instance.id} was changed by someone else; reload and try again") from None
+
+
+def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
+                 actor: Optional[str]) -> None:
+    """Call every due handler; a raising handler becomes an open incident and its task waits for a retry."""
+    registry = handler_registry.load_all()
+    pending = engine.pending_handlers(workflow)
+    while pending:
+        call = pending[0]
+        context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
+                                                  dict(call.variables))
+        try:
+            result = registry[call.topic](context)
+        except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
+            engine.mark_handler_failed(workflow, call.task_id)
+            _open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")
+        else:
+            engine.finish_handler(workflow, call.task_id, result)
+            _resolve_incidents(uow, call.task_id)
+            for note in context.notifications:
+                uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
+                                             subject=note.subject, body=note.body))
+            audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
+                  {"topic": call.topic, "result": _jsonable(result or {})})
+        pending = engine.pending_handlers(workflow)
+
+
+def _open_incident(uow: UnitOfWork, instance, definition, call, message: str) -> None:
+    existing = uow.session.scalars(select(Incident).where(Incident.task_id == call.task_id,
+                                                          Incident.status == "open")).first()
+    if existing is not None:
+        existing.attempts += 1
+        existing.message = message
+    else:
+        uow.session.add(Incident(id=str(uuid.uuid4()), instance_id=instance.id, definition_id=definition.id,
+                                 activity_id=call.activity_id, task_id=call.task_id, message=message,
+                                 status="open"))
+    audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})
+
+
+def _resolve_incidents(uow: UnitOfWork, task_id: str) -> None:
+    for incident in uow.session.scalars(select(Incident).where(Incident.task_id == task_id,
+                                                               Incident.status == "open")):
+        incident.status, incident.resolved_at = "resolved", utcnow()
+
+
+def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> None:
+    user_tasks = {t.task_id: t for t in active if t.kind == "user"}
+    open_rows = {row.id: row for row in uow.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
+    for task_id, row in open_rows.items():
+        if task_id not in user_tasks:
+            row.status = "done" if row.completed_at else "canceled"
+            if row.completed_at is None:
+                row.completed_at = now
+            uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task_id))
+    meta = definition.meta.get("user_tasks", {})
+    for task_id, task in user_tasks.items():
+        if task_id in open_rows:
+            continue
+        spec = meta.get(task.activity_id, {})
+        data = engine.task_data(workflow, task_id)
+        groups = _resolve_names(spec.get("candidate_groups", []), data)
+        users = _resolve_names(spec.get("candidate_users", []), data)
+        assignee = (_resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
+        priority = _priority(spec.get("priority"), data)
+        row = HumanTask(id=task_id, instance_id=instance.id, definition_id=definition.id,
+                        activity_id=task.activity_id, name=task.name, status="open", assignee=assignee,
+                        candidate_groups=groups, candidate_users=users, form_key=_form_key(spec),
+                        priority=priority, created_at=now, due_at=_due(spec.get("due_date"), data))
+        uow.session.add(row)
+        for kind, names in (("group", groups), ("user", users + ([assignee] if assignee else []))):
+            for name in dict.fromkeys(names):
+                uow.session.add(TaskCandidate(task_id=task_id, kind=kind, name=name, priority=priority,
+                                              created_at=now))
+        audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
+
+
+def _resolve_names(values: list[str], data: dict) -> list[str]:
+    """Static names pass through; a ``${var}`` reference takes the variable's value (string or list)."""
+    names: list[str] = []
+    for value in values:
+        match = _VAR_REF.match(value)
+        if not match:
+            names.append(value)
+            continue
+        resolved = data.get(match.group(1))
+        if isinstance(resolved, str):
+            names.extend(part.strip() for part in resolved.split(",") if part.strip())
+        elif isinstance(resolved, (list, tuple)):
+            names.extend(str(part) for part in resolved)
+    return names
+
+
+def _priority(raw: Optional[str], data: dict) -> int:
+    """Camunda's numeric task priority; ``${priority}`` holding urgent/important/normal maps to 100/75/50."""
+    if raw is None:
+        value: Any = data.get("priority")
+    else:
+        match = _VAR_REF.match(raw)
+        value = data.get(match.group(1)) if match else raw
+    if isinstance(value, str) and value.lower() in PRIORITY_WORDS:
+        return PRIORITY_WORDS[value.lower()]
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 50
+
+
+def _due(raw: Optional[str], data: dict) -> Optional[datetime]:
+    if not raw:
+        return None
+    match = _VAR_REF.match(raw)
+    value = data.get(match.group(1)) if match else raw
+    try:
+        due = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+
+
+def _form_key(spec: dict) -> Optional[str]:
+    if spec.get("form_ref"):
+        return f"camunda-forms:deployment:{spec['form_ref']}"
+    return spec.get("form_key")
+
+
+def _sync_timers(uow, instance, active) -> None:
+    uow.session.execute(delete(Timer).where(Timer.instance_id == instance.id))
+    for task in active:
+        if task.kind == "timer" and task.due_at is not None:
+            uow.session.add(Timer(id=task.task_id, instance_id=instance.id, activity_id=task.activity_id,
+                                  due_at=task.due_at))
+
+
+def _sync_history(uow, instance, workflow, since: float, now: datetime) -> None:
+    """Record activity instances that changed during this step (start, end, cancel)."""
+    known = {row.id: row for row in uow.session.scalars(
+        select(ActivityInstance).where(ActivityInstance.instance_id == instance.id,
+                                       ActivityInstance.ended_at.is_(None)))}
+    for change in engine.changed_activities(workflow, since):
+        row = known.get(change.task_id)
+        if row is None and change.canceled:
+            continue  # a branch that was predicted but never reached
+        if row is None:
+            row = uow.session.get(ActivityInstance, change.task_id)
+        if row is None:
+            row = ActivityInstance(id=change.task_id, instance_id=instance.id,
+                                   definition_id=instance.definition_id, activity_id=change.activity_id,
+                                   activity_name=change.name, activity_type=change.activity_type,
+                                   started_at=now)
+            uow.session.add(row)
+        if change.finished and row.ended_at is None:
+            row.ended_at, row.canceled = now, change.canceled
+
+
+def record_assignee(uow: UnitOfWork, task_id: str, assignee: Optional[str]) -> None:
+    """Who worked a user task, kept in its history row."""
+    row = uow.session.get(ActivityInstance, task_id)
+    if row is not None:
+        row.assignee = assignee
+
+
+def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], action: str,
+          activity_id: Optional[str] = None, task_id: Optional[str] = None,
+          data: Optional[dict] = None) -> None:
+    uow.session.add(AuditEntry(instance_id=instance_id, actor=actor, action=action, activity_id=activity_id,
+                               task_id=task_id, data=data or {}))
+
+
+def _jsonable(value: Any) -> Any:
+    """Variables as JSON for projections: datetimes become ISO strings, unknown objects their repr."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)

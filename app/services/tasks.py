@@ -1,0 +1,186 @@
+"""The inbox: listing, claiming and completing user tasks.
+
+Lists are SQL over the ``human_task``/``task_candidate`` projection. Completing
+loads the one instance, checks the form on the server, advances the workflow
+and saves it under the instance's version: of two people completing the same
+task at once, exactly one wins and the other gets a conflict (or "not found"
+once the task is gone).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import and_, exists, or_, select
+
+from app import engine
+from app.db import UnitOfWork
+from app.errors import Conflict, Forbidden, NotFound
+from app.forms import FormSpec, form_variables, validate_submission
+from app.models import HumanTask, ProcessDefinition, TaskCandidate, utcnow
+from app.services import runtime
+from app.services.forms import form_source, task_form
+from app.services.users import Principal
+
+
+@dataclass
+class TaskQuery:
+    instance_id: Optional[str] = None
+    candidate_group: Optional[str] = None
+    candidate_user: Optional[str] = None
+    assignee: Optional[str] = None
+    unassigned: bool = False
+    activity_id: Optional[str] = None
+    first: int = 0
+    limit: int = 100
+
+
+def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
+    """Open tasks, most urgent first, then oldest first."""
+    with uow:
+        stmt = select(HumanTask).where(HumanTask.status == "open")
+        if query.candidate_group or query.candidate_user:
+            kind, name = ("group", query.candidate_group) if query.candidate_group else ("user", query.candidate_user)
+            matches = select(TaskCandidate.task_id).where(TaskCandidate.kind == kind, TaskCandidate.name == name)
+            if query.candidate_user:
+                groups = select(TaskCandidate.task_id).where(TaskCandidate.kind == "group", TaskCandidate.name.in_(
+                    _groups_of(uow, query.candidate_user)))
+                matches = matches.union(groups)
+            stmt = stmt.where(HumanTask.id.in_(matches))
+            stmt = stmt.where(or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
+        if query.instance_id:
+            stmt = stmt.where(HumanTask.instance_id == query.instance_id)
+        if query.assignee:
+            stmt = stmt.where(HumanTask.assignee == query.assignee)
+        if query.unassigned:
+            stmt = stmt.where(HumanTask.assignee.is_(None))
+        if query.activity_id:
+            stmt = stmt.where(HumanTask.activity_id == query.activity_id)
+        stmt = stmt.order_by(HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
+        return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
+
+
+def inbox(uow: UnitOfWork, group: str, limit: int = 50) -> list[tuple[str, int]]:
+    """First page of one group's queue straight from the candidate index (the hot inbox query)."""
+    with uow:
+        stmt = (select(TaskCandidate.task_id, TaskCandidate.priority)
+                .where(TaskCandidate.kind == "group", TaskCandidate.name == group)
+                .order_by(TaskCandidate.priority.desc(), TaskCandidate.created_at).limit(limit))
+        return [tuple(row) for row in uow.session.execute(stmt)]
+
+
+def _groups_of(uow: UnitOfWork, user_id: str) -> list[str]:
+    from app.models import Membership
+    return list(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
+
+
+def get_task(uow: UnitOfWork, task_id: str) -> HumanTask:
+    with uow:
+        return _open_task(uow, task_id)
+
+
+def _open_task(uow: UnitOfWork, task_id: str) -> HumanTask:
+    task = uow.session.get(HumanTask, task_id)
+    if task is None or task.status != "open":
+        raise NotFound(f"task {task_id} does not exist or is already completed")
+    return task
+
+
+def _authorize(task: HumanTask, user: Principal) -> None:
+    if not user.may_work_on(task.candidate_groups, task.candidate_users, task.assignee):
+        if task.assignee is not None and task.assignee != user.id:
+            raise Forbidden(f"task {task.id} is assigned to {task.assignee}")
+        raise Forbidden(f"user {user.id} is not a candidate for task {task.id}")
+
+
+def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str] = None) -> None:
+    """Take a task so that it leaves the group queue; claiming a task someone else holds is a conflict."""
+    with uow:
+        task = _open_task(uow, task_id)
+        target = user_id or user.id
+        if task.assignee is not None and task.assignee != target:
+            raise Conflict(f"task {task_id} is already claimed by {task.assignee}")
+        if not user.may_work_on(task.candidate_groups, task.candidate_users, None):
+            raise Forbidden(f"user {user.id} is not a candidate for task {task_id}")
+        task.assignee = target
+        _reindex_assignee(uow, task)
+        runtime.audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
+        uow.commit()
+
+
+def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
+    with uow:
+        task = _open_task(uow, task_id)
+        if task.assignee is not None and task.assignee != user.id and not user.may_work_on(
+                task.candidate_groups, task.candidate_users, None):
+            raise Forbidden(f"task {task_id} is assigned to {task.assignee}")
+        task.assignee = None
+        _reindex_assignee(uow, task)
+        runtime.audit(uow, task.instance_id, user.id, "task_unclaimed", task.activity_id, task.id)
+        uow.commit()
+
+
+def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
+    """Keep the candidate index in step: an assigned task is in its assignee's list, not the group queue."""
+    rows = list(uow.session.scalars(select(TaskCandidate).where(TaskCandidate.task_id == task.id)))
+    for row in rows:
+        uow.session.delete(row)
+    uow.session.flush()
+    names = [("group", g) for g in task.candidate_groups] if task.assignee is None else []
+    users = list(task.candidate_users) + ([task.assignee] if task.assignee else [])
+    for kind, name in dict.fromkeys(names + [("user", u) for u in users]):
+        uow.session.add(TaskCandidate(task_id=task.id, kind=kind, name=name, priority=task.priority,
+                                      created_at=task.created_at))
+
+
+def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate the form, complete the task, advance the instance; returns the instance variables."""
+    with uow:
+        task = _open_task(uow, task_id)
+        _authorize(task, user)
+        definition = uow.session.get(ProcessDefinition, task.definition_id)
+        form = task_form(uow, definition, task.activity_id)
+        clean = validate_submission(form, values) if form is not None else dict(values)
+        instance, definition, workflow = runtime.load(uow, task.instance_id)
+        since = time.time()
+        try:
+            engine.complete_user_task(workflow, task_id, clean)
+        except KeyError:
+            raise NotFound(f"task {task_id} is no longer active") from None
+        task.completed_at, task.completed_by = utcnow(), user.id
+        task.assignee = task.assignee or user.id
+        runtime.audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
+                      {"variables": runtime._jsonable(clean)})
+        runtime.save(uow, instance, definition, workflow, user.id, since)
+        runtime.record_assignee(uow, task_id, task.assignee)
+        variables = dict(instance.variables)
+        uow.commit()
+        return variables
+
+
+def task_form_spec(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
+    """The task, its form and the instance's current variables (for form-variables and rendering)."""
+    with uow:
+        task = _open_task(uow, task_id)
+        definition = uow.session.get(ProcessDefinition, task.definition_id)
+        from app.models import ProcessInstance
+        instance = uow.session.get(ProcessInstance, task.instance_id)
+        return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
+
+
+def task_form_variables(uow: UnitOfWork, task_id: str) -> dict[str, dict]:
+    task, form, current = task_form_spec(uow, task_id)
+    if form is None:
+        return {}
+    return form_variables(form, current)
+
+
+def deployed_form(uow: UnitOfWork, task_id: str) -> bytes:
+    with uow:
+        task = _open_task(uow, task_id)
+        definition = uow.session.get(ProcessDefinition, task.definition_id)
+        source = form_source(uow, definition, task.activity_id)
+        if source is None:
+            raise NotFound(f"task {task_id} has no deployed Camunda form")
+        return source

@@ -1,0 +1,97 @@
+"""People and groups: who may see and act on which task."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.db import UnitOfWork
+from app.errors import Unauthorized
+from app.models import Group, Membership, User
+
+#: The roles of the practice (DOMAIN.md) plus tier-1 skill groups used by dispatch.
+STANDARD_GROUPS: dict[str, str] = {
+    "requester": "报障用户 (Requesters)",
+    "service_desk": "服务台 (Service desk)",
+    "tier1": "一线工程师 (Tier 1)",
+    "tier1_hardware": "一线·硬件 (Tier 1 hardware)",
+    "tier1_software": "一线·软件 (Tier 1 software)",
+    "tier1_network": "一线·网络 (Tier 1 network)",
+    "tier2": "二线运维 (Tier 2)",
+    "vendor_liaison": "厂商联络 (Vendor liaison)",
+    "project_manager": "项目经理 (Project manager)",
+    "service_dept": "服务部 (Service department)",
+    "sales": "销售部门 (Sales)",
+    "process_owner": "流程负责人 (Process owner)",
+}
+
+TIER1_ALL = ["tier1", "tier1_hardware", "tier1_software", "tier1_network"]
+
+#: Demo users: one per role, ``admin`` in every group.
+DEMO_USERS: dict[str, tuple[str, list[str]]] = {
+    "requester": ("张三 (requester)", ["requester"]),
+    "desk": ("服务台小王 (desk)", ["service_desk"]),
+    "tier1": ("一线李工 (tier 1)", TIER1_ALL),
+    "tier2": ("二线赵工 (tier 2)", ["tier2"]),
+    "vendor": ("厂商联络刘 (vendor liaison)", ["vendor_liaison"]),
+    "pm": ("项目经理陈 (project manager)", ["project_manager"]),
+    "servicedept": ("服务部周 (service dept)", ["service_dept"]),
+    "sales": ("销售吴 (sales)", ["sales"]),
+    "owner": ("流程负责人郑 (process owner)", ["process_owner"]),
+    "admin": ("管理员 (admin)", list(STANDARD_GROUPS)),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user as services see it."""
+
+    id: str
+    groups: frozenset[str]
+
+    def may_work_on(self, candidate_groups: Iterable[str], candidate_users: Iterable[str],
+                    assignee: Optional[str]) -> bool:
+        if assignee is not None:
+            return assignee == self.id
+        return self.id in set(candidate_users) or bool(self.groups.intersection(candidate_groups))
+
+
+def ensure_groups(uow: UnitOfWork) -> None:
+    """Create the standard groups if missing; models may name only known groups."""
+    with uow:
+        existing = set(uow.session.scalars(select(Group.id)))
+        uow.session.add_all(Group(id=g, name=n) for g, n in STANDARD_GROUPS.items() if g not in existing)
+        uow.commit()
+
+
+def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
+                display_name: Optional[str] = None) -> None:
+    """Create or update a user; the password is stored only as a salted hash."""
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is None:
+            user = User(id=user_id, display_name=display_name or user_id, password_hash="")
+            uow.session.add(user)
+        user.password_hash = generate_password_hash(password)
+        if display_name:
+            user.display_name = display_name
+        uow.session.flush()
+        current = set(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
+        uow.session.add_all(Membership(user_id=user_id, group_id=g) for g in groups if g not in current)
+        uow.commit()
+
+
+def seed_demo(uow_factory, password: str) -> None:
+    for user_id, (name, groups) in DEMO_USERS.items():
+        create_user(uow_factory(), user_id, password, groups, name)
+
+
+def authenticate(uow: UnitOfWork, user_id: str, password: str) -> Principal:
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is None or not check_password_hash(user.password_hash, password):
+            raise Unauthorized("unknown user or wrong password")
+        groups = frozenset(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
+        return Principal(user_id, groups)

@@ -1,0 +1,258 @@
+"""Camunda 7 REST typed variables, converted to and from plain Python values at the edge.
+
+Camunda clients (Modeler's "start instance", bpmn.io apps, scripts written for Camunda's REST API)
+send ``{"name": {"value": ..., "type": "String", "valueInfo": {}}}`` and expect the same shape back.
+Instance state, on the other hand, is plain JSON that sandboxed expressions read by name. So the
+REST layer converts here, once, and refuses whatever could not survive that trip:
+
+- Dates are stored as ISO-8601 text in UTC with milliseconds (``2026-11-24T10:00:00.000+00:00``):
+  the serialized workflow stays JSON, and because every stored date has the same zone and precision,
+  a condition can compare two of them as strings. A stored date is therefore a ``str`` and comes back
+  out of ``to_rest`` as a String; ``format_date`` renders Camunda's Date text where one is wanted.
+- Json (and Object with a JSON serialization format) travel as JSON text, Camunda's wire format, and
+  are stored decoded so that expressions can index into them.
+- Java-serialized objects, bytes and files mean nothing to a Python engine and are refused.
+"""
+from __future__ import annotations
+
+import json
+import keyword
+import math
+import re
+from datetime import date, datetime, time, timezone
+from typing import Any, Callable
+
+from app.errors import InvalidInput
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INT32 = 2 ** 31
+_INT64 = 2 ** 63
+
+
+def is_variable_name(name: Any) -> bool:
+    """Variables become names in sandboxed expressions, so they must be identifiers; a leading
+    ``_`` is refused because RestrictedPython rejects such names and the sandbox's guards use them."""
+    return (isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+            and not keyword.iskeyword(name))
+
+
+def parse_number(value: Any) -> int | float:
+    """A JSON number or plain decimal text. Bools are refused although Python counts them as ints,
+    and text is matched strictly because ``int()``/``float()`` also take "1_000", "nan" and "inf"."""
+    number: int | float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if _INTEGER_TEXT.fullmatch(text):
+            number = int(text)
+        elif _DECIMAL_TEXT.fullmatch(text):
+            number = float(text)
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        raise ValueError("expected a number")
+    return number
+
+
+def parse_boolean(value: Any) -> bool:
+    """A bool, or the text "true"/"false" (Camunda's JSON mapper coerces that too); 1/0 are refused."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def parse_date(text: str) -> datetime:
+    """Camunda's ``2026-11-24T10:00:00.000+0000`` or any ISO-8601 date/date-time, as an aware
+    datetime. Text without an offset is taken as UTC (Camunda would use its JVM's zone; a fixed
+    zone makes a value mean the same on every worker)."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a date like 2026-11-24T10:00:00.000+0000, got {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_date(value: datetime | date) -> str:
+    """Camunda's REST date text ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``; naive values are taken as UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}{value:%z}"
+
+
+def from_rest(payload: Any) -> dict[str, Any]:
+    """Typed REST variables -> plain values; one InvalidInput naming every bad variable."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("variables must be a JSON object of {name: {value, type, valueInfo}}")
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, entry in payload.items():
+        try:
+            values[name] = _decode(name, entry)
+        except ValueError as exc:
+            problems.append(f"variable '{name}': {exc}")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return values
+
+
+def to_rest(values: dict[str, Any]) -> dict[str, dict]:
+    """Plain values -> typed REST variables, typed the way Camunda types values read from JSON."""
+    return {name: _encode(value) for name, value in values.items()}
+
+
+def to_rest_as(value: Any, rest_type: str) -> dict:
+    """One value typed as ``rest_type`` (String, Long, Double, Boolean, Date, Json) when it fits,
+    else as ``to_rest`` types it: a form field's declared type says what a value should be, but a
+    value stored before the form changed must not be mislabelled."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if value is None or (rest_type == "String" and isinstance(value, str)) or (
+            rest_type == "Boolean" and isinstance(value, bool)):
+        return _typed(value, rest_type)
+    if rest_type == "Long" and is_number and float(value).is_integer():
+        return _typed(int(value), rest_type)
+    if rest_type == "Double" and is_number:
+        return _typed(float(value), rest_type)
+    if rest_type == "Json" and isinstance(value, (dict, list)):
+        return _typed(json.dumps(value, ensure_ascii=False), rest_type)
+    if rest_type == "Date" and isinstance(value, (str, date)):
+        try:
+            return _typed(format_date(parse_date(value) if isinstance(value, str) else value), rest_type)
+        except ValueError:
+            pass
+    return _encode(value)
+
+
+def _decode(name: Any, entry: Any) -> Any:
+    if not is_variable_name(name):
+        raise ValueError("name must be a Python identifier that does not start with '_'")
+    if not isinstance(entry, dict):
+        raise ValueError("must be an object like {\"value\": ..., \"type\": \"String\"}")
+    info = entry.get("valueInfo") or {}
+    if not isinstance(info, dict):
+        raise ValueError("valueInfo must be an object")
+    kind, value = entry.get("type"), entry.get("value")
+    if kind is None:  # untyped: Camunda infers the type from the JSON value itself
+        return value
+    if not isinstance(kind, str) or kind.lower() not in _DECODERS:
+        raise ValueError(f"unknown type {kind!r}")
+    return _DECODERS[kind.lower()](value, info, kind)
+
+
+def _string(value: Any, info: dict, kind: str) -> Any:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{kind} value must be text")
+    return value
+
+
+def _boolean(value: Any, info: dict, kind: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_boolean(value)
+    except ValueError:
+        raise ValueError(f"{kind} value must be true or false") from None
+
+
+def _integer(bits: int) -> Callable[[Any, dict, str], Any]:
+    limit = 2 ** (bits - 1)
+
+    def decode(value: Any, info: dict, kind: str) -> Any:
+        if value is None:
+            return None
+        try:
+            number = parse_number(value)
+        except ValueError:
+            raise ValueError(f"{kind} value must be a whole number, got {value!r}") from None
+        if isinstance(number, float):
+            if not number.is_integer():
+                raise ValueError(f"{kind} value must be a whole number, got {value!r}")
+            number = int(number)
+        if not -limit <= number < limit:
+            raise ValueError(f"{kind} value {number} is out of range")
+        return number
+    return decode
+
+
+def _double(value: Any, info: dict, kind: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return float(parse_number(value))
+    except ValueError:
+        raise ValueError(f"{kind} value must be a number, got {value!r}") from None
+
+
+def _date(value: Any, info: dict, kind: str) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{kind} value must be date text")
+    return parse_date(value).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _null(value: Any, info: dict, kind: str) -> Any:
+    if value is not None:
+        raise ValueError("a Null variable cannot carry a value")
+    return None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON here")
+
+
+def _json(value: Any, info: dict, kind: str) -> Any:
+    """JSON text is decoded; a value a client already sent decoded is taken as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise ValueError(f"{kind} value is not valid JSON text ({exc})") from None
+
+
+def _object(value: Any, info: dict, kind: str) -> Any:
+    if info.get("serializationDataFormat") != "application/json":
+        raise ValueError("Java-serialized objects are not supported; send the value as Json or as "
+                         "Object with valueInfo.serializationDataFormat application/json")
+    return _json(value, info, kind)
+
+
+def _unsupported(value: Any, info: dict, kind: str) -> Any:
+    raise ValueError(f"type {kind} is not supported")
+
+
+_DECODERS: dict[str, Callable[[Any, dict, str], Any]] = {
+    "string": _string, "boolean": _boolean, "short": _integer(16), "integer": _integer(32),
+    "long": _integer(64), "double": _double, "date": _date, "null": _null, "json": _json,
+    "object": _object, "bytes": _unsupported, "file": _unsupported,
+}
+
+
+def _typed(value: Any, kind: str) -> dict:
+    return {"value": value, "type": kind, "valueInfo": {}}
+
+
+def _encode(value: Any) -> dict:
+    if value is None:
+        return _typed(None, "Null")
+    if isinstance(value, bool):
+        return _typed(value, "Boolean")
+    if isinstance(value, int):
+        if -_INT32 <= value < _INT32:
+            return _typed(value, "Integer")
+        if -_INT64 <= value < _INT64:
+            return _typed(value, "Long")
+        return _typed(str(value), "Json")  # wider than any Camunda number: kept exact as JSON text
+    if isinstance(value, float):
+        return _typed(value, "Double")
+    if isinstance(value, str):
+        return _typed(value, "String")
+    if isinstance(value, (datetime, date)):
+        return _typed(format_date(value), "Date")
+    if isinstance(value, (dict, list, tuple)):
+        return _typed(json.dumps(value, ensure_ascii=False), "Json")
+    raise TypeError(f"a {type(value).__name__} cannot be expressed as a Camunda variable")

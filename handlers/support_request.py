@@ -1,0 +1,200 @@
+"""Service-task handlers of Flow 1, the support request (服务请求 / 事件工单).
+
+``processes/it_support_request.bpmn`` calls these by topic. Each one reads the
+instance variables and returns the variables to set: the engine stores the result
+and the queued notifications in the same transaction as the step, so a handler
+never touches the database or the network itself and can be retried safely.
+
+The model's gateways route on plain Python over the variables, so these handlers
+also keep the variables those conditions read defined and unambiguous (see
+``register_ticket`` and ``return_to_engineer``).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from handlers import HandlerContext, handler
+
+# Work never steps back down a tier: once escalated, a ticket is worked at the
+# highest tier it reached, so that tier is the one that resolved it.
+_TIER_BY_ESCALATION_LEVEL = {0: "tier1", 1: "tier2", 2: "vendor"}
+_GROUP_BY_TIER = {"tier2": "tier2", "vendor": "vendor_liaison"}
+
+
+def _ticket_ref(ctx: HandlerContext) -> str:
+    """What staff call the ticket in a notification: its number, else the instance id."""
+    return ctx.business_key or ctx.instance_id
+
+
+def _text(variables: dict[str, Any], key: str) -> str:
+    """A free-text variable as a stripped string; forms may leave it out or send None."""
+    value = variables.get(key)
+    return str(value).strip() if value is not None else ""
+
+
+def _level(variables: dict[str, Any]) -> int:
+    return int(variables.get("escalation_level") or 0)
+
+
+@handler("register_ticket")
+def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
+    """Open the ticket (工单) once the intake is recorded.
+
+    Besides the status and counters the reports read, this gives every variable a
+    later condition or the priority table reads a defined value: an unticked box or
+    a never-filled complaint must read as "no", not fail the step with a NameError.
+    """
+    variables = ctx.variables
+    return {
+        "ticket_status": "open",
+        "escalation_level": 0,
+        "reopen_count": 0,
+        "vip": bool(variables.get("vip", False)),
+        "business_stopped": bool(variables.get("business_stopped", False)),
+        "resolved_at_first_contact": False,
+        "kb_candidate": False,
+        "complaint": "",
+        "complaints": [],
+    }
+
+
+@handler("escalate_to_tier2")
+def escalate_to_tier2(ctx: HandlerContext) -> dict[str, Any]:
+    """Tier 1 could not resolve: hand over to tier 2 with what is known so far.
+
+    The tier-1 form already refuses an escalation without a diagnosis and the steps
+    tried (002 三.(三)1); the notification carries both so tier 2 starts from them.
+    """
+    variables = ctx.variables
+    ctx.notify(
+        "tier2",
+        f"工单升级至二线 (Escalated to tier 2): {_ticket_ref(ctx)}",
+        f"一线诊断 (Diagnosis): {_text(variables, 'diagnosis')}\n"
+        f"已尝试 (Steps tried): {_text(variables, 'attempted_steps')}",
+    )
+    return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 1)}
+
+
+@handler("escalate_to_vendor")
+def escalate_to_vendor(ctx: HandlerContext) -> dict[str, Any]:
+    """Tier 2 needs the vendor (厂商): the vendor liaison opens and tracks the case."""
+    variables = ctx.variables
+    ctx.notify(
+        "vendor_liaison",
+        f"工单升级至厂商 (Escalated to vendor): {_ticket_ref(ctx)}",
+        f"厂商 (Vendor): {_text(variables, 'vendor_name')}\n"
+        f"二线诊断 (Tier-2 diagnosis): {_text(variables, 'tier2_diagnosis')}\n"
+        f"提交厂商的信息 (Information for the vendor): "
+        f"{_text(variables, 'vendor_escalation_info')}",
+    )
+    return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 2)}
+
+
+@handler("request_completion")
+def request_completion(ctx: HandlerContext) -> dict[str, Any]:
+    """The engineer has resolved the problem and requests completion (申请完成).
+
+    Records which tier resolved it, so that a callback that finds the problem
+    unsolved, or a complaint, sends the ticket back to that tier and not elsewhere.
+    """
+    variables = ctx.variables
+    tier = _TIER_BY_ESCALATION_LEVEL[min(_level(variables), 2)]
+    if tier == "tier1":
+        group = variables.get("tier1_group") or "tier1"
+    else:
+        group = _GROUP_BY_TIER[tier]
+    return {"ticket_status": "resolved", "resolver_tier": tier, "resolver_group": group}
+
+
+@handler("return_to_engineer")
+def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
+    """The callback did not confirm the fix, or the requester complained (000 二.6).
+
+    The ticket stays open and goes back to the engineer who resolved it, who is told
+    why. The complaint moves out of ``complaint`` into ``returned_reason`` and the
+    ticket's complaint history, so the next callback starts without one and the same
+    complaint cannot send the ticket back a second time.
+    """
+    variables = ctx.variables
+    complaint = _text(variables, "complaint")
+    reasons = []
+    if variables.get("callback_solved") != "yes":
+        reasons.append("回访未解决 (Not solved at callback)")
+    if complaint:
+        reasons.append(f"投诉 (Complaint): {complaint}")
+    note = _text(variables, "callback_note")
+    if note:
+        reasons.append(f"回访记录 (Callback note): {note}")
+    reason = "\n".join(reasons)
+    ctx.notify(
+        variables.get("resolver_group") or "tier1",
+        f"工单被退回 (Ticket returned after callback): {_ticket_ref(ctx)}",
+        reason,
+    )
+    complaints = list(variables.get("complaints") or [])
+    if complaint:
+        complaints.append(complaint)
+    return {
+        "ticket_status": "reopened",
+        "reopen_count": int(variables.get("reopen_count") or 0) + 1,
+        "returned_reason": reason,
+        "complaint": "",
+        "complaints": complaints,
+    }
+
+
+@handler("close_ticket")
+def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
+    """Close the ticket: answered at first contact, or confirmed solved at callback.
+
+    Representative problems become knowledge-base articles (知识沉淀): when the
+    resolving engineer marked the ticket as a candidate, ask that group to write one.
+    """
+    variables = ctx.variables
+    kb_requested = bool(variables.get("kb_candidate"))
+    if kb_requested:
+        ctx.notify(
+            variables.get("resolver_group") or "service_desk",
+            f"请整理知识库文章 (Knowledge article requested): {_ticket_ref(ctx)}",
+            f"原因 (Cause): {_text(variables, 'cause')}\n"
+            f"解决方案 (Solution): {_text(variables, 'solution')}",
+        )
+    return {
+        "ticket_status": "closed",
+        "closed_by_callback": variables.get("callback_solved") == "yes",
+        "first_contact_resolution": bool(variables.get("resolved_at_first_contact")),
+        "kb_article_requested": kb_requested,
+    }
+
+
+@handler("notify_response_sla_breach")
+def notify_response_sla_breach(ctx: HandlerContext) -> Optional[dict[str, Any]]:
+    """No tier-1 engineer responded within the response SLA (004 §4.1).
+
+    The project manager is told so that he can step in (000 三.5). A ticket returned
+    after callback re-arms the timer; its first response lies in the past, so only
+    the first pass counts as an SLA breach in the reports, though the project
+    manager hears about both.
+    """
+    variables = ctx.variables
+    reopened = int(variables.get("reopen_count") or 0) > 0
+    ctx.notify(
+        "project_manager",
+        f"响应超时 (Response SLA breached): {_ticket_ref(ctx)}",
+        f"优先级 (Priority): {variables.get('priority')}, "
+        f"时限 (SLA): {variables.get('response_sla')}, "
+        f"一线组 (Tier-1 group): {variables.get('tier1_group')}"
+        + (", 退回后重新处理 (reopened)" if reopened else ""),
+    )
+    return None if reopened else {"response_sla_breached": True}
+
+
+@handler("notify_close_overdue")
+def notify_close_overdue(ctx: HandlerContext) -> dict[str, Any]:
+    """The desk has not closed within 2 working days of the completion request (000 二.7)."""
+    ctx.notify(
+        "project_manager",
+        f"回访关闭超期 (Close deadline passed): {_ticket_ref(ctx)}",
+        f"处理层级 (Resolved by): {ctx.variables.get('resolver_tier')}",
+    )
+    return {"close_overdue": True}

@@ -1,0 +1,29 @@
+"""Start the service: web (engine-rest API) and scheduler, on SQLite unless DATABASE_URL says otherwise.
+
+    python run.py [--host H] [--port P] [--demo]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="IT service desk orchestrator")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--demo", action="store_true", help="create one demo user per group (password $DEMO_PASSWORD, default 'demo')")
+    parser.add_argument("--no-scheduler", action="store_true", help="serve requests only; another process fires timers")
+    args = parser.parse_args()
+    app = create_app({"DEMO": args.demo, "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo"),
+                      "SCHEDULER_ENABLED": not args.no_scheduler})
+    from waitress import serve
+
+    print(f"service desk listening on http://{args.host}:{args.port}/engine-rest", flush=True)
+    serve(app, host=args.host, port=args.port, threads=8)
+
+
+if __name__ == "__main__":
+    main()

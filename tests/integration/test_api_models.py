@@ -1,0 +1,110 @@
+"""Models as Camunda Modeler writes them; incidents and retry; sandbox; bare ISO timers fired by the scheduler."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from scheduler import tick
+from tests.helpers import DATA, deploy, register_handler, unregister_handler
+
+API = DATA / "api"
+
+
+def test_camunda_modeler_formfield_model_runs_with_its_constraints(api):
+    assert deploy(api, API / "formfield_approval.bpmn").status_code == 200
+    bad_start = api.post("/process-definition/key/purchase_approval/start", user="requester",
+                         json={"variables": {"item": {"value": "laptop", "type": "String"},
+                                             "amount": {"value": 0, "type": "Long"}}})
+    assert bad_start.status_code == 400 and "amount" in bad_start.get_json()["message"]
+    instance_id = api.start("purchase_approval", {"item": "laptop", "amount": 1200})
+    task = api.only_task(instance_id, "Activity_approve")
+    assert task["candidateUsers"] == ["desk"] and task["candidateGroups"] == ["project_manager"]
+    short = api.complete(task["id"], "pm", {"approved": True, "reason": "ok"})
+    assert short.status_code == 400 and "reason" in short.get_json()["message"]
+    wrong_option = api.complete(task["id"], "pm", {"approved": True, "reason": "needed", "budget": "misc"})
+    assert wrong_option.status_code == 400 and "budget" in wrong_option.get_json()["message"]
+    # a candidate user (not in the group) may complete it
+    assert api.complete(task["id"], "desk", {"approved": True, "reason": "needed", "budget": "capex"}).status_code == 204
+    history = api.get(f"/history/activity-instance?processInstanceId={instance_id}").get_json()
+    assert history[-1]["activityId"] == "Event_bought"
+
+
+class Flaky:
+    """A handler that fails until told to recover, to show that failures become incidents."""
+
+    def __init__(self):
+        self.fail = True
+        self.calls = 0
+
+    def __call__(self, ctx):
+        self.calls += 1
+        if self.fail:
+            raise ConnectionError("ticket system unreachable")
+        return {"recorded": True, "seen_decision": ctx.variables["decision"]}
+
+
+@pytest.fixture
+def flaky():
+    handler = Flaky()
+    register_handler("test_record", handler)
+    yield handler
+    unregister_handler("test_record")
+
+
+def test_handler_failure_becomes_incident_and_retry_continues(api, flaky):
+    assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
+    instance_id = api.start("api_review", {})
+    task_id = api.tasks(instance_id)[0]["id"]
+    assert api.complete(task_id, "desk", {"decision": "done", "note": "fine"}).status_code == 204
+    assert api.history_state(instance_id) == "ACTIVE"       # kept, not lost
+    assert api.variables(instance_id)["note"] == "fine"      # the desk's input is stored
+    incidents = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident["activityId"] == "record" and "ticket system unreachable" in incident["incidentMessage"]
+
+    assert api.put(f"/job/{incident['configuration']}/retries", json={"retries": 1}).status_code == 204
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json()[0]["attempts"] == 2
+    flaky.fail = False
+    assert api.put(f"/job/{incident['configuration']}/retries", json={"retries": 1}).status_code == 204
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
+    assert api.history_state(instance_id) == "COMPLETED"
+    assert api.variables_after_end(instance_id)["seen_decision"] == "done"
+    assert flaky.calls == 3
+    assert api.put("/job/unknown/retries", json={"retries": 1}).status_code == 404
+    assert api.put(f"/job/{incident['configuration']}/retries", json={"retries": "x"}).status_code == 400
+
+
+def test_sandbox_refuses_dunder_escape_at_deployment(api, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    response = deploy(api, API / "sandbox_escape.bpmn")
+    assert response.status_code == 400
+    assert not Path("SENTINEL").exists()
+    assert api.get("/process-definition?key=api_escape").get_json() == []
+
+
+def test_sandbox_blocks_io_at_run_time_and_keeps_nothing(api, tmp_path):
+    assert deploy(api, API / "script_io.bpmn").status_code == 200
+    target = tmp_path / "owned.txt"
+    response = api.post("/process-definition/key/api_script_io/start", user="requester",
+                        json={"variables": {"target": {"value": str(target), "type": "String"}}})
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["type"] == "ProcessEngineException" and "write_file" in body["message"]
+    assert not target.exists()
+    assert api.get("/process-instance?processDefinitionKey=api_script_io").get_json() == []
+
+
+def test_bare_iso_timer_fires_through_the_scheduler(app, api):
+    assert deploy(api, API / "timer_literal.bpmn").status_code == 200
+    instance_id = api.start("api_timer", {})
+    assert api.tasks(instance_id) == []
+    assert tick(app) == 0  # not yet due
+    time.sleep(1.2)
+    assert tick(app) == 1
+    assert api.only_task(instance_id, "after")
+    assert tick(app) == 0  # fired exactly once
+    history = api.get(f"/history/activity-instance?processInstanceId={instance_id}").get_json()
+    assert [h["activityId"] for h in history][:3] == ["start", "wait", "after"]
