@@ -14,8 +14,10 @@ from typing import Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import SpecCache
+from app.errors import Conflict
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -92,12 +94,14 @@ class UnitOfWork:
         self.session = self._factory()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         assert self.session is not None
         # close() rolls back whatever was not committed and detaches the rows
         # without expiring them, so callers can still read what a service returned
         self.session.close()
         self.session = None
+        if isinstance(exc, StaleDataError):
+            raise Conflict("the process instance was changed by someone else meanwhile; reload and try again") from exc
 
     def commit(self) -> None:
         assert self.session is not None

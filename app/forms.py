@@ -86,7 +86,8 @@ def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
             raise ModelError(str(exc), element_id=str(name), resource=resource) from None
         fields += [field] if field else []
     if duplicates := _duplicates(fields):
-        raise ModelError("key is used by more than one component", element_id=duplicates[0], resource=resource)
+        raise ModelError("key is used by more than one component", element_id=duplicates[0],
+                         resource=resource)
     return FormSpec(doc["id"], tuple(fields), "camunda-form")
 
 

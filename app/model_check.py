@@ -9,7 +9,6 @@ re-parses XML. Only ``app.engine`` imports SpiffWorkflow; this module uses lxml.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -59,8 +58,9 @@ class ProcessInfo:
 def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     """The executable processes of a BPMN file; DeploymentError lists every problem found.
 
-    The returned roots are a normalised deep copy (bare ISO-8601 timer values
-    quoted for the Python evaluator); the caller stores ``data`` untouched.
+    The tree parsed here belongs to this call, so it is normalised in place
+    (bare ISO-8601 timer values quoted for the Python evaluator) and handed
+    out as ``root``; the caller stores ``data`` itself, untouched.
     """
     try:
         root = parse_xml(data, resource)
@@ -70,19 +70,18 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     if root.tag != tag(BPMN_NS, "definitions"):
         problems.add(root, f"this is not a BPMN 2.0 file (its root element is <{local_name(root)}>)")
         raise DeploymentError(problems.items)
-    normalised = copy.deepcopy(root)
-    check_document(normalised, problems)
+    check_document(root, problems)
     processes = []
-    for process in normalised.iterfind(tag(BPMN_NS, "process")):
+    for process in root.iterfind(tag(BPMN_NS, "process")):
         executable = (process.get("isExecutable") or "true").strip()
         if executable == "false":
             continue  # descriptive only: Camunda skips it too
         if executable != "true":
             problems.add(process, f"isExecutable must be true or false, not {executable!r}")
             continue
-        processes.append(_ProcessReader(process, normalised, problems).read())
+        processes.append(_ProcessReader(process, root, problems).read())
     if not processes:
-        problems.add(normalised, "no executable process: mark the process executable "
+        problems.add(root, "no executable process: mark the process executable "
                      "(isExecutable=\"true\") to deploy it")
     if problems:
         raise DeploymentError(problems.items)
@@ -102,7 +101,7 @@ class _ProcessReader:
                                 resource=problems.resource, line=process.sourceline, root=root)
 
     def read(self) -> ProcessInfo:
-        stack = list(reversed(self.process))
+        stack = [self.process]
         while stack:
             element = stack.pop()
             if not isinstance(element.tag, str):

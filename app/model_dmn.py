@@ -16,8 +16,7 @@ from lxml import etree
 
 from app.errors import DeploymentError, ModelError
 from app.model_rules import check_document
-from app.model_tasks import has_juel
-from app.model_xml import Problems, check_expression, local_name, quote_short, parse_xml
+from app.model_xml import Problems, check_expression, has_juel, local_name, parse_xml, quote_short
 
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",   # DMN 1.1
@@ -156,8 +155,8 @@ def _feel_hint(text: str) -> Optional[str]:
         return "write a negation as ? != value"
     try:
         body = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # not Python at all: reported by the compile check
     if isinstance(body, ast.Tuple):
         return "write a list of values as ? in (\"a\", \"b\")"
     return None

@@ -14,10 +14,8 @@ from typing import Optional
 
 from lxml import etree
 
-from app.model_tasks import has_juel
 from app.model_xml import (BPMN_NS, CAMUNDA_NS, ZEEBE_NS, Problems, camunda, check_expression,
-                           local_name, namespace, quote_short, tag)
-from app.sandbox import SandboxError, compile_script
+                           check_script, has_juel, is_standard, local_name, namespace, quote_short, tag)
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
 HANDLER_HINT = 'service tasks must name a handler: camunda:type="external" camunda:topic="handler-name"'
@@ -65,8 +63,6 @@ _JAVA = {
 _LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript", "ecmascript": "JavaScript",
               "groovy": "Groovy", "juel": "JUEL", "python": "Python", "ruby": "Ruby", "jython": "Jython"}
 
-_OMG = "www.omg.org/spec/"
-
 _EXPRESSIONS = {"conditionExpression": "condition", "condition": "condition",
                 "loopCardinality": "loop cardinality", "completionCondition": "completion condition"}
 
@@ -81,7 +77,7 @@ def check_document(root: etree._Element, problems: Problems) -> None:
     seen: dict[str, int] = {}
     for element in root.iter(tag=etree.Element):
         value = element.get("id")
-        if value is None or not (namespace(element) or "").split("://", 1)[-1].startswith(_OMG):
+        if value is None or not is_standard(element):
             continue
         if not value.strip():
             problems.add(element, f"a {local_name(element)} has an empty id")
@@ -117,7 +113,9 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
     if name in _UNSUPPORTED_BPMN:
         problems.add(element, _UNSUPPORTED_BPMN[name])
         return True
-    if name in _EXPRESSIONS:
+    if name in ("process", "subProcess", "transaction", "adHocSubProcess"):
+        _check_start_and_end(element, name, problems)
+    elif name in _EXPRESSIONS:
         check_condition(element, _EXPRESSIONS[name], problems)
     elif name == "scriptTask":
         check_script_task(element, problems)
@@ -126,6 +124,19 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
                 and not _has_zeebe(element, "loopCharacteristics")):
             problems.add(element, "a multi-instance activity needs a loop cardinality or camunda:collection")
     return False
+
+
+def _check_start_and_end(container: etree._Element, name: str, problems: Problems) -> None:
+    """Where a run begins and ends: the engine needs this before it can build the process."""
+    starts = len(container.findall(tag(BPMN_NS, "startEvent")))
+    ends = len(container.findall(tag(BPMN_NS, "endEvent")))
+    if name == "process" and not starts:
+        problems.add(container, "the process has no start event")
+    elif name == "adHocSubProcess" and (starts or ends):
+        problems.add(container, "an ad-hoc sub-process cannot contain start or end events")
+    elif name in ("subProcess", "transaction") and (starts != 1 or not ends):
+        problems.add(container, f"a sub-process needs exactly one start event and an end event "
+                     f"(found {starts} start and {ends} end events)")
 
 
 def _check_camunda_element(element: etree._Element, name: str, problems: Problems) -> bool:
@@ -137,7 +148,7 @@ def _check_camunda_element(element: etree._Element, name: str, problems: Problem
     if name in _UNSUPPORTED_CAMUNDA:
         problems.add(element, _UNSUPPORTED_CAMUNDA[name])
         return True
-    texts = [value for value in element.attrib.values()] + [element.text or ""]
+    texts = list(element.attrib.values()) + [element.text or ""]
     if any(has_juel(text) for text in texts):
         problems.add(element, f"camunda:{name} holds a JUEL expression (${{...}}), which cannot run here")
     return False
@@ -272,10 +283,9 @@ def check_script_task(task: etree._Element, problems: Problems) -> None:
     if text.strip().startswith(("${", "#{")):
         problems.add(script, f"the script {quote_short(text)} is a JUEL expression; scripts are Python")
         return
-    try:
-        compile_script(text)
-    except SandboxError as exc:
-        problems.add(script, f"the script is not valid sandboxed Python: {exc}")
+    error = check_script(text)
+    if error is not None:
+        problems.add(script, f"the script is not valid sandboxed Python: {error}")
         return
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -14,7 +14,8 @@ from typing import Optional
 from lxml import etree
 
 from app.model_timer import is_date, is_duration
-from app.model_xml import BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, quote_short, tag
+from app.model_xml import (BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, has_juel,
+                           quote_short, tag)
 
 FORM_FILE_PREFIXES = ("camunda-forms:deployment:", "camunda-forms:app:")
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
@@ -51,10 +52,6 @@ class UserTaskInfo:
     priority: Optional[str]
     documentation: Optional[str]
     form_file: Optional[str] = None
-
-
-def has_juel(text: str) -> bool:
-    return "${" in text or "#{" in text
 
 
 def read_user_task(task: etree._Element, problems: Problems) -> UserTaskInfo:

@@ -25,6 +25,8 @@ _COMPONENT = re.compile(rf"({_NUMBER})([YMWDHS])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _REPEAT = re.compile(r"R(\d*)/(.+)")
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,#-]+")
+# Text shaped like an ISO-8601 value that failed to parse is a typo, not a variable name.
+_ISO_SHAPED = re.compile(r"\d{4}-|PT?\d|R\d*/")
 
 _EXAMPLES = {
     "timeDate": "a date such as 2026-01-01T09:00:00Z",
@@ -125,6 +127,9 @@ def check_timer(definition: etree._Element, problems: Problems, *,
             return None
         element.text = f'"{text}"'
         return kind, element.text
+    if _ISO_SHAPED.match(text):
+        problems.add(element, f"{kind} {quote_short(text)} is not {_EXAMPLES[kind]}")
+        return None
     if text.startswith(("${", "#{")):
         problems.add(element, f"timer {quote_short(text)} is a JUEL expression; write the ISO-8601 "
                      f"value ({_EXAMPLES[kind]}) or a Python expression that yields one")

@@ -8,12 +8,12 @@ DOCTYPE, so any document that has one is refused before lxml builds a tree.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, Optional
 
 from lxml import etree
 
 from app.errors import ModelError
-from app.sandbox import SandboxError, compile_expression
+from app.sandbox import SandboxError, compile_expression, compile_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -26,6 +26,8 @@ _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
 # Markup that may precede the root element: XML declaration / processing
 # instructions, comments and whitespace. Anything else there is a DOCTYPE.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_PARTS = frozenset(("conditionExpression", "condition", "timeDate", "timeDuration", "timeCycle",
+                    "loopCardinality", "completionCondition", "script"))
 _UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 
 
@@ -67,14 +69,31 @@ def _doctype_line(data: bytes) -> Optional[int]:
     return None
 
 
+def has_juel(text: str) -> bool:
+    """Whether text holds a Camunda JUEL expression (``${...}`` or ``#{...}``), which only Java can run."""
+    return "${" in text or "#{" in text
+
+
 def check_expression(source: str) -> Optional[str]:
     """None if ``source`` compiles as a sandboxed Python expression, else why not."""
     if not source or not source.strip():
         return "the expression is empty"
+    return _compile_error(compile_expression, source)
+
+
+def check_script(source: str) -> Optional[str]:
+    """None if ``source`` compiles as a sandboxed Python script, else why not."""
+    return _compile_error(compile_script, source)
+
+
+def _compile_error(compile_source: Callable[[str], object], source: str) -> Optional[str]:
     try:
-        compile_expression(source)
+        compile_source(source)
     except SandboxError as exc:
         return str(exc)
+    except (RecursionError, MemoryError):
+        # Python's parser gives up on very deep nesting: a refusal, not a crash of the deployment.
+        return "it is nested too deeply"
     return None
 
 
@@ -99,16 +118,28 @@ def camunda(element: etree._Element, name: str) -> Optional[str]:
 def owner_id(element: etree._Element) -> Optional[str]:
     """Id of the element itself or of its nearest ancestor that has one.
 
-    Problems inside extension elements (a listener, a form field) are reported
+    Problems inside extension elements (a listener, a form field, whose "id"
+    is a variable name), event definitions and expressions are reported
     against the BPMN element the process owner sees in the modeler.
     """
     node: Optional[etree._Element] = element
     while node is not None:
         value = (node.get("id") or "").strip()
-        if value:
+        if value and not _is_part(node):
             return value
         node = node.getparent()
-    return None
+    return (element.get("id") or "").strip() or None
+
+
+def _is_part(element: etree._Element) -> bool:
+    """Ids the modeler never shows as an element: extension data, event definitions, expressions."""
+    name = etree.QName(element).localname
+    return not is_standard(element) or name in _PARTS or name.endswith(("EventDefinition", "LoopCharacteristics"))
+
+
+def is_standard(element: etree._Element) -> bool:
+    """Whether ``element`` is OMG-standard (BPMN, DMN, their diagram interchange), not an extension."""
+    return (namespace(element) or "").split("://", 1)[-1].startswith("www.omg.org/spec/")
 
 
 def quote_short(text: str, limit: int = 60) -> str:

@@ -13,12 +13,11 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm.exc import StaleDataError
 
 import handlers as handler_registry
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Conflict, NotFound
+from app.errors import NotFound
 from app.models import (ActivityInstance, AuditEntry, HumanTask, Incident, Notification, ProcessDefinition,
                         ProcessInstance, TaskCandidate, Timer, utcnow)
 from app.services.definitions import process_spec
@@ -51,10 +50,7 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     _sync_timers(uow, instance, active)
     _sync_history(uow, instance, workflow, since, now)
-    try:
-        uow.session.flush()
-    except StaleDataError:
-        raise Conflict(f"process instance {instance.id} was changed by someone else; reload and try again") from None
+    uow.session.flush()  # a lost version race raises here; the unit of work reports it as a Conflict
 
 
 def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
