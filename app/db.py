@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import SpecCache
 from app.errors import Conflict
+from app.models import AuditEntry
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -48,6 +49,7 @@ class Database:
     write_engine: Engine
     read_engine: Engine
     specs: SpecCache = field(default_factory=SpecCache)
+    definitions: dict = field(default_factory=dict)  # immutable deployed definitions by id
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,8 +85,9 @@ class UnitOfWork:
         self.db = db
         self.write = write
         self.session: Optional[Session] = None
+        self.audit_rows: list[dict] = []
         self._factory = sessionmaker(bind=db.write_engine if write else db.read_engine,
-                                     expire_on_commit=False, autoflush=True)
+                                     expire_on_commit=False, autoflush=False)
 
     @property
     def specs(self) -> SpecCache:
@@ -92,6 +95,7 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        self.audit_rows = []
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -104,5 +108,10 @@ class UnitOfWork:
             raise Conflict("the process instance was changed by someone else meanwhile; reload and try again") from exc
 
     def commit(self) -> None:
+        """Write the collected audit entries in one statement, then commit everything together."""
         assert self.session is not None
+        if self.audit_rows:
+            self.session.flush()
+            self.session.execute(insert(AuditEntry), self.audit_rows)
+            self.audit_rows = []
         self.session.commit()

@@ -260,6 +260,12 @@ def pending_handlers(workflow: BpmnWorkflow) -> list[PendingHandler]:
     return result
 
 
+def is_pending_handler(workflow: BpmnWorkflow, task_id: str) -> bool:
+    """True while the handler task still waits (it failed again, or has not run)."""
+    task = workflow.get_task_from_id(UUID(task_id))
+    return task is not None and task.state == TaskState.STARTED and isinstance(task.task_spec, HandlerTask)
+
+
 def finish_handler(workflow: BpmnWorkflow, task_id: str, result: Optional[dict]) -> None:
     task = _task(workflow, task_id)
     task.internal_data.pop("handler_failed", None)

@@ -18,7 +18,6 @@ from app.sandbox import SandboxError, compile_expression, compile_script
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 _PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
                        dtd_validation=False, huge_tree=False, remove_comments=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, text, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -143,7 +143,8 @@ class TaskCandidate(Base):
     """Who may see an open task; rows exist only while the task is open, so inbox queries stay small."""
 
     __tablename__ = "task_candidate"
-    __table_args__ = (Index("ix_candidate_inbox", "kind", "name", "priority", "created_at"),)
+    # priority DESC in the index itself, so "most urgent, then oldest" is an index scan, not a sort
+    __table_args__ = (Index("ix_candidate_inbox", "kind", "name", text("priority DESC"), "created_at", "task_id"),)
     task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(5), primary_key=True)  # group | user
     name: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -122,7 +122,9 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
         latest = session.scalars(select(Deployment).order_by(Deployment.deployed_at.desc())).first()
         return DeploymentResult(latest or deployment, [], created=False)
     session.add(deployment)
+    session.flush()  # parents first: autoflush is off and rows carry no ORM relationships
     session.add_all(resources.values())
+    session.flush()
     for definition in changed:
         definition.version = _next_version(uow, definition.key)
         definition.id = f"{definition.key}:{definition.version}:{uuid.uuid4()}"
@@ -280,6 +282,18 @@ def definition_xml(uow: UnitOfWork, definition_id: Optional[str] = None, key: Op
         if row is None:
             raise NotFound(f"process definition {definition_id or key} does not exist")
         return row, uow.session.get(Resource, row.resource_id).content.decode("utf-8-sig")
+
+
+def definition_row(uow: UnitOfWork, definition_id: str) -> ProcessDefinition:
+    """A definition by id; deployed definitions never change, so each process reads each one once."""
+    row = uow.db.definitions.get(definition_id)
+    if row is None:
+        row = uow.session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise NotFound(f"process definition {definition_id} does not exist")
+        uow.session.expunge(row)
+        uow.db.definitions[definition_id] = row
+    return row
 
 
 def process_spec(uow: UnitOfWork, definition: ProcessDefinition) -> engine.ProcessSpec:

@@ -29,10 +29,19 @@ def _resolve(uow: UnitOfWork, definition: ProcessDefinition, form_id: str, spec:
     return _parsed(resource.checksum, resource.name, resource.content)
 
 
+_TASK_FORMS: dict[tuple[str, str], Optional[FormSpec]] = {}
+
+
 def task_form(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[FormSpec]:
-    """The form a user task shows and the server enforces, or None for a form-less task."""
-    spec = definition.meta.get("user_tasks", {}).get(activity_id, {})
-    return _resolve(uow, definition, activity_id, spec)
+    """The form a user task shows and the server enforces, or None for a form-less task.
+
+    A definition's forms are fixed at deployment, so the answer is kept per (definition, task).
+    """
+    key = (definition.id, activity_id)
+    if key not in _TASK_FORMS:
+        spec = definition.meta.get("user_tasks", {}).get(activity_id, {})
+        _TASK_FORMS[key] = _resolve(uow, definition, activity_id, spec)
+    return _TASK_FORMS[key]
 
 
 def start_form(uow: UnitOfWork, definition: ProcessDefinition) -> Optional[FormSpec]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import engine
 from app.db import UnitOfWork
 from app.errors import NotFound
-from app.models import Incident
+from app.models import Incident, utcnow
 from app.services import runtime
 from app.services.users import Principal
 
@@ -39,5 +39,7 @@ def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
             raise NotFound(f"job {job_id} is no longer active") from None
         runtime.audit(uow, instance.id, user.id, "incident_retry", incident.activity_id, job_id)
         runtime.save(uow, instance, definition, workflow, user.id, since)
+        if not engine.is_pending_handler(workflow, job_id):
+            incident.status, incident.resolved_at = "resolved", utcnow()
         uow.commit()
         return incident

@@ -12,15 +12,15 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 import handlers as handler_registry
 from app import engine
 from app.db import UnitOfWork
 from app.errors import NotFound
-from app.models import (ActivityInstance, AuditEntry, HumanTask, Incident, Notification, ProcessDefinition,
+from app.models import (ActivityInstance, HumanTask, Incident, Notification, ProcessDefinition,
                         ProcessInstance, TaskCandidate, Timer, utcnow)
-from app.services.definitions import process_spec
+from app.services.definitions import definition_row, process_spec
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 PRIORITY_WORDS = {"urgent": 100, "important": 75, "normal": 50}
@@ -31,7 +31,7 @@ def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDef
     instance = uow.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
-    definition = uow.session.get(ProcessDefinition, instance.definition_id)
+    definition = definition_row(uow, instance.definition_id)
     workflow = engine.load_state(instance.state, process_spec(uow, definition))
     return instance, definition, workflow
 
@@ -69,7 +69,6 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
             _open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")
         else:
             engine.finish_handler(workflow, call.task_id, result)
-            _resolve_incidents(uow, call.task_id)
             for note in context.notifications:
                 uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
                                              subject=note.subject, body=note.body))
@@ -91,12 +90,6 @@ def _open_incident(uow: UnitOfWork, instance, definition, call, message: str) ->
     audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})
 
 
-def _resolve_incidents(uow: UnitOfWork, task_id: str) -> None:
-    for incident in uow.session.scalars(select(Incident).where(Incident.task_id == task_id,
-                                                               Incident.status == "open")):
-        incident.status, incident.resolved_at = "resolved", utcnow()
-
-
 def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> None:
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
     open_rows = {row.id: row for row in uow.session.scalars(
@@ -108,25 +101,37 @@ def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -
                 row.completed_at = now
             uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task_id))
     meta = definition.meta.get("user_tasks", {})
+    created = []
     for task_id, task in user_tasks.items():
         if task_id in open_rows:
             continue
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
-        groups = _resolve_names(spec.get("candidate_groups", []), data)
-        users = _resolve_names(spec.get("candidate_users", []), data)
         assignee = (_resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
-        priority = _priority(spec.get("priority"), data)
-        row = HumanTask(id=task_id, instance_id=instance.id, definition_id=definition.id,
-                        activity_id=task.activity_id, name=task.name, status="open", assignee=assignee,
-                        candidate_groups=groups, candidate_users=users, form_key=_form_key(spec),
-                        priority=priority, created_at=now, due_at=_due(spec.get("due_date"), data))
-        uow.session.add(row)
-        for kind, names in (("group", groups), ("user", users + ([assignee] if assignee else []))):
-            for name in dict.fromkeys(names):
-                uow.session.add(TaskCandidate(task_id=task_id, kind=kind, name=name, priority=priority,
-                                              created_at=now))
+        created.append(HumanTask(
+            id=task_id, instance_id=instance.id, definition_id=definition.id, activity_id=task.activity_id,
+            name=task.name, status="open", assignee=assignee,
+            candidate_groups=_resolve_names(spec.get("candidate_groups", []), data),
+            candidate_users=_resolve_names(spec.get("candidate_users", []), data), form_key=_form_key(spec),
+            priority=_priority(spec.get("priority"), data), created_at=now, due_at=_due(spec.get("due_date"), data)))
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
+    if created:
+        uow.session.add_all(created)
+        uow.session.flush()  # candidates reference their task row
+        index_candidates(uow, created)
+
+
+def index_candidates(uow: UnitOfWork, open_tasks: list[HumanTask]) -> None:
+    """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always."""
+    rows = []
+    for task in open_tasks:
+        groups = task.candidate_groups if task.assignee is None else []
+        users = list(task.candidate_users) + ([task.assignee] if task.assignee else [])
+        for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
+            rows.append({"task_id": task.id, "kind": kind, "name": name, "priority": task.priority,
+                         "created_at": task.created_at})
+    if rows:
+        uow.session.execute(insert(TaskCandidate), rows)
 
 
 def _resolve_names(values: list[str], data: dict) -> list[str]:
@@ -179,32 +184,37 @@ def _form_key(spec: dict) -> Optional[str]:
 
 
 def _sync_timers(uow, instance, active) -> None:
-    uow.session.execute(delete(Timer).where(Timer.instance_id == instance.id))
-    for task in active:
-        if task.kind == "timer" and task.due_at is not None:
-            uow.session.add(Timer(id=task.task_id, instance_id=instance.id, activity_id=task.activity_id,
+    """Keep one timer row per waiting timer event; rows that stay keep their claim."""
+    wanted = {t.task_id: t for t in active if t.kind == "timer" and t.due_at is not None}
+    existing = {row.id: row for row in uow.session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    for timer_id, row in existing.items():
+        if timer_id not in wanted or wanted[timer_id].due_at != row.due_at:
+            uow.session.delete(row)
+    for timer_id, task in wanted.items():
+        if timer_id not in existing or existing[timer_id].due_at != task.due_at:
+            uow.session.add(Timer(id=timer_id, instance_id=instance.id, activity_id=task.activity_id,
                                   due_at=task.due_at))
 
 
 def _sync_history(uow, instance, workflow, since: float, now: datetime) -> None:
     """Record activity instances that changed during this step (start, end, cancel)."""
+    changes = engine.changed_activities(workflow, since)
+    if not changes:
+        return
     known = {row.id: row for row in uow.session.scalars(
-        select(ActivityInstance).where(ActivityInstance.instance_id == instance.id,
-                                       ActivityInstance.ended_at.is_(None)))}
-    for change in engine.changed_activities(workflow, since):
+        select(ActivityInstance).where(ActivityInstance.id.in_([c.task_id for c in changes])))}
+    new_rows = []
+    for change in changes:
         row = known.get(change.task_id)
-        if row is None and change.canceled:
-            continue  # a branch that was predicted but never reached
-        if row is None:
-            row = uow.session.get(ActivityInstance, change.task_id)
-        if row is None:
-            row = ActivityInstance(id=change.task_id, instance_id=instance.id,
-                                   definition_id=instance.definition_id, activity_id=change.activity_id,
-                                   activity_name=change.name, activity_type=change.activity_type,
-                                   started_at=now)
-            uow.session.add(row)
-        if change.finished and row.ended_at is None:
+        if row is None and not change.canceled:  # a canceled unknown task was predicted, never reached
+            new_rows.append({"id": change.task_id, "instance_id": instance.id,
+                             "definition_id": instance.definition_id, "activity_id": change.activity_id,
+                             "activity_name": change.name, "activity_type": change.activity_type,
+                             "started_at": now, "ended_at": now if change.finished else None, "canceled": False})
+        elif row is not None and change.finished and row.ended_at is None:
             row.ended_at, row.canceled = now, change.canceled
+    if new_rows:
+        uow.session.execute(insert(ActivityInstance), new_rows)
 
 
 def record_assignee(uow: UnitOfWork, task_id: str, assignee: Optional[str]) -> None:
@@ -217,8 +227,9 @@ def record_assignee(uow: UnitOfWork, task_id: str, assignee: Optional[str]) -> N
 def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], action: str,
           activity_id: Optional[str] = None, task_id: Optional[str] = None,
           data: Optional[dict] = None) -> None:
-    uow.session.add(AuditEntry(instance_id=instance_id, actor=actor, action=action, activity_id=activity_id,
-                               task_id=task_id, data=data or {}))
+    """Append to the audit log; the rows are written with the unit of work's commit."""
+    uow.audit_rows.append({"instance_id": instance_id, "at": utcnow(), "actor": actor, "action": action,
+                           "activity_id": activity_id, "task_id": task_id, "data": data or {}})
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,14 +12,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import delete, or_, select
 
 from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, NotFound
 from app.forms import FormSpec, form_variables, validate_submission
-from app.models import HumanTask, ProcessDefinition, TaskCandidate, utcnow
+from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
 from app.services import runtime
+from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
 from app.services.users import Principal
 
@@ -37,18 +38,27 @@ class TaskQuery:
 
 
 def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
-    """Open tasks, most urgent first, then oldest first."""
+    """Open tasks, most urgent first, then oldest first.
+
+    A group queue is read through the candidate index alone (kind, name,
+    priority, created), so its first page costs the same with 100 or 100,000
+    open tasks. Claimed tasks have left their group queue, as in Camunda.
+    """
     with uow:
-        stmt = select(HumanTask).where(HumanTask.status == "open")
-        if query.candidate_group or query.candidate_user:
-            kind, name = ("group", query.candidate_group) if query.candidate_group else ("user", query.candidate_user)
-            matches = select(TaskCandidate.task_id).where(TaskCandidate.kind == kind, TaskCandidate.name == name)
-            if query.candidate_user:
-                groups = select(TaskCandidate.task_id).where(TaskCandidate.kind == "group", TaskCandidate.name.in_(
-                    _groups_of(uow, query.candidate_user)))
-                matches = matches.union(groups)
-            stmt = stmt.where(HumanTask.id.in_(matches))
-            stmt = stmt.where(or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
+        if query.candidate_group:
+            stmt = (select(HumanTask).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+                    .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group)
+                    .order_by(TaskCandidate.priority.desc(), TaskCandidate.created_at, TaskCandidate.task_id))
+        else:
+            stmt = select(HumanTask).where(HumanTask.status == "open").order_by(
+                HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
+        if query.candidate_user:
+            groups = select(Membership.group_id).where(Membership.user_id == query.candidate_user)
+            visible = select(TaskCandidate.task_id).where(or_(
+                (TaskCandidate.kind == "user") & (TaskCandidate.name == query.candidate_user),
+                (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups)))
+            stmt = stmt.where(HumanTask.id.in_(visible),
+                              or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
         if query.instance_id:
             stmt = stmt.where(HumanTask.instance_id == query.instance_id)
         if query.assignee:
@@ -57,22 +67,7 @@ def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
             stmt = stmt.where(HumanTask.assignee.is_(None))
         if query.activity_id:
             stmt = stmt.where(HumanTask.activity_id == query.activity_id)
-        stmt = stmt.order_by(HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
         return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
-
-
-def inbox(uow: UnitOfWork, group: str, limit: int = 50) -> list[tuple[str, int]]:
-    """First page of one group's queue straight from the candidate index (the hot inbox query)."""
-    with uow:
-        stmt = (select(TaskCandidate.task_id, TaskCandidate.priority)
-                .where(TaskCandidate.kind == "group", TaskCandidate.name == group)
-                .order_by(TaskCandidate.priority.desc(), TaskCandidate.created_at).limit(limit))
-        return [tuple(row) for row in uow.session.execute(stmt)]
-
-
-def _groups_of(uow: UnitOfWork, user_id: str) -> list[str]:
-    from app.models import Membership
-    return list(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
 
 
 def get_task(uow: UnitOfWork, task_id: str) -> HumanTask:
@@ -123,15 +118,8 @@ def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
 
 def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
     """Keep the candidate index in step: an assigned task is in its assignee's list, not the group queue."""
-    rows = list(uow.session.scalars(select(TaskCandidate).where(TaskCandidate.task_id == task.id)))
-    for row in rows:
-        uow.session.delete(row)
-    uow.session.flush()
-    names = [("group", g) for g in task.candidate_groups] if task.assignee is None else []
-    users = list(task.candidate_users) + ([task.assignee] if task.assignee else [])
-    for kind, name in dict.fromkeys(names + [("user", u) for u in users]):
-        uow.session.add(TaskCandidate(task_id=task.id, kind=kind, name=name, priority=task.priority,
-                                      created_at=task.created_at))
+    uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
+    runtime.index_candidates(uow, [task])
 
 
 def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +127,7 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
     with uow:
         task = _open_task(uow, task_id)
         _authorize(task, user)
-        definition = uow.session.get(ProcessDefinition, task.definition_id)
+        definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
         clean = validate_submission(form, values) if form is not None else dict(values)
         instance, definition, workflow = runtime.load(uow, task.instance_id)
@@ -163,8 +151,7 @@ def task_form_spec(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, Optional[F
     """The task, its form and the instance's current variables (for form-variables and rendering)."""
     with uow:
         task = _open_task(uow, task_id)
-        definition = uow.session.get(ProcessDefinition, task.definition_id)
-        from app.models import ProcessInstance
+        definition = definition_row(uow, task.definition_id)
         instance = uow.session.get(ProcessInstance, task.instance_id)
         return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
 
@@ -179,7 +166,7 @@ def task_form_variables(uow: UnitOfWork, task_id: str) -> dict[str, dict]:
 def deployed_form(uow: UnitOfWork, task_id: str) -> bytes:
     with uow:
         task = _open_task(uow, task_id)
-        definition = uow.session.get(ProcessDefinition, task.definition_id)
+        definition = definition_row(uow, task.definition_id)
         source = form_source(uow, definition, task.activity_id)
         if source is None:
             raise NotFound(f"task {task_id} has no deployed Camunda form")

@@ -215,7 +215,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('task_id', 'kind', 'name')
     )
     with op.batch_alter_table('task_candidate', schema=None) as batch_op:
-        batch_op.create_index('ix_candidate_inbox', ['kind', 'name', 'priority', 'created_at'], unique=False)
+        batch_op.create_index('ix_candidate_inbox', ['kind', 'name', sa.text('priority DESC'), 'created_at', 'task_id'], unique=False)
 
     # ### end Alembic commands ###
 

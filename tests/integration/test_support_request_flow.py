@@ -418,8 +418,6 @@ def test_tier1_task_in_another_skill_group_is_not_offered(api):
     assert task["id"] not in {t["id"] for t in api.get("/task?candidateUser=tier2", user="tier2").get_json()}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: callback_gateway reads a blank complaint as a complaint, "
-                   "return_to_engineer strips it, so a solved ticket is sent back with an empty reason")
 def test_blank_complaint_is_no_complaint(api):
     instance_id = walk_to_callback(api, "tier1", "SR-V")
     step(api, instance_id, "callback_rating", ["service_desk"], "desk", {**SOLVED, "complaint": "   "})
