@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -51,6 +51,13 @@ class Database:
     specs: SpecCache = field(default_factory=SpecCache)
     definitions: dict = field(default_factory=dict)  # immutable deployed definitions by id
 
+    def __post_init__(self) -> None:
+        # one factory per engine for the life of the process: building a sessionmaker
+        # subclasses Session and costs more than the transaction it would serve
+        options = {"expire_on_commit": False, "autoflush": False}
+        self.write_sessions = sessionmaker(bind=self.write_engine, **options)
+        self.read_sessions = sessionmaker(bind=self.read_engine, **options)
+
     @property
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
@@ -74,6 +81,18 @@ def connect(url: str) -> Database:
     return Database(url, engine, engine)
 
 
+def insert_ignoring_existing(session: Session, model, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: add rows not already present by key."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+
+
 class UnitOfWork:
     """One transaction. Only services enter it and only services call :meth:`commit`.
 
@@ -86,8 +105,7 @@ class UnitOfWork:
         self.write = write
         self.session: Optional[Session] = None
         self.audit_rows: list[dict] = []
-        self._factory = sessionmaker(bind=db.write_engine if write else db.read_engine,
-                                     expire_on_commit=False, autoflush=False)
+        self._factory = db.write_sessions if write else db.read_sessions
 
     @property
     def specs(self) -> SpecCache:
@@ -112,6 +130,6 @@ class UnitOfWork:
         assert self.session is not None
         if self.audit_rows:
             self.session.flush()
-            self.session.execute(insert(AuditEntry), self.audit_rows)
+            self.session.execute(AuditEntry.__table__.insert(), self.audit_rows)
             self.audit_rows = []
         self.session.commit()

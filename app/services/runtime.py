@@ -12,11 +12,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import func, select
 
 import handlers as handler_registry
 from app import engine
-from app.db import UnitOfWork
+from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import NotFound
 from app.models import (ActivityInstance, HumanTask, Incident, Notification, ProcessDefinition,
                         ProcessInstance, TaskCandidate, Timer, utcnow)
@@ -24,6 +24,11 @@ from app.services.definitions import definition_row, process_spec
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 PRIORITY_WORDS = {"urgent": 100, "important": 75, "normal": 50}
+# Projection writes go through the tables (Core), not the ORM: no identity-map bookkeeping per row.
+_HISTORY = ActivityInstance.__table__
+_TASKS = HumanTask.__table__
+_TIMERS = Timer.__table__
+_CANDIDATES = TaskCandidate.__table__
 
 
 def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
@@ -47,9 +52,9 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     if engine.is_completed(workflow):
         instance.status, instance.ended_at = "COMPLETED", now
         audit(uow, instance.id, actor, "instance_completed")
-    _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
+    assignees = _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     _sync_timers(uow, instance, active)
-    _sync_history(uow, instance, workflow, since, now)
+    _sync_history(uow, instance, workflow, since, now, assignees)
     uow.session.flush()  # a lost version race raises here; the unit of work reports it as a Conflict
 
 
@@ -90,16 +95,20 @@ def _open_incident(uow: UnitOfWork, instance, definition, call, message: str) ->
     audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})
 
 
-def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> None:
+def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> dict[str, Optional[str]]:
+    """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee."""
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
-    open_rows = {row.id: row for row in uow.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "open"))}
-    for task_id, row in open_rows.items():
-        if task_id not in user_tasks:
-            row.status = "done" if row.completed_at else "canceled"
-            if row.completed_at is None:
-                row.completed_at = now
-            uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task_id))
+    open_rows = {row.id: row for row in uow.session.execute(
+        select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
+        .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))}
+    closed = {task_id: row for task_id, row in open_rows.items() if task_id not in user_tasks}
+    for status, ids in (("done", [i for i, r in closed.items() if r.completed_at]),
+                        ("canceled", [i for i, r in closed.items() if not r.completed_at])):
+        if ids:
+            uow.session.execute(_TASKS.update().where(_TASKS.c.id.in_(ids)).values(
+                status=status, completed_at=func.coalesce(_TASKS.c.completed_at, now)))
+    if closed:
+        uow.session.execute(_CANDIDATES.delete().where(_CANDIDATES.c.task_id.in_(list(closed))))
     meta = definition.meta.get("user_tasks", {})
     created = []
     for task_id, task in user_tasks.items():
@@ -108,30 +117,31 @@ def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
         assignee = (_resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
-        created.append(HumanTask(
-            id=task_id, instance_id=instance.id, definition_id=definition.id, activity_id=task.activity_id,
-            name=task.name, status="open", assignee=assignee,
-            candidate_groups=_resolve_names(spec.get("candidate_groups", []), data),
-            candidate_users=_resolve_names(spec.get("candidate_users", []), data), form_key=_form_key(spec),
-            priority=_priority(spec.get("priority"), data), created_at=now, due_at=_due(spec.get("due_date"), data)))
+        created.append({
+            "id": task_id, "instance_id": instance.id, "definition_id": definition.id,
+            "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
+            "candidate_groups": _resolve_names(spec.get("candidate_groups", []), data),
+            "candidate_users": _resolve_names(spec.get("candidate_users", []), data), "form_key": _form_key(spec),
+            "priority": _priority(spec.get("priority"), data), "created_at": now,
+            "due_at": _due(spec.get("due_date"), data), "completed_at": None, "completed_by": None})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
-        uow.session.add_all(created)
-        uow.session.flush()  # candidates reference their task row
+        uow.session.execute(_TASKS.insert(), created)
         index_candidates(uow, created)
+    return {task_id: row.assignee for task_id, row in closed.items()}
 
 
-def index_candidates(uow: UnitOfWork, open_tasks: list[HumanTask]) -> None:
+def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
     """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always."""
     rows = []
     for task in open_tasks:
-        groups = task.candidate_groups if task.assignee is None else []
-        users = list(task.candidate_users) + ([task.assignee] if task.assignee else [])
+        groups = task["candidate_groups"] if task["assignee"] is None else []
+        users = list(task["candidate_users"]) + ([task["assignee"]] if task["assignee"] else [])
         for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
-            rows.append({"task_id": task.id, "kind": kind, "name": name, "priority": task.priority,
-                         "created_at": task.created_at})
+            rows.append({"task_id": task["id"], "kind": kind, "name": name, "priority": task["priority"],
+                         "created_at": task["created_at"]})
     if rows:
-        uow.session.execute(insert(TaskCandidate), rows)
+        uow.session.execute(_CANDIDATES.insert(), rows)
 
 
 def _resolve_names(values: list[str], data: dict) -> list[str]:
@@ -184,44 +194,37 @@ def _form_key(spec: dict) -> Optional[str]:
 
 
 def _sync_timers(uow, instance, active) -> None:
-    """Keep one timer row per waiting timer event; rows that stay keep their claim."""
-    wanted = {t.task_id: t for t in active if t.kind == "timer" and t.due_at is not None}
-    existing = {row.id: row for row in uow.session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
-    for timer_id, row in existing.items():
-        if timer_id not in wanted or wanted[timer_id].due_at != row.due_at:
-            uow.session.delete(row)
-    for timer_id, task in wanted.items():
-        if timer_id not in existing or existing[timer_id].due_at != task.due_at:
-            uow.session.add(Timer(id=timer_id, instance_id=instance.id, activity_id=task.activity_id,
-                                  due_at=task.due_at))
+    """One timer row per waiting timer event: drop the ones that went away, add the new ones."""
+    wanted = [t for t in active if t.kind == "timer" and t.due_at is not None]
+    gone = _TIMERS.delete().where(_TIMERS.c.instance_id == instance.id)
+    if wanted:
+        gone = gone.where(_TIMERS.c.id.notin_([t.task_id for t in wanted]))
+    uow.session.execute(gone)
+    insert_ignoring_existing(uow.session, Timer, [
+        {"id": t.task_id, "instance_id": instance.id, "activity_id": t.activity_id, "due_at": t.due_at}
+        for t in wanted])
 
 
-def _sync_history(uow, instance, workflow, since: float, now: datetime) -> None:
-    """Record activity instances that changed during this step (start, end, cancel)."""
+def _sync_history(uow, instance, workflow, since: float, now: datetime, assignees: dict[str, Optional[str]]) -> None:
+    """Record activity instances that changed during this step (start, end, cancel, who worked them).
+
+    Rows are keyed by the engine's task id: a start inserts (ignored if the row
+    exists), an end updates only rows still open, so no read is needed.
+    """
     changes = engine.changed_activities(workflow, since)
-    if not changes:
-        return
-    known = {row.id: row for row in uow.session.scalars(
-        select(ActivityInstance).where(ActivityInstance.id.in_([c.task_id for c in changes])))}
-    new_rows = []
-    for change in changes:
-        row = known.get(change.task_id)
-        if row is None and not change.canceled:  # a canceled unknown task was predicted, never reached
-            new_rows.append({"id": change.task_id, "instance_id": instance.id,
-                             "definition_id": instance.definition_id, "activity_id": change.activity_id,
-                             "activity_name": change.name, "activity_type": change.activity_type,
-                             "started_at": now, "ended_at": now if change.finished else None, "canceled": False})
-        elif row is not None and change.finished and row.ended_at is None:
-            row.ended_at, row.canceled = now, change.canceled
-    if new_rows:
-        uow.session.execute(insert(ActivityInstance), new_rows)
-
-
-def record_assignee(uow: UnitOfWork, task_id: str, assignee: Optional[str]) -> None:
-    """Who worked a user task, kept in its history row."""
-    row = uow.session.get(ActivityInstance, task_id)
-    if row is not None:
-        row.assignee = assignee
+    insert_ignoring_existing(uow.session, ActivityInstance, [
+        {"id": c.task_id, "instance_id": instance.id, "definition_id": instance.definition_id,
+         "activity_id": c.activity_id, "activity_name": c.name, "activity_type": c.activity_type,
+         "started_at": now, "ended_at": None, "canceled": False, "assignee": None}
+        for c in changes if not c.canceled])  # a canceled task not yet recorded was never reached
+    for canceled in (False, True):
+        ended = [c.task_id for c in changes if c.finished and c.canceled == canceled]
+        if ended:
+            uow.session.execute(_HISTORY.update().where(
+                _HISTORY.c.id.in_(ended), _HISTORY.c.ended_at.is_(None)).values(ended_at=now, canceled=canceled))
+    for task_id, assignee in assignees.items():
+        if assignee:
+            uow.session.execute(_HISTORY.update().where(_HISTORY.c.id == task_id).values(assignee=assignee))
 
 
 def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], action: str,

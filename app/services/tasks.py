@@ -119,7 +119,9 @@ def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
 def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
     """Keep the candidate index in step: an assigned task is in its assignee's list, not the group queue."""
     uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
-    runtime.index_candidates(uow, [task])
+    runtime.index_candidates(uow, [{"id": task.id, "assignee": task.assignee, "priority": task.priority,
+                                    "candidate_groups": task.candidate_groups,
+                                    "candidate_users": task.candidate_users, "created_at": task.created_at}])
 
 
 def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
@@ -138,10 +140,10 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
             raise NotFound(f"task {task_id} is no longer active") from None
         task.completed_at, task.completed_by = utcnow(), user.id
         task.assignee = task.assignee or user.id
+        uow.session.flush()  # the projection sync below reads this row with plain SQL
         runtime.audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
                       {"variables": runtime._jsonable(clean)})
         runtime.save(uow, instance, definition, workflow, user.id, since)
-        runtime.record_assignee(uow, task_id, task.assignee)
         variables = dict(instance.variables)
         uow.commit()
         return variables
