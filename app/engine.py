@@ -257,7 +257,14 @@ def _advance(workflow: BpmnWorkflow) -> None:
 
 
 def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None:
+    """Complete a READY user task; KeyError if it is not (any more) waiting for a person.
+
+    Finished tasks stay in the tree, so without the state check a stale request
+    would run the task a second time and duplicate everything after it.
+    """
     task = _task(workflow, task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise KeyError(task_id)
     task.data.update(data)
     _wrap(task.run)
     advance(workflow)
@@ -280,6 +287,8 @@ def is_pending_handler(workflow: BpmnWorkflow, task_id: str) -> bool:
 
 def finish_handler(workflow: BpmnWorkflow, task_id: str, result: Optional[dict]) -> None:
     task = _task(workflow, task_id)
+    if task.state != TaskState.STARTED:
+        raise KeyError(task_id)
     task.internal_data.pop("handler_failed", None)
     if result:
         task.data.update(result)
@@ -288,7 +297,10 @@ def finish_handler(workflow: BpmnWorkflow, task_id: str, result: Optional[dict])
 
 
 def mark_handler_failed(workflow: BpmnWorkflow, task_id: str, failed: bool = True) -> None:
+    """Park a failed handler call (no automatic re-run) or release it for a retry."""
     task = _task(workflow, task_id)
+    if task.state != TaskState.STARTED:
+        raise KeyError(task_id)
     if failed:
         task.internal_data["handler_failed"] = True
     else:
