@@ -8,6 +8,7 @@ concurrent writers are ordered by the instance's version column.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -81,16 +82,20 @@ def connect(url: str) -> Database:
     return Database(url, engine, engine)
 
 
-def insert_ignoring_existing(session: Session, model, rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: add rows not already present by key."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
+@functools.lru_cache(maxsize=None)
+def _insert_ignore(dialect: str, table):
+    """Built once per table: a fresh statement object per call costs a cache-key walk every time."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(dialect_insert(model.__table__).on_conflict_do_nothing(), rows)
+    return dialect_insert(table).on_conflict_do_nothing()
+
+
+def insert_ignoring_existing(session: Session, model, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: add rows not already present by key."""
+    if rows:
+        session.execute(_insert_ignore(session.get_bind().dialect.name, model.__table__), rows)
 
 
 class UnitOfWork:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from lxml import etree
 
@@ -191,32 +191,27 @@ def _constraints(node: etree._Element, field_id: str, problems: Problems) -> lis
 
 def _read_date_attribute(task: etree._Element, attribute: str, problems: Problems) -> Optional[str]:
     """camunda:dueDate / followUpDate: an ISO-8601 date or duration, or a Python expression yielding one."""
-    value = _stripped(camunda(task, attribute))
-    if value is None or is_date(value) or is_duration(value):
-        return value
-    if has_juel(value):
-        problems.add(task, f"{attribute} {quote_short(value)} is a JUEL expression; write an ISO-8601 "
-                     "date or duration (2026-01-31T17:00:00Z, P2D) or a Python expression")
-        return None
-    error = check_expression(value)
-    if error is not None:
-        problems.add(task, f"{attribute} {quote_short(value)} is neither an ISO-8601 date or duration "
-                     f"nor a valid Python expression: {error}")
-        return None
-    return value
+    return _read_literal_or_expression(task, attribute, lambda v: is_date(v) or is_duration(v),
+                                       "an ISO-8601 date or duration (2026-01-31T17:00:00Z, P2D)", problems)
 
 
 def _read_priority(task: etree._Element, problems: Problems) -> Optional[str]:
-    value = _stripped(camunda(task, "priority"))
-    if value is None or _INTEGER.fullmatch(value):
+    return _read_literal_or_expression(task, "priority", _INTEGER.fullmatch, "a number", problems)
+
+
+def _read_literal_or_expression(task: etree._Element, attribute: str, is_literal: Callable[[str], Any],
+                                literal: str, problems: Problems) -> Optional[str]:
+    """A camunda: attribute holding a literal or a Python expression; JUEL and bad syntax are problems."""
+    value = _stripped(camunda(task, attribute))
+    if value is None or is_literal(value):
         return value
     if has_juel(value):
-        problems.add(task, f"priority {quote_short(value)} is a JUEL expression; write a number "
+        problems.add(task, f"{attribute} {quote_short(value)} is a JUEL expression; write {literal} "
                      "or a Python expression")
         return None
     error = check_expression(value)
     if error is not None:
-        problems.add(task, f"priority {quote_short(value)} is neither a number nor a valid "
+        problems.add(task, f"{attribute} {quote_short(value)} is neither {literal} nor a valid "
                      f"Python expression: {error}")
         return None
     return value

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import platform
 import random
@@ -19,22 +20,23 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lxml import etree  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
 import handlers  # noqa: E402
 from app import create_app, engine, model_check  # noqa: E402
 from app.db import UnitOfWork  # noqa: E402
-from app.models import HumanTask, ProcessInstance, TaskCandidate  # noqa: E402
+from app.models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate  # noqa: E402
 from app.services import instances, tasks  # noqa: E402
-from app.services.users import Principal  # noqa: E402
+from app.services.definitions import definition_row, deploy, process_spec  # noqa: E402
+from app.services.users import Principal, create_user  # noqa: E402
 from app.store import database  # noqa: E402
 
 INTAKE = {"requester": "王五", "contact": "13800000000", "department": "财务部", "channel": "portal",
@@ -111,8 +113,6 @@ def interleaved_rates(first, second, count: int, rounds: int = 5) -> tuple[float
 
 def loop_sizes(db) -> list[tuple[int, int, int, int]]:
     """(steps, stored bytes, spec-less JSON bytes, SpiffWorkflow full JSON bytes)."""
-    from app.services.definitions import deploy
-
     deploy(UnitOfWork(db), [("loop.bpmn", (ROOT / "bench/loop.bpmn").read_bytes())], name="bench loop")
     instance = instances.start_instance(UnitOfWork(db), EVERYONE, {}, key="bench_loop")
     rows = []
@@ -122,11 +122,7 @@ def loop_sizes(db) -> list[tuple[int, int, int, int]]:
         if step in (5, 50):
             with UnitOfWork(db, write=False) as uow:
                 row = uow.session.get(ProcessInstance, instance.id)
-                from app.services.definitions import process_spec
-                from app.models import ProcessDefinition
-                workflow = engine.load_state(row.state, process_spec(uow, uow.session.get(ProcessDefinition,
-                                                                                           row.definition_id)))
-                import zlib
+                workflow = engine.load_state(row.state, process_spec(uow, definition_row(uow, row.definition_id)))
                 rows.append((step, len(row.state), len(zlib.decompress(row.state)),
                              len(engine.full_serialization(workflow).encode())))
     return rows
@@ -138,9 +134,7 @@ def task_list_times(db, open_tasks: int, runs: int) -> tuple[float, float, float
     now = datetime.now(timezone.utc)
     instance_id = str(uuid.uuid4())
     with UnitOfWork(db) as uow:
-        definition_id = uow.session.query(ProcessInstance).first()
-        any_definition = uow.session.execute(
-            __import__("sqlalchemy").text("select id, key from process_definition limit 1")).first()
+        any_definition = uow.session.execute(select(ProcessDefinition.id, ProcessDefinition.key)).first()
         uow.session.add(ProcessInstance(id=instance_id, definition_id=any_definition[0],
                                         definition_key=any_definition[1], status="ACTIVE", state=b"",
                                         variables={}))
@@ -162,7 +156,6 @@ def task_list_times(db, open_tasks: int, runs: int) -> tuple[float, float, float
             uow.session.execute(insert(HumanTask), task_rows)
             uow.session.execute(insert(TaskCandidate), candidate_rows)
         uow.commit()
-        del definition_id
 
     def timed(fn) -> list[float]:
         samples = []
@@ -178,12 +171,8 @@ def task_list_times(db, open_tasks: int, runs: int) -> tuple[float, float, float
 
 
 def _rest_times(db, runs: int) -> tuple[float, float]:
-    from app.services.users import create_user
-
     create_user(UnitOfWork(db), "bench", "bench-pass", ["service_desk"])
-    app = BENCH_APP
-    client = app.test_client()
-    import base64
+    client = BENCH_APP.test_client()
     headers = {"Authorization": "Basic " + base64.b64encode(b"bench:bench-pass").decode()}
     client.get("/engine-rest/task?candidateGroup=service_desk&maxResults=50", headers=headers)
     samples = []

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 import handlers as handler_registry
 from app import engine
@@ -29,6 +29,15 @@ _HISTORY = ActivityInstance.__table__
 _TASKS = HumanTask.__table__
 _TIMERS = Timer.__table__
 _CANDIDATES = TaskCandidate.__table__
+# prepared statements, run with one parameter set per row (executemany)
+_CLOSE_TASK = (_TASKS.update().where(_TASKS.c.id == bindparam("b_id"))
+               .values(status=bindparam("b_status"), completed_at=func.coalesce(_TASKS.c.completed_at,
+                                                                               bindparam("b_now"))))
+_UNINDEX_TASK = _CANDIDATES.delete().where(_CANDIDATES.c.task_id == bindparam("b_id"))
+_END_ACTIVITY = (_HISTORY.update()
+                 .where(_HISTORY.c.id == bindparam("b_id"), _HISTORY.c.ended_at.is_(None))
+                 .values(ended_at=bindparam("b_ended"), canceled=bindparam("b_canceled"),
+                         assignee=func.coalesce(bindparam("b_assignee"), _HISTORY.c.assignee)))
 
 
 def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
@@ -102,13 +111,10 @@ def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -
         select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
         .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))}
     closed = {task_id: row for task_id, row in open_rows.items() if task_id not in user_tasks}
-    for status, ids in (("done", [i for i, r in closed.items() if r.completed_at]),
-                        ("canceled", [i for i, r in closed.items() if not r.completed_at])):
-        if ids:
-            uow.session.execute(_TASKS.update().where(_TASKS.c.id.in_(ids)).values(
-                status=status, completed_at=func.coalesce(_TASKS.c.completed_at, now)))
     if closed:
-        uow.session.execute(_CANDIDATES.delete().where(_CANDIDATES.c.task_id.in_(list(closed))))
+        uow.session.execute(_CLOSE_TASK, [{"b_id": task_id, "b_status": "done" if row.completed_at else "canceled",
+                                           "b_now": now} for task_id, row in closed.items()])
+        uow.session.execute(_UNINDEX_TASK, [{"b_id": task_id} for task_id in closed])
     meta = definition.meta.get("user_tasks", {})
     created = []
     for task_id, task in user_tasks.items():
@@ -217,14 +223,10 @@ def _sync_history(uow, instance, workflow, since: float, now: datetime, assignee
          "activity_id": c.activity_id, "activity_name": c.name, "activity_type": c.activity_type,
          "started_at": now, "ended_at": None, "canceled": False, "assignee": None}
         for c in changes if not c.canceled])  # a canceled task not yet recorded was never reached
-    for canceled in (False, True):
-        ended = [c.task_id for c in changes if c.finished and c.canceled == canceled]
-        if ended:
-            uow.session.execute(_HISTORY.update().where(
-                _HISTORY.c.id.in_(ended), _HISTORY.c.ended_at.is_(None)).values(ended_at=now, canceled=canceled))
-    for task_id, assignee in assignees.items():
-        if assignee:
-            uow.session.execute(_HISTORY.update().where(_HISTORY.c.id == task_id).values(assignee=assignee))
+    ended = [{"b_id": c.task_id, "b_ended": now, "b_canceled": c.canceled, "b_assignee": assignees.get(c.task_id)}
+             for c in changes if c.finished]
+    if ended:
+        uow.session.execute(_END_ACTIVITY, ended)
 
 
 def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], action: str,

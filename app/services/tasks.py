@@ -18,7 +18,7 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, NotFound
 from app.forms import FormSpec, form_variables, validate_submission
-from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
+from app.models import HumanTask, Membership, ProcessInstance, TaskCandidate, utcnow
 from app.services import runtime
 from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
