@@ -68,10 +68,24 @@ class ServiceProcess:
 def call(base: str, method: str, path: str, user: str, password: str, body: Any = None) -> tuple[int, Any]:
     """One HTTP request with Basic auth; returns (status, decoded JSON or None)."""
     data = json.dumps(body).encode() if body is not None else None
+    return _send(base, method, path, user, password, data, "application/json" if data is not None else None)
+
+
+def deploy_file(base: str, user: str, password: str, name: str, content: bytes) -> tuple[int, Any]:
+    """A multipart deployment of one file, as Camunda Modeler sends it."""
+    boundary = "----servicedesk-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\ntest\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"{name}\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return _send(base, "POST", "/deployment/create", user, password, body, f"multipart/form-data; boundary={boundary}")
+
+
+def _send(base: str, method: str, path: str, user: str, password: str, data: Optional[bytes],
+          content_type: Optional[str]) -> tuple[int, Any]:
     request = urllib.request.Request(f"{base}{path}", data=data, method=method)
     request.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+    if content_type:
+        request.add_header("Content-Type", content_type)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             raw = response.read()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
 
 from tests.conftest import DEMO_PASSWORD, typed
-from tests.e2e.servers import ServiceProcess, call
+from tests.e2e.servers import ServiceProcess, call, deploy_file
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +101,28 @@ def test_new_process_continues_an_instance_after_a_crash(servers):
     assert rest(second, "POST", f"/task/{callback['id']}/complete", "desk", {"variables": typed(rating)})[0] == 204
     status, body = rest(second, "GET", f"/history/process-instance/{instance_id}", "admin")
     assert body["state"] == "COMPLETED"
+
+
+def test_two_scheduler_processes_fire_each_timer_once(servers):
+    """Timers are claimed in the database: with two schedulers running, each fires exactly once."""
+    fast = {"TIMER_POLL_SECONDS": "0.2"}
+    first, second = servers(scheduler=True, extra_env=fast), servers(scheduler=True, extra_env=fast)
+    model = (DATA / "api" / "timer_literal.bpmn").read_bytes()
+    status, body = deploy_file(first.base, "owner", DEMO_PASSWORD, "timer_literal.bpmn", model)
+    assert status == 200, body
+    ids = []
+    for index in range(6):
+        server = first if index % 2 else second
+        status, body = rest(server, "POST", "/process-definition/key/api_timer/start", "requester", {})
+        assert status == 200, body
+        ids.append(body["id"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if all(open_tasks(first, i) for i in ids):
+            break
+        time.sleep(0.3)
+    for instance_id in ids:
+        assert [t["taskDefinitionKey"] for t in open_tasks(first, instance_id)] == ["after"]
+        status, audit = rest(first, "GET", f"/history/audit/{instance_id}", "admin")
+        fired = [a for a in audit if a["action"] == "timer_fired"]
+        assert len(fired) == 1, fired

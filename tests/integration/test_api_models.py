@@ -108,3 +108,22 @@ def test_bare_iso_timer_fires_through_the_scheduler(app, api):
     assert tick(app) == 0  # fired exactly once
     history = api.get(f"/history/activity-instance?processInstanceId={instance_id}").get_json()
     assert [h["activityId"] for h in history][:3] == ["start", "wait", "after"]
+
+
+def test_bpmn_dmn_and_form_deployed_together_with_form_keys_and_assignee(api):
+    """One Camunda-style deployment: formKey deployment:/app: forms, a ${var} assignee and group, a DMN."""
+    response = deploy(api, API / "formkey_assignee.bpmn", API / "route.dmn", API / "review.form")
+    assert response.status_code == 200, response.get_json()
+    instance_id = api.start("api_formkey", {"initiator": "tier1"})
+    check = api.only_task(instance_id, "check")
+    assert check["assignee"] == "tier1"
+    assert check["formKey"] == "camunda-forms:deployment:review.form"
+    assert api.complete(check["id"], "desk", {"decision": "done", "note": "fine"}).status_code == 403
+    bad = api.complete(check["id"], "tier1", {"decision": "done", "note": "x"})
+    assert bad.status_code == 400 and "note" in bad.get_json()["message"]   # the .form's rules apply
+    assert api.complete(check["id"], "tier1", {"decision": "done", "note": "fine", "score": 2}).status_code == 204
+    follow = api.only_task(instance_id, "follow_up")
+    assert follow["candidateGroups"] == ["tier2"]                            # from the decision table
+    assert api.complete(follow["id"], "tier2", {"decision": "done", "note": "x" * 30}).status_code == 400
+    assert api.complete(follow["id"], "tier2", {"decision": "done", "note": "all good"}).status_code == 204
+    assert api.variables_after_end(instance_id)["follow_group"] == "tier2"
