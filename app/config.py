@@ -18,5 +18,4 @@ def default_config() -> dict:
         "TIMER_POLL_SECONDS": float(os.environ.get("TIMER_POLL_SECONDS", "5")),
         "TIMER_BATCH": 50,
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
-        "MAX_RESULTS_DEFAULT": 1000,
     }

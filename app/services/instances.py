@@ -37,7 +37,7 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
                                    started_at=utcnow(), started_by=user.id)
         uow.session.add(instance)
         uow.session.flush()  # projections reference the instance row
-        runtime.audit(uow, instance.id, user.id, "instance_started", data={"variables": runtime._jsonable(variables)})
+        runtime.audit(uow, instance.id, user.id, "instance_started", data={"variables": runtime.jsonable(variables)})
         runtime.save(uow, instance, definition, workflow, user.id, since)
         uow.commit()
         return instance

@@ -57,7 +57,7 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     now = utcnow()
     active = engine.active_tasks(workflow)
     instance.state = engine.dump_state(workflow)
-    instance.variables = _jsonable(engine.variables(workflow))
+    instance.variables = jsonable(engine.variables(workflow))
     if engine.is_completed(workflow):
         instance.status, instance.ended_at = "COMPLETED", now
         audit(uow, instance.id, actor, "instance_completed")
@@ -87,7 +87,7 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
                 uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
                                              subject=note.subject, body=note.body))
             audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
-                  {"topic": call.topic, "result": _jsonable(result or {})})
+                  {"topic": call.topic, "result": jsonable(result or {})})
         pending = engine.pending_handlers(workflow)
 
 
@@ -237,12 +237,12 @@ def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], act
                            "activity_id": activity_id, "task_id": task_id, "data": data or {}})
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Variables as JSON for projections: datetimes become ISO strings, unknown objects their repr."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -142,7 +142,7 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         task.assignee = task.assignee or user.id
         uow.session.flush()  # the projection sync below reads this row with plain SQL
         runtime.audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
-                      {"variables": runtime._jsonable(clean)})
+                      {"variables": runtime.jsonable(clean)})
         runtime.save(uow, instance, definition, workflow, user.id, since)
         variables = dict(instance.variables)
         uow.commit()
