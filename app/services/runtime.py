@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm.attributes import flag_modified
 
 import handlers as handler_registry
 from app import engine
@@ -61,10 +62,15 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     if engine.is_completed(workflow):
         instance.status, instance.ended_at = "COMPLETED", now
         audit(uow, instance.id, actor, "instance_completed")
+    # The versioned instance UPDATE goes first, even when the state did not change:
+    # a writer that lost the race fails here (Conflict) before it touches any
+    # projection, and the winner holds the row lock while it rewrites them.
+    flag_modified(instance, "state")
+    uow.session.flush()
     assignees = _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     _sync_timers(uow, instance, active)
     _sync_history(uow, instance, workflow, since, now, assignees)
-    uow.session.flush()  # a lost version race raises here; the unit of work reports it as a Conflict
+    uow.session.flush()
 
 
 def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
