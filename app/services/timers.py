@@ -6,6 +6,7 @@ in its own transaction, so one failing instance does not hold back the rest.
 """
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime
 from typing import Callable, Optional
@@ -17,6 +18,8 @@ from app.db import UnitOfWork
 from app.errors import Conflict, DomainError
 from app.models import Timer, utcnow
 from app.services import runtime
+
+log = logging.getLogger(__name__)
 
 
 def due_instances(uow: UnitOfWork, now: Optional[datetime] = None, limit: int = 50) -> list[str]:
@@ -53,6 +56,8 @@ def fire_due_timers(new_uow: Callable[[], UnitOfWork], worker: str, limit: int =
             fired += fire_instance_timers(new_uow(), instance_id, worker)
         except Conflict:
             continue  # someone completed a task on it meanwhile; its next save re-projects the timer
-        except DomainError:
-            continue
+        except DomainError as exc:
+            # e.g. a timer expression that fails at run time: the instance stays as it was
+            # and the timer stays due, so it is retried on the next tick after the model is fixed
+            log.warning("timer on instance %s could not fire: %s", instance_id, exc.message)
     return fired
