@@ -25,12 +25,15 @@ def free_port() -> int:
 class ServiceProcess:
     """One ``run.py`` process on its own port over a shared database."""
 
-    def __init__(self, database_url: str, log_dir: Path, scheduler: bool = False, extra_env: Optional[dict] = None):
+    def __init__(self, database_url: str, log_dir: Path, scheduler: bool = False, extra_env: Optional[dict] = None,
+                 demo: bool = False):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/engine-rest"
         args = [sys.executable, str(ROOT / "run.py"), "--port", str(self.port)]
         if not scheduler:
             args.append("--no-scheduler")
+        if demo:
+            args.append("--demo")
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "e2e", **(extra_env or {})}
         self.log = open(log_dir / f"service-{self.port}.log", "wb")
         self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
