@@ -6,9 +6,11 @@ in BPMN) become one ``FormSpec``: one validator, one set of messages. Where they
 form-js, which is what people see: lengths count trimmed text, a required checkbox must be ticked, an
 empty multi-select is missing, ``pattern`` is searched like JavaScript's ``RegExp.test``. What the
 server cannot know it does not pretend to: FEEL (``=...``) in ``readonly``/``min``/``max``/lengths is
-left to the browser; a ``conditional`` component may be hidden (form-js then sends nothing), so it is
-never required here; a pattern Python cannot compile refuses the form at deployment. Groups with a
-``path`` and dynamic lists write nested objects that expressions cannot reach by name: refused.
+left to the browser. ``conditional.hide`` is different: it decides whether a field is asked for at all,
+so the server evaluates it (``app.feel``, a subset read at deployment) and, like form-js, neither
+requires nor stores a hidden field. A pattern Python cannot compile refuses the form at deployment.
+Groups with a ``path`` and dynamic lists write nested objects that expressions cannot reach by name:
+refused.
 """
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
 from typing import Any, Iterator
 
+from app import feel
 from app.errors import InvalidInput, ModelError
-from app.variables import is_variable_name, parse_boolean, parse_number, to_rest_as
+from app.form_rules import EMAIL_PATTERN, PHONE_PATTERN, coerce, field_value, hidden_keys, show
+from app.variables import is_variable_name, parse_number, to_rest_as
 
 #: form-js component type -> normalised field type.
 _FORM_JS_TYPES = {
@@ -34,19 +37,15 @@ _DISPLAY_TYPES = {"text", "html", "spacer", "separator", "button", "image", "ifr
 _CAMUNDA7_TYPES = {"string", "long", "double", "boolean", "date", "enum"}
 _CAMUNDA7_CONSTRAINTS = {"required", "readonly", "minlength", "maxlength", "min", "max"}
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-EMAIL_PATTERN = rf"^[^\s@]+@{_LABEL}(?:\.{_LABEL})*$"
-PHONE_PATTERN = r"^(?:\+|00)[1-9][0-9]{6,20}$"
 _PRESETS = {"email": EMAIL_PATTERN, "phone": PHONE_PATTERN}
-_PRESET_MESSAGES = {EMAIL_PATTERN: "must be a valid email address",
-                    PHONE_PATTERN: "must be an international phone number like +4930664040900"}
 _REST_TYPES = {"string": "String", "enum": "String", "long": "Long", "double": "Double",
                "boolean": "Boolean", "date": "Date", "list": "Json"}
 
 
 @dataclass(frozen=True)
 class FormField:
-    """One submitted value and its rules; ``options`` empty means any value of the type."""
+    """One submitted value and its rules; ``options`` empty means any value of the type. ``hide`` holds
+    the parsed ``conditional.hide`` of the component and of the groups around it: any one true hides it."""
 
     key: str
     type: str  # "string" | "long" | "double" | "boolean" | "date" | "enum" | "list"
@@ -60,6 +59,7 @@ class FormField:
     pattern: str | None = None
     options: tuple[str, ...] = ()
     default: Any = None
+    hide: tuple[feel.Expression, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,11 @@ def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
     if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not doc["id"].strip():
         raise ModelError("a form needs a non-empty string 'id'", resource=resource)
     fields = []
-    for component in _leaves(doc.get("components"), resource):
+    for component, hide in _leaves(doc.get("components"), resource):
         try:
-            field = _component_field(component)
+            field = _component_field(component, hide)
         except ValueError as exc:
-            name = component.get("key") or component.get("id") or component.get("type")
-            raise ModelError(str(exc), element_id=str(name), resource=resource) from None
+            raise _component_error(component, exc, resource) from None
         fields += [field] if field else []
     if duplicates := _duplicates(fields):
         raise ModelError("key is used by more than one component", element_id=duplicates[0],
@@ -105,25 +104,30 @@ def form_from_form_fields(form_id: str, fields: list[dict]) -> FormSpec:
     return FormSpec(form_id, tuple(specs), "form-field")
 
 
-def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False,
+                        context: dict[str, Any] | None = None) -> dict[str, Any]:
     """Check submitted values against every rule; return them coerced, or raise one InvalidInput
     naming each bad field. Keys the form does not know pass through (Camunda accepts extra variables).
 
     A value sent for a readonly field is dropped, not refused: a renderer may send back every field it
     displayed, readonly ones included, so refusing would fail honest submissions, while storing it
-    would let a client overwrite what the process decided. ``partial`` (drafts) skips ``required``
-    and fills in no defaults, so a draft holds only what the user typed.
+    would let a client overwrite what the process decided. A field whose ``conditional.hide`` holds is
+    skipped the same way: form-js neither asks for it nor submits it, so it is not required and a value
+    sent anyway is dropped. Conditions read the submission over ``context`` (the instance's current
+    variables), since a form may hide a field by a value decided earlier in the process. ``partial``
+    (drafts) skips ``required`` and fills in no defaults, so a draft holds only what the user typed.
     """
     if not isinstance(values, dict):
         raise InvalidInput("form values must be an object")
     known = {field.key for field in form.fields}
     result = {key: value for key, value in values.items() if key not in known}
+    hidden = hidden_keys(form, values, context or {})
     problems = []
     for field in form.fields:
-        if field.readonly:
+        if field.readonly or field.key in hidden:
             continue
         try:
-            present, value = _field_value(form, field, values, partial)
+            present, value = field_value(form, field, values, partial)
         except ValueError as exc:
             problems.append(f"field '{field.key}': {exc}")
             continue
@@ -141,8 +145,10 @@ def form_variables(form: FormSpec, current: dict) -> dict[str, dict]:
             for field in form.fields}
 
 
-def _leaves(components: Any, resource: str) -> Iterator[dict]:
-    """Components with plain groups flattened: form-js keys in a group without ``path`` are top-level."""
+def _leaves(components: Any, resource: str,
+            hide: tuple[feel.Expression, ...] = ()) -> Iterator[tuple[dict, tuple[feel.Expression, ...]]]:
+    """Components with plain groups flattened (form-js keys in a group without ``path`` are top-level),
+    each with the hide conditions of the groups around it: hiding a group hides everything in it."""
     if not isinstance(components, list):
         raise ModelError("'components' must be a list", resource=resource)
     for component in components:
@@ -153,12 +159,39 @@ def _leaves(components: Any, resource: str) -> Iterator[dict]:
             raise ModelError(f"a {kind} with a path writes nested data, which is not supported",
                              element_id=str(component.get("path") or component.get("id")), resource=resource)
         if kind == "group":
-            yield from _leaves(component.get("components", []), resource)
+            try:
+                inner = hide + _hide_condition(component)
+            except ValueError as exc:
+                raise _component_error(component, exc, resource) from None
+            yield from _leaves(component.get("components", []), resource, inner)
         else:
-            yield component
+            yield component, hide
 
 
-def _component_field(component: dict) -> FormField | None:
+def _component_error(component: dict, error: ValueError, resource: str) -> ModelError:
+    name = component.get("key") or component.get("id") or component.get("type")
+    return ModelError(str(error), element_id=str(name), resource=resource)
+
+
+def _hide_condition(component: dict) -> tuple[feel.Expression, ...]:
+    """The parsed ``conditional.hide``, if any: parsing at deployment makes FEEL the server cannot
+    evaluate fail there, not at a submission. form-js silently ignores a condition without the leading
+    ``=``; that is a slip in the modeler, so it is refused rather than ignored."""
+    conditional = component.get("conditional") or {}
+    if not isinstance(conditional, dict):
+        raise ValueError("'conditional' must be an object")
+    hide = conditional.get("hide")
+    if hide is None or hide == "":
+        return ()
+    if not isinstance(hide, str) or not hide.startswith("="):
+        raise ValueError(f"conditional.hide must be a FEEL expression starting with '=', got {hide!r}")
+    try:
+        return (feel.parse(hide[1:]),)
+    except feel.FeelError as exc:
+        raise ValueError(f"conditional.hide {exc}") from None
+
+
+def _component_field(component: dict, hide: tuple[feel.Expression, ...]) -> FormField | None:
     kind, key = component.get("type"), component.get("key")
     if kind in _DISPLAY_TYPES or (key is None and kind not in _FORM_JS_TYPES):
         return None
@@ -172,14 +205,14 @@ def _component_field(component: dict) -> FormField | None:
     field_type = "long" if kind == "number" and component.get("decimalDigits") == 0 else _FORM_JS_TYPES[kind]
     return _checked(FormField(
         key, field_type, label=str(component.get("label") or key),
-        required=rules.get("required") is True and not component.get("conditional"),
+        required=rules.get("required") is True,
         readonly=component.get("readonly") is True or component.get("disabled") is True,
         min=_bound(rules.get("min"), "min"), max=_bound(rules.get("max"), "max"),
         min_length=_length(rules.get("minLength"), "minLength"),
         max_length=_length(rules.get("maxLength"), "maxLength"),
         pattern=_PRESETS.get(str(rules.get("validationType"))) or rules.get("pattern") or None,
         options=_options(component) if field_type in ("enum", "list") else (),
-        default=component.get("defaultValue")))
+        default=component.get("defaultValue"), hide=hide + _hide_condition(component)))
 
 
 def _options(component: dict) -> tuple[str, ...]:
@@ -215,7 +248,7 @@ def _form_field(raw: Any) -> FormField:
         return field
     if isinstance(default, str) and ("${" in default or "#{" in default):
         raise ValueError("expression defaults are not supported")
-    return replace(field, default=_coerce(field, default))
+    return replace(field, default=coerce(field, default))
 
 
 def _bound(value: Any, name: str) -> float | None:
@@ -241,7 +274,7 @@ def _checked(field: FormField) -> FormField:
     if field.type != "string" and (field.min_length is not None or field.max_length is not None or field.pattern):
         raise ValueError(f"lengths and patterns apply to text, not to a {field.type} field")
     if field.min is not None and field.max is not None and field.min > field.max:
-        raise ValueError(f"min {_show(field.min)} is greater than max {_show(field.max)}")
+        raise ValueError(f"min {show(field.min)} is greater than max {show(field.max)}")
     if field.min_length is not None and field.max_length is not None and field.min_length > field.max_length:
         raise ValueError(f"minLength {field.min_length} is greater than maxLength {field.max_length}")
     try:
@@ -253,90 +286,3 @@ def _checked(field: FormField) -> FormField:
 
 def _duplicates(fields: list[FormField]) -> list[str]:
     return [key for key, count in Counter(field.key for field in fields).items() if count > 1]
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
-def _field_value(form: FormSpec, field: FormField, values: dict, partial: bool) -> tuple[bool, Any]:
-    """(present, coerced value) for one field, or ValueError naming the first rule it breaks."""
-    value = values.get(field.key)
-    if _is_empty(value):
-        if field.required and not partial:
-            raise ValueError("required")
-        if field.key in values:  # sent empty: text and lists keep their empty value, the rest is null
-            return True, value if value is not None and field.type in ("string", "list") else None
-        if partial:
-            return False, None
-        if field.default is not None:
-            return True, field.default
-        is_checkbox = field.type == "boolean" and form.source == "camunda-form"
-        return is_checkbox, False if is_checkbox else None
-    value = _coerce(field, value)
-    _check_rules(form, field, value, partial)
-    return True, value
-
-
-def _coerce(field: FormField, value: Any) -> Any:
-    if field.type in ("long", "double"):
-        try:
-            number = parse_number(value)
-        except ValueError:
-            raise ValueError("must be a number") from None
-        if field.type == "long" and isinstance(number, float) and not number.is_integer():
-            raise ValueError("must be a whole number")
-        return int(number) if field.type == "long" else number
-    if field.type == "boolean":
-        try:
-            return parse_boolean(value)
-        except ValueError:
-            raise ValueError("must be true or false") from None
-    if field.type == "date":
-        return _iso_text(value)
-    if field.type == "enum" and isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # a client sending 3 for the option "3" means that option
-    if field.type == "list":
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError("must be a list of text values")
-        return list(value)
-    if not isinstance(value, str):
-        raise ValueError("must be text")
-    return value
-
-
-def _iso_text(value: Any) -> str:
-    """Dates stay ISO-8601 text: a date, a date-time or a time (form-js has all three subtypes)."""
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    for parse in (datetime.fromisoformat, time.fromisoformat):
-        try:
-            parse(value.strip())
-            return value.strip()
-        except (AttributeError, ValueError):
-            pass
-    raise ValueError("must be an ISO-8601 date, date-time or time")
-
-
-def _check_rules(form: FormSpec, field: FormField, value: Any, partial: bool) -> None:
-    if field.min is not None and value < field.min:
-        raise ValueError(f"must be >= {_show(field.min)}")
-    if field.max is not None and value > field.max:
-        raise ValueError(f"must be <= {_show(field.max)}")
-    if field.type == "string":
-        size = len(value.strip()) if form.source == "camunda-form" else len(value)
-        if field.min_length is not None and size < field.min_length:
-            raise ValueError(f"must be at least {field.min_length} characters")
-        if field.max_length is not None and size > field.max_length:
-            raise ValueError(f"must be at most {field.max_length} characters")
-        if field.pattern and not re.search(field.pattern, value):
-            raise ValueError(_PRESET_MESSAGES.get(field.pattern, f"must match pattern {field.pattern}"))
-    chosen = value if field.type == "list" else [value]
-    if field.options and any(item not in field.options for item in chosen):
-        raise ValueError(f"must be one of: {', '.join(field.options)}")
-    if value is False and field.required and not partial and form.source == "camunda-form":
-        raise ValueError("required (the box must be ticked)")
-
-
-def _show(number: float) -> str:
-    return str(int(number)) if number.is_integer() else str(number)

@@ -32,6 +32,7 @@ VENDOR_RESOLVED = {"vendor_name": "联想", "vendor_case_no": "LN-2026-0042", "v
                    "vendor_resolution": "厂商提供补丁固件 1.2.4", "change_ref": "CHG-2026-001"}
 SOLVED = {"callback_solved": "yes", "rating_attitude": 5, "rating_speed": 4, "rating_effect": 3,
           "callback_note": "用户确认已恢复"}
+NOT_SOLVED = {"callback_solved": "no", "callback_note": "打印仍然失败"}
 RATINGS = {"rating_attitude": 5, "rating_speed": 4, "rating_effect": 3}
 
 #: Who works a ticket at each tier: the user task, its candidate groups (hardware ticket), the
@@ -252,12 +253,12 @@ def test_tier2_escalates_to_vendor_who_resolves(api):
 def test_not_solved_at_callback_returns_to_the_resolver(api, tier):
     activity_id, groups, user, resolved = RESOLVER[tier]
     instance_id = walk_to_callback(api, tier, f"SR-E-{tier}")
-    step(api, instance_id, "callback_rating", ["service_desk"], "desk",
-         {**RATINGS, "callback_solved": "no", "callback_note": "打印仍然失败"})
+    step(api, instance_id, "callback_rating", ["service_desk"], "desk", NOT_SOLVED)  # no ratings: not asked
 
     api.only_task(instance_id, activity_id)  # back with the engineer who resolved it, nowhere else
     current = api.variables(instance_id)
     assert (current["ticket_status"], current["reopen_count"]) == ("reopened", 1)
+    assert not RATINGS.keys() & current.keys()
     assert "回访未解决" in current["returned_reason"] and "打印仍然失败" in current["returned_reason"]
     assert "投诉" not in current["returned_reason"]
     returned = handler_results(api, instance_id, "return_to_engineer")
@@ -378,6 +379,69 @@ def test_rating_out_of_range_is_refused(api, field, value):
     assert api.only_task(instance_id, "callback_rating")["id"] == task["id"]
     assert api.variables(instance_id) == before
     assert api.history_state(instance_id) == "ACTIVE"
+
+
+def test_ratings_sent_with_not_solved_are_dropped(api):
+    instance_id = walk_to_callback(api, "tier1", "SR-V")
+    step(api, instance_id, "callback_rating", ["service_desk"], "desk", {**RATINGS, **NOT_SOLVED})
+
+    api.only_task(instance_id, "tier1_diagnose")
+    assert not RATINGS.keys() & api.variables(instance_id).keys()
+    audit = api.get(f"/history/audit/{instance_id}").get_json()
+    stored = [a["data"]["variables"] for a in audit
+              if a["action"] == "task_completed" and a["activityId"] == "callback_rating"]
+    assert stored == [NOT_SOLVED]
+
+
+def test_solved_without_ratings_is_refused_naming_each_rating(api):
+    instance_id = walk_to_callback(api, "tier1", "SR-W")
+    task = api.only_task(instance_id, "callback_rating")
+    before = api.variables(instance_id)
+
+    response = api.complete(task["id"], "desk", {"callback_solved": "yes", "callback_note": "用户确认已恢复"})
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["type"] == "InvalidRequestException"
+    for field in RATINGS:
+        assert f"field '{field}': required" in response.get_json()["message"], response.get_json()
+
+    assert api.only_task(instance_id, "callback_rating")["id"] == task["id"]
+    assert api.variables(instance_id) == before
+    step(api, instance_id, "callback_rating", ["service_desk"], "desk", SOLVED)  # rated: accepted
+    assert_closed(api, instance_id)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"vendor_name": None}, "vendor_name"),
+    ({"vendor_name": "  "}, "vendor_name"),
+    ({"vendor_escalation_info": None}, "vendor_escalation_info"),
+    ({"vendor_escalation_info": "见上"}, "vendor_escalation_info"),  # shorter than 5 characters
+])
+def test_vendor_escalation_without_vendor_details_is_refused(api, change, field):
+    instance_id = walk_to_tier1(api, "SR-X")
+    step(api, instance_id, "tier1_diagnose", ["tier1_hardware"], "tier1", TIER1_ESCALATE)
+    task = api.only_task(instance_id, "tier2_resolve")
+    before = api.variables(instance_id)
+    values = {k: v for k, v in {**TIER2_ESCALATE, **change}.items() if v is not None}
+
+    response = api.complete(task["id"], "tier2", values)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["type"] == "InvalidRequestException"
+    assert f"'{field}'" in response.get_json()["message"], response.get_json()
+
+    assert api.only_task(instance_id, "tier2_resolve")["id"] == task["id"]
+    assert api.variables(instance_id) == before
+    assert handler_results(api, instance_id, "escalate_to_vendor") == []
+    step(api, instance_id, "tier2_resolve", ["tier2"], "tier2", TIER2_ESCALATE)  # fixed: accepted
+    api.only_task(instance_id, "track_vendor_case")
+
+
+def test_vendor_details_sent_when_tier2_resolves_are_dropped(api):
+    instance_id = walk_to_tier1(api, "SR-Y")
+    step(api, instance_id, "tier1_diagnose", ["tier1_hardware"], "tier1", TIER1_ESCALATE)
+    step(api, instance_id, "tier2_resolve", ["tier2"], "tier2", {**TIER2_RESOLVED, "vendor_name": "联想"})
+
+    api.only_task(instance_id, "callback_rating")
+    assert "vendor_name" not in api.variables(instance_id)
 
 
 def test_people_outside_the_candidate_groups_are_forbidden(api):

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from app.errors import InvalidInput, ModelError
+from app.feel import Compare, Literal, Path
 from app.forms import (EMAIL_PATTERN, PHONE_PATTERN, FormField, FormSpec, form_from_form_fields,
                        form_variables, parse_camunda_form, validate_submission)
 
@@ -89,12 +90,24 @@ def test_email_and_phone_validation_types_become_patterns():
 def test_what_only_the_browser_can_evaluate_is_left_to_it():
     form = camunda_form(
         {"type": "number", "key": "amount", "validate": {"min": "=limit", "max": 10}},
-        {"type": "textfield", "key": "reason", "conditional": {"hide": "=approved"}, "validate": {"required": True}},
         {"type": "textfield", "key": "owner", "readonly": "=locked"},
         {"type": "select", "key": "queue", "valuesKey": "queues"})
-    amount, reason, owner, queue = form.fields
+    amount, owner, queue = form.fields
     assert (amount.min, amount.max) == (None, 10.0)
-    assert not reason.required and not owner.readonly and queue.options == ()
+    assert not owner.readonly and queue.options == ()
+
+
+def test_hide_conditions_are_parsed_and_keep_the_rules():
+    form = camunda_form(
+        {"type": "textfield", "key": "reason", "conditional": {"hide": "=approved"}, "validate": {"required": True}},
+        {"type": "group", "conditional": {"hide": "=a = 1"}, "components": [
+            {"type": "number", "key": "n", "conditional": {"hide": "=b = 2"}}]},
+        {"type": "textfield", "key": "plain", "conditional": {}},
+        {"type": "text", "text": "ignored", "conditional": {"hide": "=count(x) > 1"}})
+    reason, n, plain = form.fields
+    assert reason.required and reason.hide == (Path(("approved",)),)
+    assert n.hide == (Compare("=", Path(("a",)), Literal(1)), Compare("=", Path(("b",)), Literal(2)))
+    assert plain.hide == ()
 
 
 def test_bad_json_is_a_model_error_naming_the_resource():
@@ -133,6 +146,14 @@ def test_components_must_be_a_list(components):
     ({"type": "select", "key": "s", "values": [{"label": "One", "value": 1}]}, "s", "'values' must be"),
     ({"type": "group", "path": "address", "components": []}, "address", "nested data"),
     ({"type": "dynamiclist", "path": "items", "components": []}, "items", "nested data"),
+    ({"type": "textfield", "key": "why", "conditional": {"hide": "=a + 1 > 2"}}, "why",
+     "conditional.hide 'a + 1 > 2': '+' is not supported at position 2"),
+    ({"type": "number", "key": "n", "conditional": {"hide": "=count(items) > 0"}}, "n", "function 'count'"),
+    ({"type": "textfield", "key": "t", "conditional": {"hide": "approved"}}, "t", "starting with '='"),
+    ({"type": "textfield", "key": "t", "conditional": {"hide": True}}, "t", "starting with '='"),
+    ({"type": "textfield", "key": "t", "conditional": "=x"}, "t", "'conditional' must be an object"),
+    ({"type": "group", "id": "Group_1", "conditional": {"hide": "=x in [1]"}, "components": []}, "Group_1",
+     "'[' is not supported"),
 ])
 def test_bad_components_are_model_errors_naming_resource_and_component(component, element, fragment):
     error = model_error(component)
@@ -363,6 +384,72 @@ def test_values_must_be_an_object():
 
 def test_a_form_without_fields_passes_everything_through():
     assert validate_submission(FormSpec("empty", (), "camunda-form"), {"a": 1}) == {"a": 1}
+
+
+# --- conditional.hide -------------------------------------------------------------------------------
+
+CALLBACK_FORM = camunda_form(
+    {"type": "radio", "key": "solved", "validate": {"required": True},
+     "values": [{"label": "Yes", "value": "yes"}, {"label": "No", "value": "no"}]},
+    {"type": "number", "key": "rating", "decimalDigits": 0, "conditional": {"hide": '=solved != "yes"'},
+     "validate": {"required": True, "min": 1, "max": 5}},
+    {"type": "checkbox", "key": "agreed", "conditional": {"hide": '=solved != "yes"'}},
+    {"type": "textfield", "key": "note", "defaultValue": "-", "conditional": {"hide": '=solved != "yes"'}},
+)
+
+
+def test_a_hidden_field_is_not_required_and_gets_no_default():
+    assert validate_submission(CALLBACK_FORM, {"solved": "no"}) == {"solved": "no"}
+
+
+def test_a_value_sent_for_a_hidden_field_is_dropped_even_when_it_breaks_the_rules():
+    assert validate_submission(CALLBACK_FORM, {"solved": "no", "rating": 9, "agreed": "maybe", "extra": 1}) == \
+        {"solved": "no", "extra": 1}
+
+
+def test_a_shown_field_gets_every_rule():
+    assert invalid(CALLBACK_FORM, {"solved": "yes"}) == "field 'rating': required"
+    assert invalid(CALLBACK_FORM, {"solved": "yes", "rating": 6}) == "field 'rating': must be <= 5"
+    assert validate_submission(CALLBACK_FORM, {"solved": "yes", "rating": "4"}) == \
+        {"solved": "yes", "rating": 4, "agreed": False, "note": "-"}
+
+
+def test_a_missing_controlling_value_is_null_and_null_is_not_yes():
+    assert invalid(CALLBACK_FORM, {"rating": 9}) == "field 'solved': required"
+
+
+def test_conditions_read_the_submission_over_the_context():
+    assert validate_submission(CALLBACK_FORM, {"note": "x"}, partial=True, context={"solved": "no"}) == {}
+    assert invalid(CALLBACK_FORM, {"solved": "yes"}, context={"solved": "no"}) == "field 'rating': required"
+    assert validate_submission(CALLBACK_FORM, {"solved": "no", "rating": 3}, context={"solved": "yes"}) == \
+        {"solved": "no"}
+
+
+def test_conditions_compare_values_typed_as_their_fields():
+    form = camunda_form(
+        {"type": "number", "key": "hours"},
+        {"type": "textarea", "key": "reason", "conditional": {"hide": "=hours <= 8"}, "validate": {"required": True}})
+    assert validate_submission(form, {"hours": "4"}) == {"hours": 4}
+    assert invalid(form, {"hours": "12"}) == "field 'reason': required"
+    assert invalid(form, {"hours": "many"}) == "field 'hours': must be a number; field 'reason': required"
+
+
+def test_a_readonly_value_sent_cannot_steer_visibility():
+    form = camunda_form(
+        {"type": "textfield", "key": "tier", "readonly": True},
+        {"type": "textfield", "key": "vendor", "conditional": {"hide": '=tier != "vendor"'},
+         "validate": {"required": True}})
+    assert invalid(form, {"tier": "tier1"}, context={"tier": "vendor"}) == "field 'vendor': required"
+    assert validate_submission(form, {"tier": "vendor"}, context={"tier": "tier1"}) == {}
+
+
+def test_a_hidden_group_hides_what_is_inside():
+    form = camunda_form(
+        {"type": "checkbox", "key": "escalate"},
+        {"type": "group", "conditional": {"hide": "=not(escalate)"}, "components": [
+            {"type": "textfield", "key": "vendor", "validate": {"required": True}}]})
+    assert validate_submission(form, {"escalate": False, "vendor": "ACME"}) == {"escalate": False}
+    assert invalid(form, {"escalate": True}) == "field 'vendor': required"
 
 
 # --- form_variables ---------------------------------------------------------------------------------
