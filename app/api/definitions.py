@@ -1,4 +1,4 @@
-"""Process definitions: list, read, XML, start an instance."""
+"""Process definitions: list, read, XML, start form, start an instance (directly or by submitting the start form)."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -66,4 +66,31 @@ def start_by_key(key: str):
 
 @bp.post("/process-definition/<definition_id>/start")
 def start_by_id(definition_id: str):
+    return _start(definition_id=definition_id)
+
+
+def _start_form(**which):
+    """Tasklist asks for the start form before it starts; a form-less process answers key null (Camunda: 400)."""
+    key = instances.start_form_key(new_uow(write=False), **which)
+    return jsonify({"key": key, "contextPath": None})
+
+
+@bp.get("/process-definition/key/<key>/startForm")
+def start_form_by_key(key: str):
+    return _start_form(key=key)
+
+
+@bp.get("/process-definition/<definition_id>/startForm")
+def start_form_by_id(definition_id: str):
+    return _start_form(definition_id=definition_id)
+
+
+@bp.post("/process-definition/key/<key>/submit-form")
+def submit_start_form_by_key(key: str):
+    """Tasklist starts through the start form; the start form is checked on every start, so this is start."""
+    return _start(key=key)
+
+
+@bp.post("/process-definition/<definition_id>/submit-form")
+def submit_start_form_by_id(definition_id: str):
     return _start(definition_id=definition_id)

@@ -1,13 +1,51 @@
 """History: finished and running instances, every activity they passed, and the audit trail."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import jsonify, request
 
-from app.api import bp, shapes
+from app.api import bp, int_arg, shapes
 from app.errors import InvalidInput
 from app.services import instances
 from app.store import new_uow
 from app.variables import to_rest
+
+
+def _flag(name: str) -> bool:
+    """A boolean query parameter; anything but true/false is a 400 rather than a silent false."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false"):
+        raise InvalidInput(f"query parameter {name} must be true or false")
+    return raw.lower() == "true"
+
+
+def _business_key() -> Optional[str]:
+    """Camunda names this filter processInstanceBusinessKey; businessKey (as on /process-instance) works too."""
+    camunda, short = request.args.get("processInstanceBusinessKey"), request.args.get("businessKey")
+    if camunda is not None and short is not None and camunda != short:
+        raise InvalidInput("processInstanceBusinessKey and businessKey disagree")
+    return camunda if camunda is not None else short
+
+
+def _history_query(first: int = 0, limit: int = 100) -> instances.HistoryQuery:
+    return instances.HistoryQuery(instance_id=request.args.get("processInstanceId"),
+                                  key=request.args.get("processDefinitionKey"), business_key=_business_key(),
+                                  finished=_flag("finished"), unfinished=_flag("unfinished"),
+                                  first=first, limit=limit)
+
+
+@bp.get("/history/process-instance")
+def history_instances():
+    query = _history_query(int_arg("firstResult", 0), int_arg("maxResults", 100))
+    return jsonify([shapes.history_instance(r) for r in instances.list_history(new_uow(write=False), query)])
+
+
+@bp.get("/history/process-instance/count")
+def count_history_instances():
+    return jsonify({"count": instances.count_history(new_uow(write=False), _history_query())})
 
 
 @bp.get("/history/process-instance/<instance_id>")

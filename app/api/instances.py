@@ -1,6 +1,8 @@
 """Running process instances and their variables."""
 from __future__ import annotations
 
+from typing import Optional
+
 from flask import jsonify, request
 
 from app.api import bp, int_arg, shapes
@@ -10,12 +12,22 @@ from app.store import new_uow
 from app.variables import to_rest
 
 
+def _filters() -> dict[str, Optional[str]]:
+    """The filters shared by the list and its count; only running instances, as in Camunda's runtime API."""
+    return {"key": request.args.get("processDefinitionKey"), "business_key": request.args.get("businessKey"),
+            "status": "ACTIVE"}
+
+
 @bp.get("/process-instance")
 def list_instances():
-    rows = instances.list_instances(new_uow(write=False), key=request.args.get("processDefinitionKey"),
-                                    business_key=request.args.get("businessKey"), status="ACTIVE",
+    rows = instances.list_instances(new_uow(write=False), **_filters(),
                                     first=int_arg("firstResult", 0), limit=int_arg("maxResults", 100))
     return jsonify([shapes.instance(r) for r in rows])
+
+
+@bp.get("/process-instance/count")
+def count_instances():
+    return jsonify({"count": instances.count_instances(new_uow(write=False), **_filters())})
 
 
 @bp.get("/process-instance/<instance_id>")

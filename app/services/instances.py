@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from app import engine
 from app.db import UnitOfWork
@@ -22,10 +23,7 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
                    definition_id: Optional[str] = None, business_key: Optional[str] = None) -> ProcessInstance:
     """Start the latest version of ``key`` (or an exact definition) and run it to its first wait."""
     with uow:
-        definition = (uow.session.get(ProcessDefinition, definition_id) if definition_id
-                      else latest_definition_row(uow, key))
-        if definition is None:
-            raise NotFound(f"process definition {definition_id or key} does not exist")
+        definition = _definition(uow, key, definition_id)
         form = start_form(uow, definition)
         if form is not None:
             variables = validate_submission(form, variables)
@@ -54,14 +52,88 @@ def get_instance(uow: UnitOfWork, instance_id: str) -> ProcessInstance:
 def list_instances(uow: UnitOfWork, key: Optional[str] = None, business_key: Optional[str] = None,
                    status: Optional[str] = None, first: int = 0, limit: int = 100) -> list[ProcessInstance]:
     with uow:
-        query = select(ProcessInstance).order_by(ProcessInstance.started_at.desc())
-        if key:
-            query = query.where(ProcessInstance.definition_key == key)
-        if business_key:
-            query = query.where(ProcessInstance.business_key == business_key)
-        if status:
-            query = query.where(ProcessInstance.status == status)
+        query = _instance_filters(select(ProcessInstance), key=key, business_key=business_key, status=status)
+        query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
         return list(uow.session.scalars(query.offset(first).limit(limit)))
+
+
+def count_instances(uow: UnitOfWork, key: Optional[str] = None, business_key: Optional[str] = None,
+                    status: Optional[str] = None) -> int:
+    """What ``list_instances`` would return without paging, counted by the database."""
+    with uow:
+        query = _instance_filters(select(func.count(ProcessInstance.id)), key=key, business_key=business_key,
+                                  status=status)
+        return uow.session.scalar(query) or 0
+
+
+@dataclass
+class HistoryQuery:
+    """Filters of the historic instance list; ``finished`` and ``unfinished`` together match nothing, as in Camunda."""
+
+    instance_id: Optional[str] = None
+    key: Optional[str] = None
+    business_key: Optional[str] = None
+    finished: bool = False
+    unfinished: bool = False
+    first: int = 0
+    limit: int = 100
+
+
+def list_history(uow: UnitOfWork, query: HistoryQuery) -> list[ProcessInstance]:
+    """Instances running or ended, newest first: the ``process_instance`` row is its own history."""
+    with uow:
+        stmt = _history_filters(select(ProcessInstance), query)
+        stmt = stmt.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+        return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
+
+
+def count_history(uow: UnitOfWork, query: HistoryQuery) -> int:
+    with uow:
+        return uow.session.scalar(_history_filters(select(func.count(ProcessInstance.id)), query)) or 0
+
+
+def _instance_filters(stmt: Select, key: Optional[str] = None, business_key: Optional[str] = None,
+                      status: Optional[str] = None, instance_id: Optional[str] = None) -> Select:
+    if instance_id:
+        stmt = stmt.where(ProcessInstance.id == instance_id)
+    if key:
+        stmt = stmt.where(ProcessInstance.definition_key == key)
+    if business_key:
+        stmt = stmt.where(ProcessInstance.business_key == business_key)
+    if status:
+        stmt = stmt.where(ProcessInstance.status == status)
+    return stmt
+
+
+def _history_filters(stmt: Select, query: HistoryQuery) -> Select:
+    stmt = _instance_filters(stmt, key=query.key, business_key=query.business_key, instance_id=query.instance_id)
+    if query.finished:
+        stmt = stmt.where(ProcessInstance.status != "ACTIVE")
+    if query.unfinished:
+        stmt = stmt.where(ProcessInstance.status == "ACTIVE")
+    return stmt
+
+
+def start_form_key(uow: UnitOfWork, key: Optional[str] = None, definition_id: Optional[str] = None) -> Optional[str]:
+    """The start event's form key as Tasklist reads it, or None when the process starts without a form.
+
+    A linked Camunda Form is named ``camunda-forms:deployment:FORM_ID``, the
+    same form key the process's user tasks report.
+    """
+    with uow:
+        definition = _definition(uow, key, definition_id)
+        spec = definition.meta.get("start") or {}
+        if spec.get("form_ref"):
+            return f"camunda-forms:deployment:{spec['form_ref']}"
+        return spec.get("form_key")
+
+
+def _definition(uow: UnitOfWork, key: Optional[str], definition_id: Optional[str]) -> ProcessDefinition:
+    definition = (uow.session.get(ProcessDefinition, definition_id) if definition_id
+                  else latest_definition_row(uow, key))
+    if definition is None:
+        raise NotFound(f"process definition {definition_id or key} does not exist")
+    return definition
 
 
 def activity_history(uow: UnitOfWork, instance_id: str) -> list[ActivityInstance]:

@@ -12,17 +12,22 @@ import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.forms import FormSpec, form_variables, validate_submission
 from app.models import HumanTask, Membership, ProcessInstance, TaskCandidate, utcnow
 from app.services import runtime
 from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
 from app.services.users import Principal
+
+
+# the sortBy values of Camunda's task query supported here; _order maps them to columns
+SORT_KEYS = ("created", "priority", "dueDate")
+SORT_ORDERS = ("asc", "desc")
 
 
 @dataclass
@@ -35,39 +40,75 @@ class TaskQuery:
     activity_id: Optional[str] = None
     first: int = 0
     limit: int = 100
+    sorting: tuple[tuple[str, str], ...] = ()  # (sortBy, sortOrder) pairs, most significant first
 
 
 def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
-    """Open tasks, most urgent first, then oldest first.
+    """Open tasks, most urgent first, then oldest first, unless ``query.sorting`` asks otherwise.
 
     A group queue is read through the candidate index alone (kind, name,
     priority, created), so its first page costs the same with 100 or 100,000
     open tasks. Claimed tasks have left their group queue, as in Camunda.
+    An explicit sort comes before that order; it is then a sort of the
+    matching rows, which the caller asked for.
     """
+    _check_sorting(query.sorting)
     with uow:
-        if query.candidate_group:
-            stmt = (select(HumanTask).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
-                    .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group)
-                    .order_by(TaskCandidate.priority.desc(), TaskCandidate.created_at, TaskCandidate.task_id))
-        else:
-            stmt = select(HumanTask).where(HumanTask.status == "open").order_by(
-                HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
-        if query.candidate_user:
-            groups = select(Membership.group_id).where(Membership.user_id == query.candidate_user)
-            visible = select(TaskCandidate.task_id).where(or_(
-                (TaskCandidate.kind == "user") & (TaskCandidate.name == query.candidate_user),
-                (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups)))
-            stmt = stmt.where(HumanTask.id.in_(visible),
-                              or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
-        if query.instance_id:
-            stmt = stmt.where(HumanTask.instance_id == query.instance_id)
-        if query.assignee:
-            stmt = stmt.where(HumanTask.assignee == query.assignee)
-        if query.unassigned:
-            stmt = stmt.where(HumanTask.assignee.is_(None))
-        if query.activity_id:
-            stmt = stmt.where(HumanTask.activity_id == query.activity_id)
+        stmt = _filtered(select(HumanTask), query).order_by(*_order(query))
         return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
+
+
+def count_tasks(uow: UnitOfWork, query: TaskQuery) -> int:
+    """How many tasks ``list_tasks`` would return without paging: one SQL COUNT on the same filters."""
+    with uow:
+        return uow.session.scalar(_filtered(select(func.count(HumanTask.id)), query)) or 0
+
+
+def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
+    for sort_by, sort_order in sorting:
+        if sort_by not in SORT_KEYS:
+            raise InvalidInput(f"sortBy must be one of {', '.join(SORT_KEYS)}, not {sort_by!r}")
+        if sort_order not in SORT_ORDERS:
+            raise InvalidInput(f"sortOrder must be asc or desc, not {sort_order!r}")
+
+
+def _filtered(stmt: Select, query: TaskQuery) -> Select:
+    """Every filter of ``query`` applied to ``stmt`` (a select of tasks or of their count)."""
+    if query.candidate_group:
+        stmt = (stmt.select_from(HumanTask).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
+                .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group))
+    else:
+        stmt = stmt.where(HumanTask.status == "open")
+    if query.candidate_user:
+        groups = select(Membership.group_id).where(Membership.user_id == query.candidate_user)
+        visible = select(TaskCandidate.task_id).where(or_(
+            (TaskCandidate.kind == "user") & (TaskCandidate.name == query.candidate_user),
+            (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups)))
+        stmt = stmt.where(HumanTask.id.in_(visible),
+                          or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
+    if query.instance_id:
+        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
+    if query.assignee:
+        stmt = stmt.where(HumanTask.assignee == query.assignee)
+    if query.unassigned:
+        stmt = stmt.where(HumanTask.assignee.is_(None))
+    if query.activity_id:
+        stmt = stmt.where(HumanTask.activity_id == query.activity_id)
+    return stmt
+
+
+def _order(query: TaskQuery) -> list:
+    """The requested sort keys, then the inbox order; a group queue takes its columns from the candidate index."""
+    row = TaskCandidate if query.candidate_group else HumanTask
+    columns = {"created": row.created_at, "priority": row.priority, "dueDate": HumanTask.due_at}
+    order: list = []
+    for sort_by, sort_order in query.sorting:
+        if sort_by == "dueDate":
+            order.append(HumanTask.due_at.is_(None))  # tasks without a due date last, on every backend
+        column = columns[sort_by]
+        order.append(column.desc() if sort_order == "desc" else column.asc())
+    tie = TaskCandidate.task_id if query.candidate_group else HumanTask.id
+    return order + [row.priority.desc(), row.created_at, tie]
 
 
 def get_task(uow: UnitOfWork, task_id: str) -> HumanTask:
@@ -131,8 +172,9 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         _authorize(task, user)
         definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
-        clean = validate_submission(form, values) if form is not None else dict(values)
         instance, definition, workflow = runtime.load(uow, task.instance_id)
+        clean = (validate_submission(form, values, context=dict(instance.variables))
+                 if form is not None else dict(values))
         since = time.time()
         try:
             engine.complete_user_task(workflow, task_id, clean)
@@ -163,6 +205,21 @@ def task_form_variables(uow: UnitOfWork, task_id: str) -> dict[str, dict]:
     if form is None:
         return {}
     return form_variables(form, current)
+
+
+def task_variables(uow: UnitOfWork, task_id: str) -> dict[str, Any]:
+    """The variables an open task sees: its instance's, since tasks hold no local variables here."""
+    with uow:
+        task = _open_task(uow, task_id)
+        return dict(uow.session.get(ProcessInstance, task.instance_id).variables)
+
+
+def task_variable(uow: UnitOfWork, task_id: str, name: str) -> Any:
+    """One variable as the task sees it; NotFound names the variable so a client can tell it from a gone task."""
+    variables = task_variables(uow, task_id)
+    if name not in variables:
+        raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
+    return variables[name]
 
 
 def deployed_form(uow: UnitOfWork, task_id: str) -> bytes:
