@@ -38,6 +38,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 
 from app import sandbox
@@ -375,6 +376,15 @@ def changed_activities(workflow: BpmnWorkflow, since: float) -> list[ActivityCha
 
 def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(_task(workflow, task_id).data)
+
+
+def add_duration(start: datetime, duration: str) -> datetime:
+    """``start`` plus an ISO-8601 duration, with SpiffWorkflow's calendar-aware month arithmetic."""
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(duration)
+    except Exception as exc:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception
+        raise ScriptError(f"{duration!r} is not an ISO-8601 duration") from exc
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:

@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 import handlers as handler_registry
-from app import engine
+from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
-from app.errors import NotFound
+from app.errors import NotFound, ScriptError
 from app.models import (ActivityInstance, HumanTask, Incident, Notification, ProcessDefinition,
                         ProcessInstance, TaskCandidate, Timer, utcnow)
 from app.services.definitions import definition_row, process_spec
@@ -134,8 +134,9 @@ def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -
             "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
             "candidate_groups": _resolve_names(spec.get("candidate_groups", []), data),
             "candidate_users": _resolve_names(spec.get("candidate_users", []), data), "form_key": _form_key(spec),
-            "priority": _priority(spec.get("priority"), data), "created_at": now,
-            "due_at": _due(spec.get("due_date"), data), "completed_at": None, "completed_by": None})
+            "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
+            "due_at": _due(spec.get("due_date"), data, task.activity_id, now),
+            "completed_at": None, "completed_by": None})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
         uow.session.execute(_TASKS.insert(), created)
@@ -172,31 +173,47 @@ def _resolve_names(values: list[str], data: dict) -> list[str]:
     return names
 
 
-def _priority(raw: Optional[str], data: dict) -> int:
-    """Camunda's numeric task priority; ``${priority}`` holding urgent/important/normal maps to 100/75/50."""
-    if raw is None:
-        value: Any = data.get("priority")
-    else:
-        match = _VAR_REF.match(raw)
-        value = data.get(match.group(1)) if match else raw
+def _priority(raw: Optional[str], data: dict, activity_id: str) -> int:
+    """Camunda's numeric task priority from ``camunda:priority`` (a number or a Python expression).
+
+    Without one, a ``priority`` variable holding urgent/important/normal maps to 100/75/50,
+    so VIP and urgent tickets come first in every queue.
+    """
+    value: Any = data.get("priority") if raw is None else (int(raw) if raw.lstrip("-").isdigit()
+                                                           else _evaluate(raw, data, activity_id, "priority"))
     if isinstance(value, str) and value.lower() in PRIORITY_WORDS:
         return PRIORITY_WORDS[value.lower()]
+    if isinstance(value, bool):
+        return 50
     try:
         return int(value)
     except (TypeError, ValueError):
         return 50
 
 
-def _due(raw: Optional[str], data: dict) -> Optional[datetime]:
+def _due(raw: Optional[str], data: dict, activity_id: str, now: datetime) -> Optional[datetime]:
+    """``camunda:dueDate``: an ISO date, an ISO duration from now (P2D), or a Python expression giving either."""
     if not raw:
         return None
-    match = _VAR_REF.match(raw)
-    value = data.get(match.group(1)) if match else raw
-    try:
-        due = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+    value: Any = raw if raw[:1].isdigit() or raw[:1] in "Pp" else _evaluate(raw, data, activity_id, "dueDate")
+    if isinstance(value, datetime):
+        due = value
+    elif isinstance(value, str) and value.strip()[:1] in "Pp":
+        return engine.add_duration(now, value.strip())
+    else:
+        try:
+            due = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ScriptError(f"dueDate {raw!r} gave {value!r}, not an ISO-8601 date or duration",
+                              element_id=activity_id) from None
     return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+
+
+def _evaluate(expression: str, data: dict, activity_id: str, what: str) -> Any:
+    try:
+        return sandbox.evaluate(expression, dict(data))
+    except Exception as exc:  # noqa: BLE001 - any failure of a model expression is the model's error
+        raise ScriptError(f"{what} {expression!r} failed: {type(exc).__name__}: {exc}", element_id=activity_id) from exc
 
 
 def _form_key(spec: dict) -> Optional[str]:

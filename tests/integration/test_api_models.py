@@ -127,3 +127,19 @@ def test_bpmn_dmn_and_form_deployed_together_with_form_keys_and_assignee(api):
     assert api.complete(follow["id"], "tier2", {"decision": "done", "note": "x" * 30}).status_code == 400
     assert api.complete(follow["id"], "tier2", {"decision": "done", "note": "all good"}).status_code == 204
     assert api.variables_after_end(instance_id)["follow_group"] == "tier2"
+
+
+def test_due_dates_and_priorities_as_literals_and_expressions(api):
+    from datetime import datetime, timedelta, timezone
+
+    assert deploy(api, API / "due_priority.bpmn").status_code == 200
+    instance_id = api.start("api_due_priority", {"vip": True, "deadline": "2026-12-01T09:00:00+08:00",
+                                                 "priority": "urgent"})
+    first = api.only_task(instance_id, "first")
+    assert first["priority"] == 90                                   # "90 if vip else 40"
+    due = datetime.strptime(first["due"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    assert abs(due - (datetime.now(timezone.utc) + timedelta(days=2))) < timedelta(minutes=1)   # P2D
+    assert api.complete(first["id"], "desk", {}).status_code == 204
+    second = api.only_task(instance_id, "second")
+    assert second["due"] == "2026-12-01T01:00:00.000+0000"           # the variable, in UTC
+    assert second["priority"] == 100                                 # no camunda:priority: the urgent ticket
