@@ -86,7 +86,7 @@ def service_lifecycle(db) -> None:
     """Flow 1 through the service layer, as the REST API drives it."""
     instance = instances.start_instance(UnitOfWork(db), EVERYONE, dict(INTAKE), key="it_support_request")
     while True:
-        open_tasks = tasks.list_tasks(UnitOfWork(db, write=False), tasks.TaskQuery(instance_id=instance.id))
+        open_tasks = tasks.list_tasks(UnitOfWork(db, write=False), tasks.TaskQuery(instance_id=instance.id), EVERYONE)
         if not open_tasks:
             return
         task = open_tasks[0]
@@ -117,7 +117,7 @@ def loop_sizes(db) -> list[tuple[int, int, int, int]]:
     instance = instances.start_instance(UnitOfWork(db), EVERYONE, {}, key="bench_loop")
     rows = []
     for step in range(1, 51):
-        [task] = tasks.list_tasks(UnitOfWork(db, write=False), tasks.TaskQuery(instance_id=instance.id))
+        [task] = tasks.list_tasks(UnitOfWork(db, write=False), tasks.TaskQuery(instance_id=instance.id), EVERYONE)
         tasks.complete(UnitOfWork(db), task.id, EVERYONE, {"keep_going": True, "step": step})
         if step in (5, 50):
             with UnitOfWork(db, write=False) as uow:
@@ -166,7 +166,7 @@ def task_list_times(db, open_tasks: int, runs: int) -> tuple[float, float, float
         return samples
 
     query = tasks.TaskQuery(candidate_group="service_desk", limit=50)
-    service = timed(lambda: tasks.list_tasks(UnitOfWork(db, write=False), query))
+    service = timed(lambda: tasks.list_tasks(UnitOfWork(db, write=False), query, EVERYONE))
     return statistics.median(service), _p95(service), *_rest_times(db, runs)
 
 

@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import jsonify, request
 
-from app.api import bp, int_arg, shapes
+from app.api import bp, current_user, int_arg, shapes
 from app.errors import InvalidInput
 from app.services import instances
 from app.store import new_uow
@@ -40,17 +40,17 @@ def _history_query(first: int = 0, limit: int = 100) -> instances.HistoryQuery:
 @bp.get("/history/process-instance")
 def history_instances():
     query = _history_query(int_arg("firstResult", 0), int_arg("maxResults", 100))
-    return jsonify([shapes.history_instance(r) for r in instances.list_history(new_uow(write=False), query)])
+    return jsonify([shapes.history_instance(r) for r in instances.list_history(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/process-instance/count")
 def count_history_instances():
-    return jsonify({"count": instances.count_history(new_uow(write=False), _history_query())})
+    return jsonify({"count": instances.count_history(new_uow(write=False), _history_query(), current_user())})
 
 
 @bp.get("/history/process-instance/<instance_id>")
 def history_instance(instance_id: str):
-    return jsonify(shapes.history_instance(instances.get_instance(new_uow(write=False), instance_id)))
+    return jsonify(shapes.history_instance(instances.get_instance(new_uow(write=False), instance_id, current_user())))
 
 
 @bp.get("/history/activity-instance")
@@ -58,7 +58,7 @@ def history_activities():
     instance_id = request.args.get("processInstanceId")
     if not instance_id:
         raise InvalidInput("processInstanceId is required")
-    rows = instances.activity_history(new_uow(write=False), instance_id)
+    rows = instances.activity_history(new_uow(write=False), instance_id, current_user())
     return jsonify([shapes.activity(r) for r in rows])
 
 
@@ -67,7 +67,7 @@ def history_variables():
     instance_id = request.args.get("processInstanceId")
     if not instance_id:
         raise InvalidInput("processInstanceId is required")
-    row = instances.get_instance(new_uow(write=False), instance_id)
+    row = instances.get_instance(new_uow(write=False), instance_id, current_user())
     return jsonify([{"id": f"{row.id}:{name}", "name": name, **value, "processInstanceId": row.id,
                      "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
                      "state": "CREATED"} for name, value in to_rest(row.variables).items()])
@@ -75,7 +75,6 @@ def history_variables():
 
 @bp.get("/history/audit/<instance_id>")
 def history_audit(instance_id: str):
-    instances.get_instance(new_uow(write=False), instance_id)
-    rows = instances.audit_log(new_uow(write=False), instance_id)
+    rows = instances.audit_log(new_uow(write=False), instance_id, current_user())
     return jsonify([{"id": r.id, "time": shapes.camunda_date(r.at), "userId": r.actor, "action": r.action,
                      "activityId": r.activity_id, "taskId": r.task_id, "data": r.data} for r in rows])

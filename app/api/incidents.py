@@ -11,7 +11,7 @@ from app.store import new_uow
 
 @bp.get("/incident")
 def list_incidents():
-    rows = incidents.list_incidents(new_uow(write=False), instance_id=request.args.get("processInstanceId"))
+    rows = incidents.list_incidents(new_uow(write=False), current_user(), instance_id=request.args.get("processInstanceId"))
     return jsonify([shapes.incident(r) for r in rows])
 
 

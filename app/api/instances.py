@@ -5,7 +5,7 @@ from typing import Optional
 
 from flask import jsonify, request
 
-from app.api import bp, int_arg, shapes
+from app.api import bp, current_user, int_arg, shapes
 from app.errors import NotFound
 from app.services import instances
 from app.store import new_uow
@@ -20,14 +20,14 @@ def _filters() -> dict[str, Optional[str]]:
 
 @bp.get("/process-instance")
 def list_instances():
-    rows = instances.list_instances(new_uow(write=False), **_filters(),
+    rows = instances.list_instances(new_uow(write=False), current_user(), **_filters(),
                                     first=int_arg("firstResult", 0), limit=int_arg("maxResults", 100))
     return jsonify([shapes.instance(r) for r in rows])
 
 
 @bp.get("/process-instance/count")
 def count_instances():
-    return jsonify({"count": instances.count_instances(new_uow(write=False), **_filters())})
+    return jsonify({"count": instances.count_instances(new_uow(write=False), current_user(), **_filters())})
 
 
 @bp.get("/process-instance/<instance_id>")
@@ -36,7 +36,7 @@ def get_instance(instance_id: str):
 
 
 def _active(instance_id: str):
-    row = instances.get_instance(new_uow(write=False), instance_id)
+    row = instances.get_instance(new_uow(write=False), instance_id, current_user())
     if row.status != "ACTIVE":
         raise NotFound(f"process instance {instance_id} has ended; see /history/variable-instance")
     return row

@@ -76,24 +76,24 @@ def _body_sorting(sorting: Any) -> tuple[tuple[str, str], ...]:
 
 @bp.get("/task")
 def list_tasks():
-    return jsonify([shapes.task(t) for t in tasks.list_tasks(new_uow(write=False), _query())])
+    return jsonify([shapes.task(t) for t in tasks.list_tasks(new_uow(write=False), _query(), current_user())])
 
 
 @bp.post("/task")
 def query_tasks():
     query = _body_query(json_body())
-    return jsonify([shapes.task(t) for t in tasks.list_tasks(new_uow(write=False), query)])
+    return jsonify([shapes.task(t) for t in tasks.list_tasks(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/task/count")
 def count_tasks():
     """Like Camunda, the count takes the filters only: sort and paging parameters do not apply."""
-    return jsonify({"count": tasks.count_tasks(new_uow(write=False), tasks.TaskQuery(**_filters()))})
+    return jsonify({"count": tasks.count_tasks(new_uow(write=False), tasks.TaskQuery(**_filters()), current_user())})
 
 
 @bp.get("/task/<task_id>")
 def get_task(task_id: str):
-    return jsonify(shapes.task(tasks.get_task(new_uow(write=False), task_id)))
+    return jsonify(shapes.task(tasks.get_task(new_uow(write=False), task_id, current_user())))
 
 
 @bp.post("/task/<task_id>/claim")
@@ -132,20 +132,20 @@ def submit_form(task_id: str):
 
 @bp.get("/task/<task_id>/variables")
 def task_variables(task_id: str):
-    return jsonify(to_rest(tasks.task_variables(new_uow(write=False), task_id)))
+    return jsonify(to_rest(tasks.task_variables(new_uow(write=False), task_id, current_user())))
 
 
 @bp.get("/task/<task_id>/variables/<name>")
 def task_variable(task_id: str, name: str):
-    value = tasks.task_variable(new_uow(write=False), task_id, name)
+    value = tasks.task_variable(new_uow(write=False), task_id, name, current_user())
     return jsonify(to_rest({name: value})[name])
 
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
-    return jsonify(tasks.task_form_variables(new_uow(write=False), task_id))
+    return jsonify(tasks.task_form_variables(new_uow(write=False), task_id, current_user()))
 
 
 @bp.get("/task/<task_id>/deployed-form")
 def deployed_form(task_id: str):
-    return Response(tasks.deployed_form(new_uow(write=False), task_id), mimetype="application/json")
+    return Response(tasks.deployed_form(new_uow(write=False), task_id, current_user()), mimetype="application/json")

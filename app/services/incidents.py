@@ -8,13 +8,20 @@ from sqlalchemy import select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.models import Incident, utcnow
 from app.services import runtime
 from app.services.users import Principal
 
 
-def list_incidents(uow: UnitOfWork, instance_id: Optional[str] = None, open_only: bool = True) -> list[Incident]:
+def _require_staff(user: Principal) -> None:
+    if not user.is_staff:
+        raise Forbidden(f"user {user.id} may not see or retry incidents")
+
+
+def list_incidents(uow: UnitOfWork, viewer: Principal, instance_id: Optional[str] = None,
+                   open_only: bool = True) -> list[Incident]:
+    _require_staff(viewer)
     with uow:
         query = select(Incident).order_by(Incident.created_at)
         if instance_id:
@@ -26,6 +33,7 @@ def list_incidents(uow: UnitOfWork, instance_id: Optional[str] = None, open_only
 
 def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
     """Run the failed handler (``job_id`` is its task id) again; a new failure updates the incident."""
+    _require_staff(user)
     with uow:
         incident = uow.session.scalars(select(Incident).where(Incident.task_id == job_id,
                                                               Incident.status == "open")).first()

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import runtime
@@ -41,28 +41,35 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         return instance
 
 
-def get_instance(uow: UnitOfWork, instance_id: str) -> ProcessInstance:
+def get_instance(uow: UnitOfWork, instance_id: str, viewer: Principal) -> ProcessInstance:
     with uow:
-        instance = uow.session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFound(f"process instance {instance_id} does not exist")
-        return instance
+        return _visible_instance(uow, instance_id, viewer)
 
 
-def list_instances(uow: UnitOfWork, key: Optional[str] = None, business_key: Optional[str] = None,
+def _visible_instance(uow: UnitOfWork, instance_id: str, viewer: Principal) -> ProcessInstance:
+    instance = uow.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    if not viewer.may_see_instance(instance.started_by):
+        raise Forbidden(f"user {viewer.id} may not see process instance {instance_id}")
+    return instance
+
+
+def list_instances(uow: UnitOfWork, viewer: Principal, key: Optional[str] = None, business_key: Optional[str] = None,
                    status: Optional[str] = None, first: int = 0, limit: int = 100) -> list[ProcessInstance]:
     with uow:
-        query = _instance_filters(select(ProcessInstance), key=key, business_key=business_key, status=status)
+        query = _instance_filters(select(ProcessInstance), viewer, key=key, business_key=business_key,
+                                  status=status)
         query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
         return list(uow.session.scalars(query.offset(first).limit(limit)))
 
 
-def count_instances(uow: UnitOfWork, key: Optional[str] = None, business_key: Optional[str] = None,
-                    status: Optional[str] = None) -> int:
+def count_instances(uow: UnitOfWork, viewer: Principal, key: Optional[str] = None,
+                    business_key: Optional[str] = None, status: Optional[str] = None) -> int:
     """What ``list_instances`` would return without paging, counted by the database."""
     with uow:
-        query = _instance_filters(select(func.count(ProcessInstance.id)), key=key, business_key=business_key,
-                                  status=status)
+        query = _instance_filters(select(func.count(ProcessInstance.id)), viewer, key=key,
+                                  business_key=business_key, status=status)
         return uow.session.scalar(query) or 0
 
 
@@ -79,21 +86,24 @@ class HistoryQuery:
     limit: int = 100
 
 
-def list_history(uow: UnitOfWork, query: HistoryQuery) -> list[ProcessInstance]:
+def list_history(uow: UnitOfWork, query: HistoryQuery, viewer: Principal) -> list[ProcessInstance]:
     """Instances running or ended, newest first: the ``process_instance`` row is its own history."""
     with uow:
-        stmt = _history_filters(select(ProcessInstance), query)
+        stmt = _history_filters(select(ProcessInstance), query, viewer)
         stmt = stmt.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
         return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
 
 
-def count_history(uow: UnitOfWork, query: HistoryQuery) -> int:
+def count_history(uow: UnitOfWork, query: HistoryQuery, viewer: Principal) -> int:
     with uow:
-        return uow.session.scalar(_history_filters(select(func.count(ProcessInstance.id)), query)) or 0
+        return uow.session.scalar(_history_filters(select(func.count(ProcessInstance.id)), query, viewer)) or 0
 
 
-def _instance_filters(stmt: Select, key: Optional[str] = None, business_key: Optional[str] = None,
+def _instance_filters(stmt: Select, viewer: Principal, key: Optional[str] = None, business_key: Optional[str] = None,
                       status: Optional[str] = None, instance_id: Optional[str] = None) -> Select:
+    """The list filters, plus what the viewer may see: a requester only the tickets they reported."""
+    if not viewer.is_staff:
+        stmt = stmt.where(ProcessInstance.started_by == viewer.id)
     if instance_id:
         stmt = stmt.where(ProcessInstance.id == instance_id)
     if key:
@@ -105,8 +115,8 @@ def _instance_filters(stmt: Select, key: Optional[str] = None, business_key: Opt
     return stmt
 
 
-def _history_filters(stmt: Select, query: HistoryQuery) -> Select:
-    stmt = _instance_filters(stmt, key=query.key, business_key=query.business_key, instance_id=query.instance_id)
+def _history_filters(stmt: Select, query: HistoryQuery, viewer: Principal) -> Select:
+    stmt = _instance_filters(stmt, viewer, key=query.key, business_key=query.business_key, instance_id=query.instance_id)
     if query.finished:
         stmt = stmt.where(ProcessInstance.status != "ACTIVE")
     if query.unfinished:
@@ -136,13 +146,15 @@ def _definition(uow: UnitOfWork, key: Optional[str], definition_id: Optional[str
     return definition
 
 
-def activity_history(uow: UnitOfWork, instance_id: str) -> list[ActivityInstance]:
+def activity_history(uow: UnitOfWork, instance_id: str, viewer: Principal) -> list[ActivityInstance]:
     with uow:
+        _visible_instance(uow, instance_id, viewer)
         return list(uow.session.scalars(select(ActivityInstance).where(ActivityInstance.instance_id == instance_id)
                                         .order_by(ActivityInstance.started_at, ActivityInstance.ended_at)))
 
 
-def audit_log(uow: UnitOfWork, instance_id: str) -> list[AuditEntry]:
+def audit_log(uow: UnitOfWork, instance_id: str, viewer: Principal) -> list[AuditEntry]:
     with uow:
+        _visible_instance(uow, instance_id, viewer)
         return list(uow.session.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id)
                                         .order_by(AuditEntry.id)))

@@ -43,7 +43,7 @@ class TaskQuery:
     sorting: tuple[tuple[str, str], ...] = ()  # (sortBy, sortOrder) pairs, most significant first
 
 
-def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
+def list_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> list[HumanTask]:
     """Open tasks, most urgent first, then oldest first, unless ``query.sorting`` asks otherwise.
 
     A group queue is read through the candidate index alone (kind, name,
@@ -54,14 +54,14 @@ def list_tasks(uow: UnitOfWork, query: TaskQuery) -> list[HumanTask]:
     """
     _check_sorting(query.sorting)
     with uow:
-        stmt = _filtered(select(HumanTask), query).order_by(*_order(query))
+        stmt = _filtered(select(HumanTask), query, viewer).order_by(*_order(query))
         return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
 
 
-def count_tasks(uow: UnitOfWork, query: TaskQuery) -> int:
+def count_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> int:
     """How many tasks ``list_tasks`` would return without paging: one SQL COUNT on the same filters."""
     with uow:
-        return uow.session.scalar(_filtered(select(func.count(HumanTask.id)), query)) or 0
+        return uow.session.scalar(_filtered(select(func.count(HumanTask.id)), query, viewer)) or 0
 
 
 def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
@@ -72,8 +72,15 @@ def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
             raise InvalidInput(f"sortOrder must be asc or desc, not {sort_order!r}")
 
 
-def _filtered(stmt: Select, query: TaskQuery) -> Select:
-    """Every filter of ``query`` applied to ``stmt`` (a select of tasks or of their count)."""
+def _filtered(stmt: Select, query: TaskQuery, viewer: Principal) -> Select:
+    """Every filter of ``query`` applied to ``stmt`` (a select of tasks or of their count).
+
+    Staff see every open task; a requester only those offered to them.
+    """
+    if not viewer.is_staff:
+        stmt = stmt.where(HumanTask.id.in_(select(TaskCandidate.task_id).where(or_(
+            (TaskCandidate.kind == "user") & (TaskCandidate.name == viewer.id),
+            (TaskCandidate.kind == "group") & TaskCandidate.name.in_(sorted(viewer.groups))))))
     if query.candidate_group:
         stmt = (stmt.select_from(HumanTask).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group))
@@ -111,15 +118,18 @@ def _order(query: TaskQuery) -> list:
     return order + [row.priority.desc(), row.created_at, tie]
 
 
-def get_task(uow: UnitOfWork, task_id: str) -> HumanTask:
+def get_task(uow: UnitOfWork, task_id: str, viewer: Principal) -> HumanTask:
     with uow:
-        return _open_task(uow, task_id)
+        return _open_task(uow, task_id, viewer)
 
 
-def _open_task(uow: UnitOfWork, task_id: str) -> HumanTask:
+def _open_task(uow: UnitOfWork, task_id: str, viewer: Principal) -> HumanTask:
+    """An open task the viewer may look at: staff see all, a requester only tasks offered to them."""
     task = uow.session.get(HumanTask, task_id)
     if task is None or task.status != "open":
         raise NotFound(f"task {task_id} does not exist or is already completed")
+    if not viewer.is_staff and not viewer.may_work_on(task.candidate_groups, task.candidate_users, task.assignee):
+        raise Forbidden(f"user {viewer.id} may not see task {task_id}")
     return task
 
 
@@ -133,21 +143,30 @@ def _authorize(task: HumanTask, user: Principal) -> None:
 def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str] = None) -> None:
     """Take a task so that it leaves the group queue; claiming a task someone else holds is a conflict."""
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, user)
         target = user_id or user.id
         if task.assignee is not None and task.assignee != target:
             raise Conflict(f"task {task_id} is already claimed by {task.assignee}")
         if not user.may_work_on(task.candidate_groups, task.candidate_users, None):
             raise Forbidden(f"user {user.id} is not a candidate for task {task_id}")
+        if target != user.id and not _candidate(uow, target).may_work_on(task.candidate_groups,
+                                                                         task.candidate_users, None):
+            raise Forbidden(f"user {target} is not a candidate for task {task_id}; it cannot be claimed for them")
         task.assignee = target
         _reindex_assignee(uow, task)
         runtime.audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
         uow.commit()
 
 
+def _candidate(uow: UnitOfWork, user_id: str) -> Principal:
+    """Another user as a principal, to check that a task handed to them is theirs to do."""
+    groups = frozenset(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
+    return Principal(user_id, groups)
+
+
 def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, user)
         if task.assignee is not None and task.assignee != user.id and not user.may_work_on(
                 task.candidate_groups, task.candidate_users, None):
             raise Forbidden(f"task {task_id} is assigned to {task.assignee}")
@@ -168,7 +187,7 @@ def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
 def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
     """Validate the form, complete the task, advance the instance; returns the instance variables."""
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, user)
         _authorize(task, user)
         definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
@@ -191,40 +210,40 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         return variables
 
 
-def task_form_spec(uow: UnitOfWork, task_id: str) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
+def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
     """The task, its form and the instance's current variables (for form-variables and rendering)."""
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, viewer)
         definition = definition_row(uow, task.definition_id)
         instance = uow.session.get(ProcessInstance, task.instance_id)
         return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
 
 
-def task_form_variables(uow: UnitOfWork, task_id: str) -> dict[str, dict]:
-    task, form, current = task_form_spec(uow, task_id)
+def task_form_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, dict]:
+    task, form, current = task_form_spec(uow, task_id, viewer)
     if form is None:
         return {}
     return form_variables(form, current)
 
 
-def task_variables(uow: UnitOfWork, task_id: str) -> dict[str, Any]:
+def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, Any]:
     """The variables an open task sees: its instance's, since tasks hold no local variables here."""
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, viewer)
         return dict(uow.session.get(ProcessInstance, task.instance_id).variables)
 
 
-def task_variable(uow: UnitOfWork, task_id: str, name: str) -> Any:
+def task_variable(uow: UnitOfWork, task_id: str, name: str, viewer: Principal) -> Any:
     """One variable as the task sees it; NotFound names the variable so a client can tell it from a gone task."""
-    variables = task_variables(uow, task_id)
+    variables = task_variables(uow, task_id, viewer)
     if name not in variables:
         raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
     return variables[name]
 
 
-def deployed_form(uow: UnitOfWork, task_id: str) -> bytes:
+def deployed_form(uow: UnitOfWork, task_id: str, viewer: Principal) -> bytes:
     with uow:
-        task = _open_task(uow, task_id)
+        task = _open_task(uow, task_id, viewer)
         definition = definition_row(uow, task.definition_id)
         source = form_source(uow, definition, task.activity_id)
         if source is None:

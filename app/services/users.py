@@ -27,6 +27,8 @@ STANDARD_GROUPS: dict[str, str] = {
     "process_owner": "流程负责人 (Process owner)",
 }
 
+REQUESTER_GROUP = "requester"
+
 TIER1_ALL = ["tier1", "tier1_hardware", "tier1_software", "tier1_network"]
 
 #: Demo users: one per role, ``admin`` in every group.
@@ -50,6 +52,15 @@ class Principal:
 
     id: str
     groups: frozenset[str]
+
+    @property
+    def is_staff(self) -> bool:
+        """Anyone with a role beyond reporting problems; staff may read every ticket."""
+        return bool(self.groups - {REQUESTER_GROUP})
+
+    def may_see_instance(self, started_by: Optional[str]) -> bool:
+        """Requesters see the tickets they reported, staff see all."""
+        return self.is_staff or started_by == self.id
 
     def may_work_on(self, candidate_groups: Iterable[str], candidate_users: Iterable[str],
                     assignee: Optional[str]) -> bool:
