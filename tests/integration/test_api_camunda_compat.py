@@ -7,19 +7,14 @@ from typing import Any, Optional
 import pytest
 
 from tests.conftest import typed
-from tests.helpers import DATA, deploy, register_handler, unregister_handler
+from tests.helpers import DATA, deploy
 
 API = DATA / "api"
 FLOW_1 = "it_support_request"
 VALID_REVIEW = {"decision": "done", "note": "fine"}
 
 
-@pytest.fixture(autouse=True)
-def review_model(api):
-    register_handler("test_record", lambda ctx: {"recorded": True})
-    assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
-    yield
-    unregister_handler("test_record")
+pytestmark = pytest.mark.usefixtures("review_model")
 
 
 def intake(**overrides: Any) -> dict[str, Any]:

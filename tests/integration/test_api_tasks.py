@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import DATA, deploy, register_handler, unregister_handler
+from tests.helpers import DATA
 
 API = DATA / "api"
 
 
-@pytest.fixture(autouse=True)
-def review_model(api):
-    register_handler("test_record", lambda ctx: {"recorded": True})
-    assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
-    yield
-    unregister_handler("test_record")
+pytestmark = pytest.mark.usefixtures("review_model")
 
 
 def test_task_list_filters_and_shape(api):
