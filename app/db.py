@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.engine import SpecCache
+from app.spec_cache import SpecCache
 from app.errors import Conflict
 from app.models import AuditEntry
 

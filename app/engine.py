@@ -15,12 +15,10 @@ from stock SpiffWorkflow on purpose:
 from __future__ import annotations
 
 import json
-import threading
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 from uuid import UUID
 
 from lxml import etree
@@ -115,28 +113,6 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
     except (SpiffWorkflowException, KeyError, ValueError, AttributeError, TypeError) as exc:
         raise ModelError(f"process {key!r} cannot be loaded: {exc!r}") from exc
     return ProcessSpec(key, spec, subprocess_specs)
-
-
-class SpecCache:
-    """Parsed specs by definition id; parsing is the dearest step, so each version is parsed once per process."""
-
-    def __init__(self, size: int = 64):
-        self._items: OrderedDict[str, ProcessSpec] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, definition_id: str, build: Callable[[], ProcessSpec]) -> ProcessSpec:
-        with self._lock:
-            item = self._items.get(definition_id)
-            if item is not None:
-                self._items.move_to_end(definition_id)
-                return item
-        item = build()
-        with self._lock:
-            self._items[definition_id] = item
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return item
 
 
 # --------------------------------------------------------------------------- state
