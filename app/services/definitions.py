@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import handlers as handler_registry
 from app import engine, model_check
@@ -27,6 +27,7 @@ BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
 DMN_SUFFIXES = (".dmn", ".dmn11.xml", ".dmn13.xml")
 FORM_SUFFIXES = (".form",)
 DEPLOYER_GROUP = "process_owner"
+DEPLOY_LOCK_KEY = 0x5D_DE91  # PostgreSQL advisory lock id serializing deployments
 
 
 @dataclass
@@ -99,6 +100,9 @@ def _kind(name: str) -> Optional[str]:
 def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[str],
            source: Optional[str]) -> DeploymentResult:
     session = uow.session
+    if uow.db.is_postgres:
+        # deployments are rare: one at a time, so two owners never compute the same next version
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK_KEY})
     deployment = Deployment(id=str(uuid.uuid4()), name=name, source=source, deployed_at=utcnow(), deployed_by=user)
     resources = {u.name: _resource(deployment, u) for u in uploads}
     decisions = _available_decisions(uow, uploads, resources)

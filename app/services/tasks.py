@@ -152,6 +152,12 @@ def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str]
         if target != user.id and not _candidate(uow, target).may_work_on(task.candidate_groups,
                                                                          task.candidate_users, None):
             raise Forbidden(f"user {target} is not a candidate for task {task_id}; it cannot be claimed for them")
+        # conditional write: of two people claiming at once, only the first finds it unassigned
+        taken = uow.session.execute(HumanTask.__table__.update().where(
+            HumanTask.id == task_id, HumanTask.status == "open",
+            or_(HumanTask.assignee.is_(None), HumanTask.assignee == target)).values(assignee=target))
+        if taken.rowcount != 1:
+            raise Conflict(f"task {task_id} was claimed by someone else meanwhile")
         task.assignee = target
         _reindex_assignee(uow, task)
         runtime.audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
