@@ -311,10 +311,3 @@ def process_spec(uow: UnitOfWork, definition: ProcessDefinition) -> engine.Proce
         return engine.parse_process(definition.key, [processes[definition.key].root], dmn_roots)
 
     return uow.specs.get(definition.id, build)
-
-
-def form_resource(uow: UnitOfWork, resource_id: str) -> Resource:
-    resource = uow.session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(f"form resource {resource_id} does not exist")
-    return resource
