@@ -11,7 +11,9 @@ also keep the variables those conditions read defined and unambiguous (see
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from handlers import HandlerContext, handler
 
@@ -36,16 +38,36 @@ def _level(variables: dict[str, Any]) -> int:
     return int(variables.get("escalation_level") or 0)
 
 
+_SLA_DURATION = re.compile(r"P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?")
+
+
+def _sla_delta(duration: str) -> timedelta:
+    """An ISO-8601 response SLA (``PT2H``, ``PT30M``, ``P1D``, ``P1DT4H``) as a timedelta.
+
+    Only days, hours, minutes and seconds: an SLA counted in months or years would
+    need a calendar, and the priority table never gives one. Anything else is a
+    mistake in the table and fails the step (an incident), rather than guessing.
+    """
+    text = str(duration or "").strip().upper()
+    match = _SLA_DURATION.fullmatch(text)
+    if not match or text in ("P", "PT") or text.endswith("T") or not any(match.groupdict().values()):
+        raise ValueError(f"response SLA {duration!r} is not an ISO-8601 duration in days, hours or minutes")
+    return timedelta(**{unit: int(value) for unit, value in match.groupdict().items() if value})
+
+
 @handler("register_ticket")
 def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
     """Open the ticket (工单) once the intake is recorded.
 
+    It stamps ``requested_at``, the moment the response SLA is measured from.
     Besides the status and counters the reports read, this gives every variable a
     later condition or the priority table reads a defined value: an unticked box or
     a never-filled complaint must read as "no", not fail the step with a NameError.
     """
     variables = ctx.variables
     return {
+        # the response SLA runs from the request (004 §4.1), not from the tier-1 task
+        "requested_at": datetime.now(timezone.utc).isoformat(),
         "ticket_status": "open",
         "escalation_level": 0,
         "reopen_count": 0,
@@ -56,6 +78,23 @@ def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
         "complaint": "",
         "complaints": [],
     }
+
+
+@handler("set_response_due")
+def set_response_due(ctx: HandlerContext) -> dict[str, Any]:
+    """Fix when an engineer must have contacted the requester (004 §4.1).
+
+    Runs right after the priority table has set ``response_sla``: the deadline is
+    the request time plus the SLA, whenever the desk gets round to classifying.
+    The response timer on the tier-1 task waits for this date, so re-opening the
+    task after a callback does not start the clock again.
+    """
+    variables = ctx.variables
+    requested_at = datetime.fromisoformat(str(variables["requested_at"]))
+    if requested_at.tzinfo is None:
+        requested_at = requested_at.replace(tzinfo=timezone.utc)
+    due = requested_at + _sla_delta(variables.get("response_sla"))
+    return {"response_due_at": due.isoformat()}
 
 
 @handler("escalate_to_tier2")
@@ -168,25 +207,23 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
 
 
 @handler("notify_response_sla_breach")
-def notify_response_sla_breach(ctx: HandlerContext) -> Optional[dict[str, Any]]:
+def notify_response_sla_breach(ctx: HandlerContext) -> dict[str, Any]:
     """No tier-1 engineer responded within the response SLA (004 §4.1).
 
-    The project manager is told so that he can step in (000 三.5). A ticket returned
-    after callback re-arms the timer; its first response lies in the past, so only
-    the first pass counts as an SLA breach in the reports, though the project
-    manager hears about both.
+    The project manager is told so that he can step in (000 三.5). The model only
+    comes here before tier 1's first response (``reopen_count == 0``): a ticket
+    returned after callback was answered long ago, so it is not a breach again.
     """
     variables = ctx.variables
-    reopened = int(variables.get("reopen_count") or 0) > 0
     ctx.notify(
         "project_manager",
         f"响应超时 (Response SLA breached): {_ticket_ref(ctx)}",
         f"优先级 (Priority): {variables.get('priority')}, "
         f"时限 (SLA): {variables.get('response_sla')}, "
-        f"一线组 (Tier-1 group): {variables.get('tier1_group')}"
-        + (", 退回后重新处理 (reopened)" if reopened else ""),
+        f"应响应时间 (Response due): {variables.get('response_due_at')}, "
+        f"一线组 (Tier-1 group): {variables.get('tier1_group')}",
     )
-    return None if reopened else {"response_sla_breached": True}
+    return {"response_sla_breached": True}
 
 
 @handler("notify_close_overdue")
