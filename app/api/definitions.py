@@ -59,12 +59,15 @@ def _start(**which):
     return jsonify(result)
 
 
+# Tasklist starts through submit-form; the start form is checked on every start, so both are start.
 @bp.post("/process-definition/key/<key>/start")
+@bp.post("/process-definition/key/<key>/submit-form")
 def start_by_key(key: str):
     return _start(key=key)
 
 
 @bp.post("/process-definition/<definition_id>/start")
+@bp.post("/process-definition/<definition_id>/submit-form")
 def start_by_id(definition_id: str):
     return _start(definition_id=definition_id)
 
@@ -84,13 +87,3 @@ def start_form_by_key(key: str):
 def start_form_by_id(definition_id: str):
     return _start_form(definition_id=definition_id)
 
-
-@bp.post("/process-definition/key/<key>/submit-form")
-def submit_start_form_by_key(key: str):
-    """Tasklist starts through the start form; the start form is checked on every start, so this is start."""
-    return _start(key=key)
-
-
-@bp.post("/process-definition/<definition_id>/submit-form")
-def submit_start_form_by_id(definition_id: str):
-    return _start(definition_id=definition_id)
