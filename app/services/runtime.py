@@ -84,6 +84,8 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
                                                   dict(call.variables))
         try:
             result = registry[call.topic](context)
+            if result is not None and not isinstance(result, dict):
+                raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
         except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
             engine.mark_handler_failed(workflow, call.task_id)
             _open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")

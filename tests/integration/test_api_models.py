@@ -143,3 +143,17 @@ def test_due_dates_and_priorities_as_literals_and_expressions(api):
     second = api.only_task(instance_id, "second")
     assert second["due"] == "2026-12-01T01:00:00.000+0000"           # the variable, in UTC
     assert second["priority"] == 100                                 # no camunda:priority: the urgent ticket
+
+
+def test_a_handler_returning_garbage_is_an_incident_not_a_crash(api):
+    register_handler("test_record", lambda ctx: ["not", "variables"])
+    try:
+        assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
+        instance_id = api.start("api_review", {})
+        task_id = api.tasks(instance_id)[0]["id"]
+        assert api.complete(task_id, "desk", {"decision": "done", "note": "fine"}).status_code == 204
+        [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+        assert "returned list" in incident["incidentMessage"]
+        assert api.variables(instance_id)["note"] == "fine"
+    finally:
+        unregister_handler("test_record")
