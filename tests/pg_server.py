@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -25,7 +25,7 @@ class PostgresServer:
         self.base = Path(tempfile.mkdtemp(prefix="sd-pg-"))
         self.data = self.base / "data"
         self.socket_dir = self.base / "sock"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_root = os.geteuid() == 0
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -110,6 +110,19 @@ def handler_results(api, instance_id: str, topic: str) -> list[dict]:
             if a["action"] == "handler_completed" and a["data"].get("topic") == topic]
 
 
+def assert_refused(api, instance_id: str, activity_id: str, user: str, values: dict, *fragments: str) -> None:
+    """Submitting ``values`` is a 400 naming each fragment, and the task and variables stay as they were."""
+    task = api.only_task(instance_id, activity_id)
+    before = api.variables(instance_id)
+    response = api.complete(task["id"], user, values)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["type"] == "InvalidRequestException"
+    for fragment in fragments:
+        assert fragment in response.get_json()["message"], response.get_json()
+    assert api.only_task(instance_id, activity_id)["id"] == task["id"]
+    assert api.variables(instance_id) == before
+
+
 def as_list(value: Any) -> list:
     """A list variable; REST sends Json-typed values as JSON text."""
     return json.loads(value) if isinstance(value, str) else value
@@ -348,17 +361,8 @@ def test_urgent_tickets_lead_the_tier1_queue(api):
 ])
 def test_escalation_without_diagnosis_or_steps_is_refused(api, change, field):
     instance_id = walk_to_tier1(api, "SR-R")
-    task = api.only_task(instance_id, "tier1_diagnose")
-    before = api.variables(instance_id)
     values = {k: v for k, v in {**TIER1_ESCALATE, **change}.items() if v is not None}
-
-    response = api.complete(task["id"], "tier1", values)
-    assert response.status_code == 400, response.get_json()
-    assert response.get_json()["type"] == "InvalidRequestException"
-    assert f"'{field}'" in response.get_json()["message"], response.get_json()
-
-    assert api.only_task(instance_id, "tier1_diagnose")["id"] == task["id"]
-    assert api.variables(instance_id) == before
+    assert_refused(api, instance_id, "tier1_diagnose", "tier1", values, f"'{field}'")
     assert handler_results(api, instance_id, "escalate_to_tier2") == []
     step(api, instance_id, "tier1_diagnose", ["tier1_hardware"], "tier1", TIER1_ESCALATE)  # fixed: accepted
     api.only_task(instance_id, "tier2_resolve")
@@ -369,15 +373,7 @@ def test_escalation_without_diagnosis_or_steps_is_refused(api, change, field):
 ])
 def test_rating_out_of_range_is_refused(api, field, value):
     instance_id = walk_to_callback(api, "tier1", "SR-S")
-    task = api.only_task(instance_id, "callback_rating")
-    before = api.variables(instance_id)
-
-    response = api.complete(task["id"], "desk", {**SOLVED, field: value})
-    assert response.status_code == 400, response.get_json()
-    assert f"'{field}'" in response.get_json()["message"], response.get_json()
-
-    assert api.only_task(instance_id, "callback_rating")["id"] == task["id"]
-    assert api.variables(instance_id) == before
+    assert_refused(api, instance_id, "callback_rating", "desk", {**SOLVED, field: value}, f"'{field}'")
     assert api.history_state(instance_id) == "ACTIVE"
 
 
@@ -395,17 +391,9 @@ def test_ratings_sent_with_not_solved_are_dropped(api):
 
 def test_solved_without_ratings_is_refused_naming_each_rating(api):
     instance_id = walk_to_callback(api, "tier1", "SR-W")
-    task = api.only_task(instance_id, "callback_rating")
-    before = api.variables(instance_id)
-
-    response = api.complete(task["id"], "desk", {"callback_solved": "yes", "callback_note": "用户确认已恢复"})
-    assert response.status_code == 400, response.get_json()
-    assert response.get_json()["type"] == "InvalidRequestException"
-    for field in RATINGS:
-        assert f"field '{field}': required" in response.get_json()["message"], response.get_json()
-
-    assert api.only_task(instance_id, "callback_rating")["id"] == task["id"]
-    assert api.variables(instance_id) == before
+    assert_refused(api, instance_id, "callback_rating", "desk",
+                   {"callback_solved": "yes", "callback_note": "用户确认已恢复"},
+                   *(f"field '{field}': required" for field in RATINGS))
     step(api, instance_id, "callback_rating", ["service_desk"], "desk", SOLVED)  # rated: accepted
     assert_closed(api, instance_id)
 
@@ -419,17 +407,8 @@ def test_solved_without_ratings_is_refused_naming_each_rating(api):
 def test_vendor_escalation_without_vendor_details_is_refused(api, change, field):
     instance_id = walk_to_tier1(api, "SR-X")
     step(api, instance_id, "tier1_diagnose", ["tier1_hardware"], "tier1", TIER1_ESCALATE)
-    task = api.only_task(instance_id, "tier2_resolve")
-    before = api.variables(instance_id)
     values = {k: v for k, v in {**TIER2_ESCALATE, **change}.items() if v is not None}
-
-    response = api.complete(task["id"], "tier2", values)
-    assert response.status_code == 400, response.get_json()
-    assert response.get_json()["type"] == "InvalidRequestException"
-    assert f"'{field}'" in response.get_json()["message"], response.get_json()
-
-    assert api.only_task(instance_id, "tier2_resolve")["id"] == task["id"]
-    assert api.variables(instance_id) == before
+    assert_refused(api, instance_id, "tier2_resolve", "tier2", values, f"'{field}'")
     assert handler_results(api, instance_id, "escalate_to_vendor") == []
     step(api, instance_id, "tier2_resolve", ["tier2"], "tier2", TIER2_ESCALATE)  # fixed: accepted
     api.only_task(instance_id, "track_vendor_case")
