@@ -15,8 +15,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from app import store
+    from app import auth, store
     store.init_app(app)
+    auth.init_app(app)
 
     from app.api import bp as api_bp
     app.register_blueprint(api_bp)

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.spec_cache import SpecCache
 from app.errors import Conflict
+import app.domain  # noqa: F401  (registers the domain tables)
 from app.models import AuditEntry
 
 

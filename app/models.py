@@ -13,9 +13,12 @@ from sqlalchemy import JSON, text, ForeignKey, Index, Integer, LargeBinary, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from app import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Column default: the service clock, so stamps follow a frozen clock in tests."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -17,6 +17,8 @@ from RestrictedPython import compile_restricted_eval, compile_restricted_exec, s
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, safer_getattr
 
+from app import clock
+
 
 class SandboxError(Exception):
     """An expression or script was refused or failed inside the sandbox."""
@@ -46,6 +48,7 @@ def _builtins() -> dict[str, Any]:
 
 #: Names every expression can use besides the instance variables.
 HELPERS: dict[str, Any] = {
+    "now": clock.now,
     "datetime": datetime,
     "date": date,
     "timedelta": timedelta,

@@ -31,7 +31,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 
 import handlers  # noqa: E402
-from app import create_app, engine, model_check  # noqa: E402
+from app import create_app, engine, modelcheck  # noqa: E402
 from app.db import UnitOfWork  # noqa: E402
 from app.models import HumanTask, ProcessDefinition, ProcessInstance, TaskCandidate  # noqa: E402
 from app.services import instances, tasks  # noqa: E402
@@ -54,9 +54,9 @@ EVERYONE = Principal("bench", frozenset({"requester", "service_desk", "tier1", "
 
 
 def _flow1_spec() -> engine.ProcessSpec:
-    processes = {p.key: p for p in model_check.check_bpmn((ROOT / "processes/it_support_request.bpmn").read_bytes(),
+    processes = {p.key: p for p in modelcheck.check_bpmn((ROOT / "processes/it_support_request.bpmn").read_bytes(),
                                                            "it_support_request.bpmn")}
-    dmn = [model_check.check_dmn(p.read_bytes(), p.name).root for p in (ROOT / "processes").glob("*.dmn")]
+    dmn = [modelcheck.check_dmn(p.read_bytes(), p.name).root for p in (ROOT / "processes").glob("*.dmn")]
     return engine.parse_process("it_support_request", [processes["it_support_request"].root], dmn)
 
 

@@ -8,10 +8,18 @@ instance runs.
 A handler receives a :class:`HandlerContext` and returns a dict of variables to
 merge into the instance (or ``None``). An exception raised by a handler becomes an
 incident on the instance: the instance is kept and the step can be retried.
+Handlers never open transactions: what they ask for (notifications, domain
+rows) is written with the step, so a retried step cannot write it twice.
+
+Every module of this package is imported on first use, so a new flow's
+handlers only need a new module here.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Optional
 
 Handler = Callable[["HandlerContext"], Optional[dict]]
@@ -30,17 +38,29 @@ class Notification:
 
 @dataclass
 class HandlerContext:
-    """What a handler may see and do: read variables, ask for notifications."""
+    """What a handler may see and do: read variables, ask for notifications, record domain rows."""
 
     instance_id: str
     business_key: Optional[str]
     activity_id: str
     variables: dict[str, Any]
+    now: datetime = field(default_factory=lambda: _clock_now())
     notifications: list[Notification] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
 
     def notify(self, group: str, subject: str, body: str) -> None:
         """Queue a notification to everyone in ``group``; stored in the same transaction."""
         self.notifications.append(Notification(group, subject, body))
+
+    def record(self, row: Any) -> None:
+        """Add a domain row (a table instance from ``app.domain``); inserted with the step."""
+        self.records.append(row)
+
+
+def _clock_now() -> datetime:
+    from app import clock
+
+    return clock.now()
 
 
 def handler(name: str) -> Callable[[Handler], Handler]:
@@ -55,8 +75,14 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def load_all() -> dict[str, Handler]:
-    """Import the handler modules so that their decorators run, then return the registry."""
-    from handlers import support_request  # noqa: F401  (registration by import)
+_loaded = False
 
+
+def load_all() -> dict[str, Handler]:
+    """Import every module of this package once so that their decorators run, then return the registry."""
+    global _loaded
+    if not _loaded:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        _loaded = True
     return HANDLERS

@@ -15,6 +15,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from app.domain import SlaEvent
 from handlers import HandlerContext, handler
 
 # Work never steps back down a tier: once escalated, a ticket is worked at the
@@ -67,7 +68,7 @@ def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
     variables = ctx.variables
     return {
         # the response SLA runs from the request (004 §4.1), not from the tier-1 task
-        "requested_at": datetime.now(timezone.utc).isoformat(),
+        "requested_at": ctx.now.isoformat(),
         "ticket_status": "open",
         "escalation_level": 0,
         "reopen_count": 0,
@@ -94,6 +95,8 @@ def set_response_due(ctx: HandlerContext) -> dict[str, Any]:
     if requested_at.tzinfo is None:
         requested_at = requested_at.replace(tzinfo=timezone.utc)
     due = requested_at + _sla_delta(variables.get("response_sla"))
+    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="response",
+                        kind="deadline_set", deadline=due, at=ctx.now))
     return {"response_due_at": due.isoformat()}
 
 
@@ -223,6 +226,9 @@ def notify_response_sla_breach(ctx: HandlerContext) -> dict[str, Any]:
         f"应响应时间 (Response due): {variables.get('response_due_at')}, "
         f"一线组 (Tier-1 group): {variables.get('tier1_group')}",
     )
+    due = variables.get("response_due_at")
+    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="response",
+                        kind="breached", deadline=datetime.fromisoformat(due) if due else None, at=ctx.now))
     return {"response_sla_breached": True}
 
 
@@ -234,4 +240,6 @@ def notify_close_overdue(ctx: HandlerContext) -> dict[str, Any]:
         f"回访关闭超期 (Close deadline passed): {_ticket_ref(ctx)}",
         f"处理层级 (Resolved by): {ctx.variables.get('resolver_tier')}",
     )
+    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="close",
+                        kind="breached", deadline=None, at=ctx.now))
     return {"close_overdue": True}

@@ -5,6 +5,7 @@ from alembic import context
 
 from app.config import default_config
 from app.db import connect
+import app.domain  # noqa: F401  (registers the domain tables)
 from app.models import Base
 
 config = context.config

@@ -6,53 +6,27 @@ carries; views only parse the request and call one service.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-import threading
-import time
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app import auth
 from app.errors import DeploymentError, DomainError, InvalidInput, Unauthorized
-from app.services import users
 from app.services.users import Principal
-from app.store import new_uow
 
 bp = Blueprint("api", __name__, url_prefix="/engine-rest")
-
-_AUTH_CACHE: dict[tuple[str, str], tuple[Principal, float]] = {}
-_AUTH_LOCK = threading.Lock()
-_AUTH_TTL = 60.0
-
-
-def _authenticate(user_id: str, password: str) -> Principal:
-    """Check a password, remembering a success briefly: password hashing is slow by design."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    key = (user_id, hmac.new(secret, password.encode(), hashlib.sha256).hexdigest())
-    now = time.monotonic()
-    with _AUTH_LOCK:
-        hit = _AUTH_CACHE.get(key)
-        if hit and hit[1] > now:
-            return hit[0]
-    principal = users.authenticate(new_uow(write=False), user_id, password)
-    with _AUTH_LOCK:
-        if len(_AUTH_CACHE) > 10_000:
-            _AUTH_CACHE.clear()
-        _AUTH_CACHE[key] = (principal, now + _AUTH_TTL)
-    return principal
 
 
 @bp.before_request
 def require_user() -> Any:
     if request.endpoint in ("api.engine_names", "api.openapi"):
         return None
-    auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
+    credentials = request.authorization
+    if credentials is None or credentials.type != "basic" or not credentials.username:
         return _error(Unauthorized("authentication required (HTTP Basic)"), {"WWW-Authenticate": 'Basic realm="engine-rest"'})
     try:
-        g.user = _authenticate(auth.username, auth.password or "")
+        g.user = auth.check_password(credentials.username, credentials.password or "")
     except Unauthorized as exc:
         return _error(exc, {"WWW-Authenticate": 'Basic realm="engine-rest"'})
     return None

@@ -7,7 +7,7 @@ from app.api import bp, current_user, json_body, shapes
 from app.services import definitions, instances
 from app.store import new_uow
 from app.errors import InvalidInput
-from app.variables import from_rest, to_rest
+from app.api.variables import from_rest, to_rest
 
 
 @bp.get("/process-definition")

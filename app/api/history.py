@@ -9,7 +9,7 @@ from app.api import bp, current_user, int_arg, shapes
 from app.errors import InvalidInput
 from app.services import instances
 from app.store import new_uow
-from app.variables import to_rest
+from app.api.variables import to_rest
 
 
 def _flag(name: str) -> bool:

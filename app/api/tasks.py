@@ -9,7 +9,7 @@ from app.api import bp, current_user, int_arg, json_body, shapes
 from app.errors import InvalidInput
 from app.services import tasks
 from app.store import new_uow
-from app.variables import from_rest, to_rest
+from app.api.variables import form_to_rest, from_rest, to_rest
 
 # filters that GET takes as query parameters and POST /task as body properties
 _TEXT_FILTERS = {"processInstanceId": "instance_id", "candidateGroup": "candidate_group",
@@ -143,7 +143,8 @@ def task_variable(task_id: str, name: str):
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
-    return jsonify(tasks.task_form_variables(new_uow(write=False), task_id, current_user()))
+    _task, form, current = tasks.task_form_spec(new_uow(write=False), task_id, current_user())
+    return jsonify(form_to_rest(form, current) if form is not None else {})
 
 
 @bp.get("/task/<task_id>/deployed-form")

@@ -16,7 +16,7 @@ from typing import Any, Optional
 from sqlalchemy import func, select, text
 
 import handlers as handler_registry
-from app import engine, model_check
+from app import engine, modelcheck
 from app.db import UnitOfWork
 from app.errors import DeploymentError, Forbidden, ModelError, NotFound
 from app.forms import parse_camunda_form
@@ -72,9 +72,9 @@ def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
         upload = _Upload(name, data, kind or "", hashlib.sha256(data).hexdigest())
         try:
             if kind == "bpmn":
-                upload.parsed = model_check.check_bpmn(data, name)
+                upload.parsed = modelcheck.check_bpmn(data, name)
             elif kind == "dmn":
-                upload.parsed = model_check.check_dmn(data, name)
+                upload.parsed = modelcheck.check_dmn(data, name)
             elif kind == "form":
                 upload.parsed = parse_camunda_form(data, name)
             else:
@@ -200,7 +200,7 @@ def _definition(uow, deployment, resource, process, decisions, forms_by_id, form
     dmn_resources = list({decisions[d].id: decisions[d] for d in process.decision_refs}.values())
     linked_forms = {f: forms_by_id[f] for f in process.form_refs}
     linked_files = {f: forms_by_file[f] for f in process.form_files}
-    engine.parse_process(process.key, [process.root], [model_check.check_dmn(r.content, r.name).root
+    engine.parse_process(process.key, [process.root], [modelcheck.check_dmn(r.content, r.name).root
                                                        for r in dmn_resources])
     checksum = hashlib.sha256("|".join(
         [_process_checksum(process, resource)] + sorted(r.checksum for r in dmn_resources)
@@ -305,8 +305,8 @@ def process_spec(uow: UnitOfWork, definition: ProcessDefinition) -> engine.Proce
 
     def build() -> engine.ProcessSpec:
         resource = uow.session.get(Resource, definition.resource_id)
-        processes = {p.key: p for p in model_check.check_bpmn(resource.content, resource.name)}
-        dmn_roots = [model_check.check_dmn(r.content, r.name).root
+        processes = {p.key: p for p in modelcheck.check_bpmn(resource.content, resource.name)}
+        dmn_roots = [modelcheck.check_dmn(r.content, r.name).root
                      for r in (uow.session.get(Resource, rid) for rid in definition.dmn_resource_ids)]
         return engine.parse_process(definition.key, [processes[definition.key].root], dmn_roots)
 

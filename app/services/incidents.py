@@ -10,7 +10,8 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, NotFound
 from app.models import Incident, utcnow
-from app.services import runtime
+from app.services import step
+from app.services.audit import audit
 from app.services.users import Principal
 
 
@@ -39,14 +40,14 @@ def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
                                                               Incident.status == "open")).first()
         if incident is None:
             raise NotFound(f"job {job_id} has no open incident")
-        instance, definition, workflow = runtime.load(uow, incident.instance_id)
+        instance, definition, workflow = step.load(uow, incident.instance_id)
         since = time.time()
         try:
             engine.mark_handler_failed(workflow, job_id, failed=False)
         except KeyError:
             raise NotFound(f"job {job_id} is no longer active") from None
-        runtime.audit(uow, instance.id, user.id, "incident_retry", incident.activity_id, job_id)
-        runtime.save(uow, instance, definition, workflow, user.id, since)
+        audit(uow, instance.id, user.id, "incident_retry", incident.activity_id, job_id)
+        step.save(uow, instance, definition, workflow, user.id, since)
         if not engine.is_pending_handler(workflow, job_id):
             incident.status, incident.resolved_at = "resolved", utcnow()
         uow.commit()

@@ -13,7 +13,8 @@ from app.db import UnitOfWork
 from app.errors import Forbidden, NotFound
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
-from app.services import runtime
+from app.services import step
+from app.services.audit import audit, jsonable
 from app.services.definitions import latest_definition_row, process_spec
 from app.services.forms import start_form
 from app.services.users import Principal
@@ -35,8 +36,8 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
                                    started_at=utcnow(), started_by=user.id)
         uow.session.add(instance)
         uow.session.flush()  # projections reference the instance row
-        runtime.audit(uow, instance.id, user.id, "instance_started", data={"variables": runtime.jsonable(variables)})
-        runtime.save(uow, instance, definition, workflow, user.id, since)
+        audit(uow, instance.id, user.id, "instance_started", data={"variables": jsonable(variables)})
+        step.save(uow, instance, definition, workflow, user.id, since)
         uow.commit()
         return instance
 

@@ -17,9 +17,11 @@ from sqlalchemy import Select, delete, func, or_, select
 from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.forms import FormSpec, form_variables, validate_submission
+from app.forms import FormSpec, validate_submission
 from app.models import HumanTask, Membership, ProcessInstance, TaskCandidate, utcnow
-from app.services import runtime
+from app.services import step
+from app.services.audit import audit, jsonable
+from app.services import projections
 from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
 from app.services.users import Principal
@@ -160,7 +162,7 @@ def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str]
             raise Conflict(f"task {task_id} was claimed by someone else meanwhile")
         task.assignee = target
         _reindex_assignee(uow, task)
-        runtime.audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
+        audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
         uow.commit()
 
 
@@ -178,14 +180,14 @@ def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
             raise Forbidden(f"task {task_id} is assigned to {task.assignee}")
         task.assignee = None
         _reindex_assignee(uow, task)
-        runtime.audit(uow, task.instance_id, user.id, "task_unclaimed", task.activity_id, task.id)
+        audit(uow, task.instance_id, user.id, "task_unclaimed", task.activity_id, task.id)
         uow.commit()
 
 
 def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
     """Keep the candidate index in step: an assigned task is in its assignee's list, not the group queue."""
     uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
-    runtime.index_candidates(uow, [{"id": task.id, "assignee": task.assignee, "priority": task.priority,
+    projections.index_candidates(uow, [{"id": task.id, "assignee": task.assignee, "priority": task.priority,
                                     "candidate_groups": task.candidate_groups,
                                     "candidate_users": task.candidate_users, "created_at": task.created_at}])
 
@@ -197,7 +199,7 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         _authorize(task, user)
         definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
-        instance, definition, workflow = runtime.load(uow, task.instance_id)
+        instance, definition, workflow = step.load(uow, task.instance_id)
         clean = (validate_submission(form, values, context=dict(instance.variables))
                  if form is not None else dict(values))
         since = time.time()
@@ -208,9 +210,9 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         task.completed_at, task.completed_by = utcnow(), user.id
         task.assignee = task.assignee or user.id
         uow.session.flush()  # the projection sync below reads this row with plain SQL
-        runtime.audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
-                      {"variables": runtime.jsonable(clean)})
-        runtime.save(uow, instance, definition, workflow, user.id, since)
+        audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
+                      {"variables": jsonable(clean)})
+        step.save(uow, instance, definition, workflow, user.id, since)
         variables = dict(instance.variables)
         uow.commit()
         return variables
@@ -223,13 +225,6 @@ def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[Hu
         definition = definition_row(uow, task.definition_id)
         instance = uow.session.get(ProcessInstance, task.instance_id)
         return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
-
-
-def task_form_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, dict]:
-    task, form, current = task_form_spec(uow, task_id, viewer)
-    if form is None:
-        return {}
-    return form_variables(form, current)
 
 
 def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, DomainError
 from app.models import Timer, utcnow
-from app.services import runtime
+from app.services import step
+from app.services.audit import audit
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,12 @@ def fire_instance_timers(uow: UnitOfWork, instance_id: str, worker: str) -> bool
         due = list(uow.session.scalars(query))
         if not due:
             return False
-        instance, definition, workflow = runtime.load(uow, instance_id)
+        instance, definition, workflow = step.load(uow, instance_id)
         since = time.time()
         engine.advance(workflow)
         for timer in due:
-            runtime.audit(uow, instance_id, None, "timer_fired", timer.activity_id, timer.id, {"worker": worker})
-        runtime.save(uow, instance, definition, workflow, None, since)
+            audit(uow, instance_id, None, "timer_fired", timer.activity_id, timer.id, {"worker": worker})
+        step.save(uow, instance, definition, workflow, None, since)
         uow.commit()
         return True
 

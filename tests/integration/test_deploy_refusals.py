@@ -5,6 +5,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import app.domain  # noqa: F401  (domain tables are part of the schema)
 from app.models import Base
 from app.store import database
 from tests.helpers import DATA, deploy

@@ -13,7 +13,8 @@ import pytest
 from app.db import UnitOfWork
 from app.errors import Conflict
 from app.models import HumanTask, ProcessInstance
-from app.services import runtime
+from app.services import step
+from app.services.audit import audit
 from app.store import database
 from tests.conftest import typed
 
@@ -33,11 +34,11 @@ def test_stale_writer_gets_conflict_and_nothing_is_half_written(app, api, backen
     stale = UnitOfWork(db)
     with pytest.raises(Conflict):
         with stale:
-            instance, definition, workflow = runtime.load(stale, instance_id)   # reads version n
+            instance, definition, workflow = step.load(stale, instance_id)   # reads version n
             winner = api.post(f"/task/{task_id}/complete", user="desk", json={"variables": typed(CLASSIFY)})
             assert winner.status_code == 204                                      # commits version n+1
-            runtime.audit(stale, instance_id, "ghost", "should_not_exist")
-            runtime.save(stale, instance, definition, workflow, "ghost", time.time())
+            audit(stale, instance_id, "ghost", "should_not_exist")
+            step.save(stale, instance, definition, workflow, "ghost", time.time())
             stale.commit()
 
     with UnitOfWork(db, write=False) as check:
@@ -46,5 +47,5 @@ def test_stale_writer_gets_conflict_and_nothing_is_half_written(app, api, backen
         open_tasks = [t.activity_id for t in check.session.query(HumanTask).filter_by(
             instance_id=instance_id, status="open")]
         assert open_tasks == ["tier1_diagnose"]
-    audit = api.get(f"/history/audit/{instance_id}").get_json()
-    assert not [a for a in audit if a["userId"] == "ghost"]
+    trail = api.get(f"/history/audit/{instance_id}").get_json()
+    assert not [a for a in trail if a["userId"] == "ghost"]

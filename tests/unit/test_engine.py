@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from app import engine, model_check
+from app import engine, modelcheck
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "api"
 
 
 @pytest.fixture
 def review():
-    [process] = model_check.check_bpmn((DATA / "review.bpmn").read_bytes(), "review.bpmn")
+    [process] = modelcheck.check_bpmn((DATA / "review.bpmn").read_bytes(), "review.bpmn")
     return engine.parse_process("api_review", [process.root], [])
 
 

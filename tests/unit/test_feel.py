@@ -1,7 +1,7 @@
 """The FEEL subset of form conditions: what it reads, how it evaluates (FEEL's nulls), what it refuses."""
 import pytest
 
-from app.feel import Compare, FeelError, IsDefined, Literal, Logic, Not, Path, evaluate, holds, parse
+from app.forms.feel import Compare, FeelError, IsDefined, Literal, Logic, Not, Path, evaluate, holds, parse
 
 
 # --- parsing ----------------------------------------------------------------------------------------

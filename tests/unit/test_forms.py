@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 
 from app.errors import InvalidInput, ModelError
-from app.feel import Compare, Literal, Path
+from app.forms.feel import Compare, Literal, Path
+from app.api.variables import form_to_rest
 from app.forms import (EMAIL_PATTERN, PHONE_PATTERN, FormField, FormSpec, form_from_form_fields,
-                       form_variables, parse_camunda_form, validate_submission)
+                       parse_camunda_form, validate_submission)
 
 RESOURCE = "forms/resolve.form"
 
@@ -456,7 +457,7 @@ def test_a_hidden_group_hides_what_is_inside():
 
 def test_form_variables_are_typed_like_camunda():
     form = form_from_form_fields("T", CAMUNDA7_FIELDS)
-    variables = form_variables(form, {"approved": True, "comment": "ok", "due": "2026-11-24T10:00:00.000+00:00"})
+    variables = form_to_rest(form, {"approved": True, "comment": "ok", "due": "2026-11-24T10:00:00.000+00:00"})
     assert variables == {
         "approved": {"value": True, "type": "Boolean", "valueInfo": {}},
         "priority": {"value": "p2", "type": "String", "valueInfo": {}},
@@ -468,7 +469,7 @@ def test_form_variables_are_typed_like_camunda():
 
 
 def test_form_variables_for_lists_doubles_and_values_that_do_not_fit():
-    variables = form_variables(TICKET_FORM, {"affected": ["vpn"], "hours": 2, "rating_speed": "n/a"})
+    variables = form_to_rest(TICKET_FORM, {"affected": ["vpn"], "hours": 2, "rating_speed": "n/a"})
     assert variables["affected"] == {"value": '["vpn"]', "type": "Json", "valueInfo": {}}
     assert variables["hours"] == {"value": 2.0, "type": "Double", "valueInfo": {}}
     assert variables["rating_speed"] == {"value": "n/a", "type": "String", "valueInfo": {}}

@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from app.errors import DeploymentError, ModelError
-from app.model_check import check_bpmn, check_dmn, check_expression, parse_xml
-from app.model_timer import iso_kind
+from app.modelcheck import check_bpmn, check_dmn, check_expression, parse_xml
+from app.modelcheck.timers import iso_kind
 
 MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 MIWG = Path("/work/shared/corpus/miwg")

@@ -14,15 +14,16 @@ import flask
 import pytest
 
 from app.api import bp
+from app.api.engine_info import openapi_document
 
-DOCUMENT = Path(__file__).resolve().parents[2] / "app" / "api" / "openapi.json"
+FRAGMENTS = sorted((Path(__file__).resolve().parents[2] / "app" / "api" / "openapi").glob("*.json"))
 PREFIX = "/engine-rest"
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
-    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
+    return openapi_document()
 
 
 def _refs(node: Any) -> Iterator[str]:
@@ -67,8 +68,9 @@ def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
                 yield method.upper(), path, operation
 
 
-def test_document_is_utf8_json_with_two_space_indent():
-    text = DOCUMENT.read_text(encoding="utf-8")
+@pytest.mark.parametrize("fragment", FRAGMENTS, ids=[f.name for f in FRAGMENTS])
+def test_fragments_are_utf8_json_with_two_space_indent(fragment):
+    text = fragment.read_text(encoding="utf-8")
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from app.errors import InvalidInput
-from app.variables import (format_date, from_rest, is_variable_name, parse_boolean, parse_date,
+from app.api.variables import (format_date, from_rest, is_variable_name, parse_boolean, parse_date,
                            parse_number, to_rest, to_rest_as)
 
 

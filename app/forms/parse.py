@@ -7,7 +7,7 @@ form-js, which is what people see: lengths count trimmed text, a required checkb
 empty multi-select is missing, ``pattern`` is searched like JavaScript's ``RegExp.test``. What the
 server cannot know it does not pretend to: FEEL (``=...``) in ``readonly``/``min``/``max``/lengths is
 left to the browser. ``conditional.hide`` is different: it decides whether a field is asked for at all,
-so the server evaluates it (``app.feel``, a subset read at deployment) and, like form-js, neither
+so the server evaluates it (``app.forms.feel``, a subset read at deployment) and, like form-js, neither
 requires nor stores a hidden field. A pattern Python cannot compile refuses the form at deployment.
 Groups with a ``path`` and dynamic lists write nested objects that expressions cannot reach by name:
 refused.
@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Iterator
 
-from app import feel
-from app.errors import InvalidInput, ModelError
-from app.form_rules import EMAIL_PATTERN, PHONE_PATTERN, coerce, field_value, hidden_keys, show
-from app.variables import is_variable_name, parse_number, to_rest_as
+from app.forms import feel
+from app.errors import ModelError
+from app.forms.rules import EMAIL_PATTERN, PHONE_PATTERN, coerce, show
+from app.forms.spec import FormField, FormSpec
+from app.values import is_variable_name, parse_number
 
 #: form-js component type -> normalised field type.
 _FORM_JS_TYPES = {
@@ -38,35 +39,6 @@ _CAMUNDA7_TYPES = {"string", "long", "double", "boolean", "date", "enum"}
 _CAMUNDA7_CONSTRAINTS = {"required", "readonly", "minlength", "maxlength", "min", "max"}
 
 _PRESETS = {"email": EMAIL_PATTERN, "phone": PHONE_PATTERN}
-_REST_TYPES = {"string": "String", "enum": "String", "long": "Long", "double": "Double",
-               "boolean": "Boolean", "date": "Date", "list": "Json"}
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One submitted value and its rules; ``options`` empty means any value of the type. ``hide`` holds
-    the parsed ``conditional.hide`` of the component and of the groups around it: any one true hides it."""
-
-    key: str
-    type: str  # "string" | "long" | "double" | "boolean" | "date" | "enum" | "list"
-    label: str
-    required: bool = False
-    readonly: bool = False
-    min: float | None = None
-    max: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-    options: tuple[str, ...] = ()
-    default: Any = None
-    hide: tuple[feel.Expression, ...] = ()
-
-
-@dataclass(frozen=True)
-class FormSpec:
-    id: str
-    fields: tuple[FormField, ...]
-    source: str  # "camunda-form" | "form-field"
 
 
 def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
@@ -102,47 +74,6 @@ def form_from_form_fields(form_id: str, fields: list[dict]) -> FormSpec:
     if duplicates := _duplicates(specs):
         raise ModelError(f"form field '{duplicates[0]}' is declared twice", element_id=form_id)
     return FormSpec(form_id, tuple(specs), "form-field")
-
-
-def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False,
-                        context: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Check submitted values against every rule; return them coerced, or raise one InvalidInput
-    naming each bad field. Keys the form does not know pass through (Camunda accepts extra variables).
-
-    A value sent for a readonly field is dropped, not refused: a renderer may send back every field it
-    displayed, readonly ones included, so refusing would fail honest submissions, while storing it
-    would let a client overwrite what the process decided. A field whose ``conditional.hide`` holds is
-    skipped the same way: form-js neither asks for it nor submits it, so it is not required and a value
-    sent anyway is dropped. Conditions read the submission over ``context`` (the instance's current
-    variables), since a form may hide a field by a value decided earlier in the process. ``partial``
-    (drafts) skips ``required`` and fills in no defaults, so a draft holds only what the user typed.
-    """
-    if not isinstance(values, dict):
-        raise InvalidInput("form values must be an object")
-    known = {field.key for field in form.fields}
-    result = {key: value for key, value in values.items() if key not in known}
-    hidden = hidden_keys(form, values, context or {})
-    problems = []
-    for field in form.fields:
-        if field.readonly or field.key in hidden:
-            continue
-        try:
-            present, value = field_value(form, field, values, partial)
-        except ValueError as exc:
-            problems.append(f"field '{field.key}': {exc}")
-            continue
-        if present:
-            result[field.key] = value
-    if problems:
-        raise InvalidInput("; ".join(problems))
-    return result
-
-
-def form_variables(form: FormSpec, current: dict) -> dict[str, dict]:
-    """The body of ``GET /task/{id}/form-variables``: each field's current value, or its default,
-    typed as Camunda types that field (a value that does not fit is typed by what it is)."""
-    return {field.key: to_rest_as(current.get(field.key, field.default), _REST_TYPES[field.type])
-            for field in form.fields}
 
 
 def _leaves(components: Any, resource: str,

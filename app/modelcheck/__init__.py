@@ -15,12 +15,12 @@ from typing import Optional
 from lxml import etree
 
 from app.errors import DeploymentError, ModelError
-from app.model_dmn import DecisionInfo, check_dmn
-from app.model_rules import (called_element, check_document, check_element, decision_ref,
+from app.modelcheck.dmn import DecisionInfo, check_dmn
+from app.modelcheck.rules import (called_element, check_document, check_element, decision_ref,
                              service_topic)
-from app.model_tasks import UserTaskInfo, read_form, read_user_task
-from app.model_timer import check_timer
-from app.model_xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
+from app.modelcheck.tasks import UserTaskInfo, read_form, read_user_task
+from app.modelcheck.timers import check_timer
+from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
 
 __all__ = ["DecisionInfo", "ProcessInfo", "UserTaskInfo", "check_bpmn", "check_dmn",
            "check_expression", "parse_xml"]

@@ -1,19 +1,18 @@
 """Checking one submitted form value against its field's rules, and deciding which fields are hidden.
 
-Split from ``app.forms`` (which reads form definitions) so that each module stays small; the rules
-follow form-js, which is what people see (see ``app.forms`` for why).
+Split from ``app.forms.parse`` (which reads form definitions) so that each module stays small; the rules
+follow form-js, which is what people see (see ``app.forms.parse`` for why).
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from app import feel
-from app.variables import parse_boolean, parse_number
-
-if TYPE_CHECKING:
-    from app.forms import FormField, FormSpec
+from app.errors import InvalidInput
+from app.forms import feel
+from app.forms.spec import FormField, FormSpec
+from app.values import parse_boolean, parse_number
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"^[^\s@]+@{_LABEL}(?:\.{_LABEL})*$"
@@ -129,3 +128,37 @@ def _check_rules(form: FormSpec, field: FormField, value: Any, partial: bool) ->
         raise ValueError(f"must be one of: {', '.join(field.options)}")
     if value is False and field.required and not partial and form.source == "camunda-form":
         raise ValueError("required (the box must be ticked)")
+
+
+def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False,
+                        context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Check submitted values against every rule; return them coerced, or raise one InvalidInput
+    naming each bad field. Keys the form does not know pass through (Camunda accepts extra variables).
+
+    A value sent for a readonly field is dropped, not refused: a renderer may send back every field it
+    displayed, readonly ones included, so refusing would fail honest submissions, while storing it
+    would let a client overwrite what the process decided. A field whose ``conditional.hide`` holds is
+    skipped the same way: form-js neither asks for it nor submits it, so it is not required and a value
+    sent anyway is dropped. Conditions read the submission over ``context`` (the instance's current
+    variables), since a form may hide a field by a value decided earlier in the process. ``partial``
+    (drafts) skips ``required`` and fills in no defaults, so a draft holds only what the user typed.
+    """
+    if not isinstance(values, dict):
+        raise InvalidInput("form values must be an object")
+    known = {field.key for field in form.fields}
+    result = {key: value for key, value in values.items() if key not in known}
+    hidden = hidden_keys(form, values, context or {})
+    problems = []
+    for field in form.fields:
+        if field.readonly or field.key in hidden:
+            continue
+        try:
+            present, value = field_value(form, field, values, partial)
+        except ValueError as exc:
+            problems.append(f"field '{field.key}': {exc}")
+            continue
+        if present:
+            result[field.key] = value
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return result

@@ -15,7 +15,7 @@ from typing import Optional
 
 from lxml import etree
 
-from app.model_xml import BPMN_NS, Problems, check_expression, local_name, quote_short, tag
+from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, quote_short, tag
 
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 

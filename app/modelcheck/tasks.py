@@ -13,8 +13,8 @@ from typing import Any, Callable, Optional
 
 from lxml import etree
 
-from app.model_timer import is_date, is_duration
-from app.model_xml import (BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, has_juel,
+from app.modelcheck.timers import is_date, is_duration
+from app.modelcheck.xml import (BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, has_juel,
                            quote_short, tag)
 
 FORM_FILE_PREFIXES = ("camunda-forms:deployment:", "camunda-forms:app:")

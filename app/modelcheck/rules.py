@@ -14,7 +14,7 @@ from typing import Optional
 
 from lxml import etree
 
-from app.model_xml import (BPMN_NS, CAMUNDA_NS, ZEEBE_NS, Problems, camunda, check_expression,
+from app.modelcheck.xml import (BPMN_NS, CAMUNDA_NS, ZEEBE_NS, Problems, camunda, check_expression,
                            check_script, has_juel, is_standard, local_name, namespace, quote_short, tag)
 
 ACTIVITI_NS = "http://activiti.org/bpmn"

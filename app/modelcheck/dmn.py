@@ -15,8 +15,8 @@ from typing import Optional
 from lxml import etree
 
 from app.errors import DeploymentError, ModelError
-from app.model_rules import check_document
-from app.model_xml import Problems, check_expression, has_juel, local_name, parse_xml, quote_short
+from app.modelcheck.rules import check_document
+from app.modelcheck.xml import Problems, check_expression, has_juel, local_name, parse_xml, quote_short
 
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",   # DMN 1.1

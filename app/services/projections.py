@@ -1,31 +1,25 @@
-"""Advancing one instance and writing its projections, shared by every service that moves work.
+"""The read models of an instance, rewritten by every step: tasks, candidate index, timers, history.
 
-A *step* is: change the workflow (start it, complete a task, fire a timer,
-retry a handler), run the handlers that became due, then write the state blob
-and every projection in the caller's transaction. Because the instance row
-carries a version column, two steps on the same instance never both commit.
+The inbox, the API lists and the scheduler read only these tables, never the
+workflow blob. Writes go through the tables (Core), not the ORM: no
+identity-map bookkeeping per row.
 """
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm.attributes import flag_modified
 
-import handlers as handler_registry
 from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
-from app.errors import NotFound, ScriptError
-from app.models import (ActivityInstance, HumanTask, Incident, Notification, ProcessDefinition,
-                        ProcessInstance, TaskCandidate, Timer, utcnow)
-from app.services.definitions import definition_row, process_spec
+from app.errors import ScriptError
+from app.models import ActivityInstance, HumanTask, TaskCandidate, Timer
+from app.services.audit import audit
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 PRIORITY_WORDS = {"urgent": 100, "important": 75, "normal": 50}
-# Projection writes go through the tables (Core), not the ORM: no identity-map bookkeeping per row.
 _HISTORY = ActivityInstance.__table__
 _TASKS = HumanTask.__table__
 _TIMERS = Timer.__table__
@@ -41,78 +35,7 @@ _END_ACTIVITY = (_HISTORY.update()
                          assignee=func.coalesce(bindparam("b_assignee"), _HISTORY.c.assignee)))
 
 
-def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
-    """The instance row, its definition and its live workflow."""
-    instance = uow.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound(f"process instance {instance_id} does not exist")
-    definition = definition_row(uow, instance.definition_id)
-    workflow = engine.load_state(instance.state, process_spec(uow, definition))
-    return instance, definition, workflow
-
-
-def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
-         actor: Optional[str], since: float) -> None:
-    """Run due handlers, then write state and projections; raise Conflict if someone else won."""
-    run_handlers(uow, instance, definition, workflow, actor)
-    now = utcnow()
-    active = engine.active_tasks(workflow)
-    instance.state = engine.dump_state(workflow)
-    instance.variables = jsonable(engine.variables(workflow))
-    if engine.is_completed(workflow):
-        instance.status, instance.ended_at = "COMPLETED", now
-        audit(uow, instance.id, actor, "instance_completed")
-    # The versioned instance UPDATE goes first, even when the state did not change:
-    # a writer that lost the race fails here (Conflict) before it touches any
-    # projection, and the winner holds the row lock while it rewrites them.
-    flag_modified(instance, "state")
-    uow.session.flush()
-    assignees = _sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
-    _sync_timers(uow, instance, active)
-    _sync_history(uow, instance, workflow, since, now, assignees)
-    uow.session.flush()
-
-
-def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
-                 actor: Optional[str]) -> None:
-    """Call every due handler; a raising handler becomes an open incident and its task waits for a retry."""
-    registry = handler_registry.load_all()
-    pending = engine.pending_handlers(workflow)
-    while pending:
-        call = pending[0]
-        context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
-                                                  dict(call.variables))
-        try:
-            result = registry[call.topic](context)
-            if result is not None and not isinstance(result, dict):
-                raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
-        except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
-            engine.mark_handler_failed(workflow, call.task_id)
-            _open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")
-        else:
-            engine.finish_handler(workflow, call.task_id, result)
-            for note in context.notifications:
-                uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
-                                             subject=note.subject, body=note.body))
-            audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
-                  {"topic": call.topic, "result": jsonable(result or {})})
-        pending = engine.pending_handlers(workflow)
-
-
-def _open_incident(uow: UnitOfWork, instance, definition, call, message: str) -> None:
-    existing = uow.session.scalars(select(Incident).where(Incident.task_id == call.task_id,
-                                                          Incident.status == "open")).first()
-    if existing is not None:
-        existing.attempts += 1
-        existing.message = message
-    else:
-        uow.session.add(Incident(id=str(uuid.uuid4()), instance_id=instance.id, definition_id=definition.id,
-                                 activity_id=call.activity_id, task_id=call.task_id, message=message,
-                                 status="open"))
-    audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})
-
-
-def _sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> dict[str, Optional[str]]:
+def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> dict[str, Optional[str]]:
     """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee."""
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
     open_rows = {row.id: row for row in uow.session.execute(
@@ -224,7 +147,7 @@ def _form_key(spec: dict) -> Optional[str]:
     return spec.get("form_key")
 
 
-def _sync_timers(uow, instance, active) -> None:
+def sync_timers(uow, instance, active) -> None:
     """One timer row per waiting timer event: drop the ones that went away, add the new ones."""
     wanted = [t for t in active if t.kind == "timer" and t.due_at is not None]
     gone = _TIMERS.delete().where(_TIMERS.c.instance_id == instance.id)
@@ -236,7 +159,7 @@ def _sync_timers(uow, instance, active) -> None:
         for t in wanted])
 
 
-def _sync_history(uow, instance, workflow, since: float, now: datetime, assignees: dict[str, Optional[str]]) -> None:
+def sync_history(uow, instance, workflow, since: float, now: datetime, assignees: dict[str, Optional[str]]) -> None:
     """Record activity instances that changed during this step (start, end, cancel, who worked them).
 
     Rows are keyed by the engine's task id: a start inserts (ignored if the row
@@ -252,24 +175,3 @@ def _sync_history(uow, instance, workflow, since: float, now: datetime, assignee
              for c in changes if c.finished]
     if ended:
         uow.session.execute(_END_ACTIVITY, ended)
-
-
-def audit(uow: UnitOfWork, instance_id: Optional[str], actor: Optional[str], action: str,
-          activity_id: Optional[str] = None, task_id: Optional[str] = None,
-          data: Optional[dict] = None) -> None:
-    """Append to the audit log; the rows are written with the unit of work's commit."""
-    uow.audit_rows.append({"instance_id": instance_id, "at": utcnow(), "actor": actor, "action": action,
-                           "activity_id": activity_id, "task_id": task_id, "data": data or {}})
-
-
-def jsonable(value: Any) -> Any:
-    """Variables as JSON for projections: datetimes become ISO strings, unknown objects their repr."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)

@@ -1,0 +1,9 @@
+"""Domain records: the facts of the practice that reports count (tickets, ratings, complaints, SLA events).
+
+Handlers write them through ``HandlerContext.record`` in the step's transaction,
+so a KPI is an SQL query over these tables, never a scan of workflow blobs.
+Importing this package registers every domain table with the shared metadata.
+"""
+from app.domain.sla import SlaEvent
+
+__all__ = ["SlaEvent"]

@@ -1,0 +1,58 @@
+"""Calling service-task handlers during a step; a failing handler becomes an incident, not a lost step.
+
+What a handler asks for — notifications to send, domain rows to record — is
+written in the step's own transaction, so a step either happens with all of it
+or not at all.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+import handlers as handler_registry
+from app import engine
+from app.db import UnitOfWork
+from app.models import Incident, Notification, ProcessDefinition, ProcessInstance
+from app.services.audit import audit, jsonable
+
+
+def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
+                 actor: Optional[str]) -> None:
+    """Call every due handler; a raising handler becomes an open incident and its task waits for a retry."""
+    registry = handler_registry.load_all()
+    pending = engine.pending_handlers(workflow)
+    while pending:
+        call = pending[0]
+        context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
+                                                  dict(call.variables))
+        try:
+            result = registry[call.topic](context)
+            if result is not None and not isinstance(result, dict):
+                raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
+        except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
+            engine.mark_handler_failed(workflow, call.task_id)
+            open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")
+        else:
+            engine.finish_handler(workflow, call.task_id, result)
+            for note in context.notifications:
+                uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
+                                             subject=note.subject, body=note.body))
+            uow.session.add_all(context.records)
+            audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
+                  {"topic": call.topic, "result": jsonable(result or {})})
+        pending = engine.pending_handlers(workflow)
+
+
+def open_incident(uow: UnitOfWork, instance, definition, call, message: str) -> None:
+    existing = uow.session.scalars(select(Incident).where(Incident.task_id == call.task_id,
+                                                          Incident.status == "open")).first()
+    if existing is not None:
+        existing.attempts += 1
+        existing.message = message
+    else:
+        uow.session.add(Incident(id=str(uuid.uuid4()), instance_id=instance.id, definition_id=definition.id,
+                                 activity_id=call.activity_id, task_id=call.task_id, message=message,
+                                 status="open"))
+    audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})

@@ -1,0 +1,53 @@
+"""One step of one instance: load it, change it, then write its state and projections together.
+
+A *step* is: change the workflow (start it, complete a task, fire a timer,
+retry a handler), run the handlers that became due (``dispatch``), then write
+the state blob and every projection (``projections``) in the caller's
+transaction. Because the instance row carries a version column, two steps on
+the same instance never both commit.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from app import clock, engine
+from app.db import UnitOfWork
+from app.errors import NotFound
+from app.models import ProcessDefinition, ProcessInstance
+from app.services import dispatch, projections
+from app.services.audit import audit, jsonable
+from app.services.definitions import definition_row, process_spec
+
+
+def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
+    """The instance row, its definition and its live workflow."""
+    instance = uow.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    definition = definition_row(uow, instance.definition_id)
+    workflow = engine.load_state(instance.state, process_spec(uow, definition))
+    return instance, definition, workflow
+
+
+def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
+         actor: Optional[str], since: float) -> None:
+    """Run due handlers, then write state and projections; raise Conflict if someone else won."""
+    dispatch.run_handlers(uow, instance, definition, workflow, actor)
+    now = clock.now()
+    active = engine.active_tasks(workflow)
+    instance.state = engine.dump_state(workflow)
+    instance.variables = jsonable(engine.variables(workflow))
+    if engine.is_completed(workflow):
+        instance.status, instance.ended_at = "COMPLETED", now
+        audit(uow, instance.id, actor, "instance_completed")
+    # The versioned instance UPDATE goes first, even when the state did not change:
+    # a writer that lost the race fails here (Conflict) before it touches any
+    # projection, and the winner holds the row lock while it rewrites them.
+    flag_modified(instance, "state")
+    uow.session.flush()
+    assignees = projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
+    projections.sync_timers(uow, instance, active)
+    projections.sync_history(uow, instance, workflow, since, now, assignees)
+    uow.session.flush()

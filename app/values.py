@@ -1,0 +1,68 @@
+"""Plain value parsing shared by form checks and the REST codec: names, numbers, booleans, dates.
+
+Both a form submission and a typed REST variable arrive as JSON that must become the plain values
+sandboxed expressions read, so the rules for what counts as a number or a date live here once.
+"""
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def is_variable_name(name: Any) -> bool:
+    """Variables become names in sandboxed expressions, so they must be identifiers; a leading
+    ``_`` is refused because RestrictedPython rejects such names and the sandbox's guards use them."""
+    return (isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+            and not keyword.iskeyword(name))
+
+
+def parse_number(value: Any) -> int | float:
+    """A JSON number or plain decimal text. Bools are refused although Python counts them as ints,
+    and text is matched strictly because ``int()``/``float()`` also take "1_000", "nan" and "inf"."""
+    number: int | float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if _INTEGER_TEXT.fullmatch(text):
+            number = int(text)
+        elif _DECIMAL_TEXT.fullmatch(text):
+            number = float(text)
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        raise ValueError("expected a number")
+    return number
+
+
+def parse_boolean(value: Any) -> bool:
+    """A bool, or the text "true"/"false" (Camunda's JSON mapper coerces that too); 1/0 are refused."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def parse_date(text: str) -> datetime:
+    """Camunda's ``2026-11-24T10:00:00.000+0000`` or any ISO-8601 date/date-time, as an aware
+    datetime. Text without an offset is taken as UTC (Camunda would use its JVM's zone; a fixed
+    zone makes a value mean the same on every worker)."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a date like 2026-11-24T10:00:00.000+0000, got {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def format_date(value: datetime | date) -> str:
+    """Camunda's REST date text ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``; naive values are taken as UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}{value:%z}"
