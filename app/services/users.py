@@ -25,9 +25,11 @@ STANDARD_GROUPS: dict[str, str] = {
     "service_dept": "服务部 (Service department)",
     "sales": "销售部门 (Sales)",
     "process_owner": "流程负责人 (Process owner)",
+    "admin": "系统管理员 (Administrators)",
 }
 
 REQUESTER_GROUP = "requester"
+ADMIN_GROUP = "admin"
 
 TIER1_ALL = ["tier1", "tier1_hardware", "tier1_software", "tier1_network"]
 
