@@ -178,6 +178,8 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(10), index=True)  # open | resolved
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[Optional[datetime]]
+    stack_trace: Mapped[Optional[str]] = mapped_column(Text)  # of the last failure, served as the job's stacktrace
+    annotation: Mapped[Optional[str]] = mapped_column(Text)  # an operator's note (Camunda's incident annotation)
 
 
 class ActivityInstance(Base):
@@ -221,3 +223,28 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]]
+
+
+# ------------------------------------------------------------------ decisions and operations (read API)
+class DecisionDefinition(Base):
+    """One version of one DMN decision, versioned like processes: a changed DMN file is a new version.
+
+    The decision's table lives in its DMN resource; this row makes decisions
+    listable, addressable by id and key, and evaluable without scanning resources.
+    """
+
+    __tablename__ = "decision_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"), index=True)
+    resource_id: Mapped[str] = mapped_column(ForeignKey("resource.id"))
+    resource_name: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# activity statistics count the open activities of one definition without scanning the history table
+Index("ix_activity_open_by_definition", ActivityInstance.definition_id, ActivityInstance.ended_at)

@@ -20,7 +20,7 @@ def create_deployment():
     name = request.form.get("deployment-name") or "deployment"
     result = definitions.deploy(new_uow(), files, name=name, user=current_user(),
                                 source=request.form.get("deployment-source"))
-    return jsonify(shapes.deployment(result.deployment, result.definitions)), 200
+    return jsonify(shapes.deployment(result.deployment, result.definitions, result.decisions)), 200
 
 
 @bp.get("/deployment")

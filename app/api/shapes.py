@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from app.models import ActivityInstance, Deployment, HumanTask, Incident, ProcessDefinition, ProcessInstance
+from app.models import ActivityInstance, DecisionDefinition, Deployment, HumanTask, Incident, ProcessDefinition, ProcessInstance
 
 
 def camunda_date(value: Optional[datetime]) -> Optional[str]:
@@ -21,13 +21,14 @@ def definition(row: ProcessDefinition) -> dict[str, Any]:
             "versionTag": None, "historyTimeToLive": None, "startableInTasklist": True}
 
 
-def deployment(row: Deployment, definitions: list[ProcessDefinition] | None = None) -> dict[str, Any]:
+def deployment(row: Deployment, definitions: list[ProcessDefinition] | None = None,
+               decisions: list[DecisionDefinition] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"id": row.id, "name": row.name, "source": row.source,
                             "deploymentTime": camunda_date(row.deployed_at), "tenantId": None, "links": []}
     if definitions is not None:
         body["deployedProcessDefinitions"] = {d.id: definition(d) for d in definitions} or None
         body["deployedCaseDefinitions"] = None
-        body["deployedDecisionDefinitions"] = None
+        body["deployedDecisionDefinitions"] = {d.id: decision(d) for d in decisions or []} or None
         body["deployedDecisionRequirementsDefinitions"] = None
     return body
 
@@ -83,3 +84,10 @@ def incident(row: Incident) -> dict[str, Any]:
             "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.task_id,
             "incidentMessage": row.message, "tenantId": None, "jobDefinitionId": None, "annotation": None,
             "attempts": row.attempts, "resolved": row.status != "open"}
+
+
+def decision(row: DecisionDefinition) -> dict[str, Any]:
+    return {"id": row.id, "key": row.key, "category": "http://camunda.org/schema/1.0/dmn", "name": row.name,
+            "version": row.version, "resource": row.resource_name, "deploymentId": row.deployment_id,
+            "decisionRequirementsDefinitionId": None, "decisionRequirementsDefinitionKey": None,
+            "tenantId": None, "versionTag": None, "historyTimeToLive": None}

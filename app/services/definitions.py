@@ -20,7 +20,8 @@ from app import engine, modelcheck
 from app.db import UnitOfWork
 from app.errors import DeploymentError, Forbidden, ModelError, NotFound
 from app.forms import parse_camunda_form
-from app.models import Deployment, Group, ProcessDefinition, Resource, utcnow
+from app.models import DecisionDefinition, Deployment, Group, ProcessDefinition, Resource, utcnow
+from app.services import decisions as decision_versions
 from app.services.users import Principal
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
@@ -35,6 +36,7 @@ class DeploymentResult:
     deployment: Deployment
     definitions: list[ProcessDefinition] = field(default_factory=list)
     created: bool = True
+    decisions: list[DecisionDefinition] = field(default_factory=list)
 
 
 @dataclass
@@ -134,7 +136,9 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
         definition.id = f"{definition.key}:{definition.version}:{uuid.uuid4()}"
         session.add(definition)
     session.flush()
-    return DeploymentResult(deployment, changed)
+    new_decisions = decision_versions.register(uow, deployment, [(resources[u.name], u.parsed.decision_ids)
+                                                                 for u in uploads if u.kind == "dmn"])
+    return DeploymentResult(deployment, changed, decisions=new_decisions)
 
 
 def _resource(deployment: Deployment, upload: _Upload) -> Resource:

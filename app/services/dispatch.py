@@ -6,6 +6,7 @@ or not at all.
 """
 from __future__ import annotations
 
+import traceback
 import uuid
 from typing import Any, Optional
 
@@ -33,7 +34,8 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
                 raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
         except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
             engine.mark_handler_failed(workflow, call.task_id)
-            open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}")
+            open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}",
+                          "".join(traceback.format_exception(exc)))
         else:
             engine.finish_handler(workflow, call.task_id, result)
             for note in context.notifications:
@@ -45,14 +47,17 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
         pending = engine.pending_handlers(workflow)
 
 
-def open_incident(uow: UnitOfWork, instance, definition, call, message: str) -> None:
+def open_incident(uow: UnitOfWork, instance, definition, call, message: str,
+                  stack_trace: Optional[str] = None) -> None:
+    """Open an incident for a failed call, or count another attempt on the open one; the last trace is kept."""
     existing = uow.session.scalars(select(Incident).where(Incident.task_id == call.task_id,
                                                           Incident.status == "open")).first()
     if existing is not None:
         existing.attempts += 1
         existing.message = message
+        existing.stack_trace = stack_trace
     else:
         uow.session.add(Incident(id=str(uuid.uuid4()), instance_id=instance.id, definition_id=definition.id,
                                  activity_id=call.activity_id, task_id=call.task_id, message=message,
-                                 status="open"))
+                                 status="open", stack_trace=stack_trace))
     audit(uow, instance.id, None, "incident", call.activity_id, call.task_id, {"message": message})
