@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 from uuid import UUID
 
@@ -436,3 +436,31 @@ def evaluate_decision(dmn_tree: etree._Element, decision_id: str, variables: dic
     if table.hit_policy != HitPolicy.COLLECT.value:
         rules = rules[:1]
     return [dict(_wrap(rule.output_as_dict, scope)) for rule in rules]
+
+
+# --------------------------------------------------------------------------- jobs (read API: move and fire timers)
+def move_timer(workflow: BpmnWorkflow, task_id: str, due: datetime) -> None:
+    """Make a waiting timer event fire at ``due`` instead; KeyError if ``task_id`` is no waiting timer.
+
+    SpiffWorkflow keeps the evaluated due time in the task (a date, or for a
+    cycle the next occurrence, later ones following from it), so that is what moves.
+    """
+    task = _task(workflow, task_id)
+    value = task.internal_data.get("event_value")
+    if task.state != TaskState.WAITING or not isinstance(task.task_spec, CatchingEvent) or value is None:
+        raise KeyError(task_id)
+    stamp = due.astimezone(timezone.utc).isoformat()
+    if isinstance(value, dict):
+        value["next"] = stamp
+    else:
+        task.internal_data["event_value"] = stamp
+
+
+def fire_timer(workflow: BpmnWorkflow, task_id: str) -> None:
+    """Fire a waiting timer now and run on to the next wait.
+
+    SpiffWorkflow compares timers with the system clock, not the service
+    clock, so "now" here is the system's.
+    """
+    move_timer(workflow, task_id, datetime.now(timezone.utc) - timedelta(milliseconds=1))
+    advance(workflow)

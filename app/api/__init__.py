@@ -84,5 +84,5 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import (decisions, definitions, deployments, engine_info, history, incidents, instances,  # noqa: E402,F401
-                     tasks)
+from app.api import (decisions, definitions, deployments, engine_info, history, incident_queries, incidents,  # noqa: E402,F401,E501
+                     instances, jobs, tasks)

@@ -82,7 +82,7 @@ def incident(row: Incident) -> dict[str, Any]:
             "executionId": row.instance_id, "incidentTimestamp": camunda_date(row.created_at),
             "incidentType": row.incident_type, "activityId": row.activity_id, "failedActivityId": row.activity_id,
             "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.task_id,
-            "incidentMessage": row.message, "tenantId": None, "jobDefinitionId": None, "annotation": None,
+            "incidentMessage": row.message, "tenantId": None, "jobDefinitionId": None, "annotation": row.annotation,
             "attempts": row.attempts, "resolved": row.status != "open"}
 
 

@@ -1,0 +1,145 @@
+"""Jobs and incidents over engine-rest: failed handler calls and waiting timers in Camunda's job shape."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scheduler import tick
+from tests.helpers import DATA, deploy, register_handler, unregister_handler
+
+API = DATA / "api"
+HOUR_TIMER = ("timer_hour.bpmn", (API / "timer_literal.bpmn").read_bytes().replace(b">PT1S<", b">PT1H<"))
+
+
+class Flaky:
+    """Fails until told to recover."""
+
+    def __init__(self):
+        self.fail = True
+
+    def __call__(self, ctx):
+        if self.fail:
+            raise ConnectionError("ticket system unreachable")
+        return {"recorded": True}
+
+
+@pytest.fixture
+def flaky():
+    handler = Flaky()
+    register_handler("test_record", handler)
+    yield handler
+    unregister_handler("test_record")
+
+
+def _failed_instance(api) -> str:
+    assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
+    instance_id = api.start("api_review", {})
+    task_id = api.tasks(instance_id)[0]["id"]
+    assert api.complete(task_id, "desk", {"decision": "done", "note": "fine"}).status_code == 204
+    return instance_id
+
+
+def test_a_failed_handler_call_is_a_job_with_its_stack_trace(api, flaky):
+    instance_id = _failed_instance(api)
+    [job] = api.get("/job").get_json()
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert job["id"] == incident["configuration"]
+    assert (job["retries"], job["failedActivityId"], job["processInstanceId"], job["dueDate"]) == \
+        (0, "record", instance_id, None)
+    assert "ticket system unreachable" in job["exceptionMessage"] and job["processDefinitionKey"] == "api_review"
+    assert api.get(f"/job/{job['id']}").get_json() == job
+    trace = api.get(f"/job/{job['id']}/stacktrace")
+    assert trace.status_code == 200 and trace.mimetype == "text/plain"
+    assert trace.get_data(as_text=True).startswith("Traceback") and "in __call__" in trace.get_data(as_text=True)
+    assert "ConnectionError: ticket system unreachable" in trace.get_data(as_text=True)
+    assert api.get("/job/count?withException=true").get_json() == {"count": 1}
+    assert api.post("/job/count", json={"timers": True}).get_json() == {"count": 0}
+    assert [j["id"] for j in api.post("/job", json={"noRetriesLeft": True, "processInstanceIds": [instance_id]})
+            .get_json()] == [job["id"]]
+
+    # several jobs' retries at once: still failing, the incident counts the attempt
+    batch = api.post("/job/retries", json={"jobIds": [job["id"]], "retries": 1})
+    assert batch.status_code == 200 and batch.get_json()["totalJobs"] == 1
+    assert api.get(f"/incident/{incident['id']}").get_json()["attempts"] == 2
+    flaky.fail = False
+    assert api.post(f"/job/{job['id']}/execute").status_code == 204
+    assert api.get("/job").get_json() == [] and api.history_state(instance_id) == "COMPLETED"
+    assert api.get(f"/job/{job['id']}").status_code == 404
+
+
+def test_incidents_are_counted_annotated_and_kept_in_history(api, flaky):
+    instance_id = _failed_instance(api)
+    [incident] = api.get("/incident").get_json()
+    assert api.get(f"/incident/count?processInstanceId={instance_id}&activityId=record").get_json() == {"count": 1}
+    assert api.get("/incident/count?activityId=review").get_json() == {"count": 0}
+    assert api.get("/incident/count?processDefinitionKey=api_review").get_json() == {"count": 1}
+    assert api.put(f"/incident/{incident['id']}/annotation", json={"annotation": "CMDB down, 王工 on it"}).status_code == 204
+    assert api.get(f"/incident/{incident['id']}").get_json()["annotation"] == "CMDB down, 王工 on it"
+    audit = api.get(f"/history/audit/{instance_id}").get_json()
+    assert audit[-1]["action"] == "incident_annotated" and audit[-1]["userId"] == "admin"
+    assert api.client.delete(f"/engine-rest/incident/{incident['id']}/annotation", headers=api.headers("admin")).status_code == 204
+    assert api.get(f"/incident/{incident['id']}").get_json()["annotation"] is None
+
+    flaky.fail = False
+    assert api.put(f"/job/{incident['configuration']}/retries", json={"retries": 1}).status_code == 204
+    assert api.get(f"/incident/{incident['id']}").status_code == 404  # resolved: history only
+    [resolved] = api.get("/history/incident?resolved=true").get_json()
+    assert (resolved["id"], resolved["open"], resolved["resolved"]) == (incident["id"], False, True)
+    assert resolved["endTime"] is not None and resolved["processDefinitionKey"] == "api_review"
+    assert api.get("/history/incident/count").get_json() == {"count": 1}
+    assert api.get("/history/incident/count?open=true").get_json() == {"count": 0}
+    assert api.get("/history/incident?open=true&resolved=true").status_code == 400
+
+
+def test_a_waiting_timer_is_a_job_that_owners_move_and_fire(app, api):
+    assert deploy(api, HOUR_TIMER).status_code == 200
+    moved, fired = api.start("api_timer", {}), api.start("api_timer", {})
+    jobs = api.get("/job?timers=true&sortBy=processInstanceId&sortOrder=asc").get_json()
+    assert len(jobs) == 2 and {j["retries"] for j in jobs} == {3} and {j["exceptionMessage"] for j in jobs} == {None}
+    assert api.get("/job/count?executable=true").get_json() == {"count": 0}
+    job = next(j for j in jobs if j["processInstanceId"] == moved)
+    assert datetime.fromisoformat(job["dueDate"]) > datetime.now(timezone.utc) + timedelta(minutes=59)
+    assert api.get(f"/job/{job['id']}/stacktrace").status_code == 404
+
+    earlier = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    assert api.put(f"/job/{job['id']}/duedate", user="desk", json={"duedate": earlier}).status_code == 403
+    assert api.put(f"/job/{job['id']}/duedate", user="owner", json={"duedate": earlier}).status_code == 204
+    assert api.get(f"/job/{job['id']}").get_json()["dueDate"] == earlier
+    assert api.get(f"/history/audit/{moved}").get_json()[-1]["action"] == "timer_moved"
+    assert api.get("/job/count?executable=true").get_json() == {"count": 1}
+    assert tick(app) == 1  # the scheduler fires it at its new time
+    assert api.only_task(moved, "after")
+
+    other = next(j for j in jobs if j["processInstanceId"] == fired)
+    assert api.post(f"/job/{other['id']}/execute", user="tier1").status_code == 403
+    assert api.post(f"/job/{other['id']}/execute", user="owner").status_code == 204
+    assert api.only_task(fired, "after")
+    assert api.get("/job").get_json() == []
+
+
+def test_job_requests_that_cannot_apply_are_refused(api, flaky):
+    _failed_instance(api)
+    assert deploy(api, HOUR_TIMER).status_code == 200
+    api.start("api_timer", {})
+    [timer] = api.get("/job?timers=true").get_json()
+    [failed] = api.get("/job?timers=false").get_json()
+    assert api.get("/job", user="requester").status_code == 403
+    assert api.get("/incident/count", user="requester").status_code == 403
+    for bad in ("/job?retries=1", "/job?timers=yes", "/job?maxResults=x", "/job?sortBy=jobDueDate",
+                "/job/count?firstResult=1", "/incident/count?tenantIdIn=a", "/history/incident?state=open"):
+        response = api.get(bad)
+        assert response.status_code == 400, bad
+        assert response.get_json()["type"] == "InvalidRequestException"
+    assert "tenantIdIn" in api.post("/job", json={"tenantIdIn": ["a"]}).get_json()["message"]
+    assert api.post("/job/retries", json={"jobIds": [timer["id"]], "retries": 1}).status_code == 400
+    assert api.post("/job/retries", json={"jobIds": ["nope"], "retries": 1}).status_code == 404
+    assert api.post("/job/retries", json={"retries": 1}).status_code == 400
+    assert api.put(f"/job/{failed['id']}/duedate", user="owner",
+                   json={"duedate": "2030-01-01T00:00:00.000+0000"}).status_code == 400
+    assert api.put(f"/job/{timer['id']}/duedate", user="owner", json={"duedate": "soon"}).status_code == 400
+    assert api.get("/job/nope").status_code == 404 and api.post("/job/nope/execute").status_code == 404
+    # the retries batch selected by a query runs the failed call again
+    flaky.fail = False
+    assert api.post("/job/retries", json={"jobQuery": {"withException": True}, "retries": 1}).status_code == 200
+    assert api.get("/job/count").get_json() == {"count": 1}  # only the timer is left
