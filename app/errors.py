@@ -81,3 +81,10 @@ class InvalidInput(DomainError):
 
     status = 400
     kind = "InvalidRequestException"
+
+
+class InUse(DomainError):
+    """A deletion would take away what instances or other models still use; nothing was deleted."""
+
+    status = 409
+    kind = "ProcessEngineException"

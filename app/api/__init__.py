@@ -84,5 +84,6 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import (decisions, definitions, deployments, engine_info, history, incident_queries, incidents,  # noqa: E402,F401,E501
+from app.api import (decisions, definition_extras, definitions, deployment_resources, deployments,  # noqa: E402,F401
+                     engine_info, history, incident_queries, incidents,
                      instances, jobs, tasks)
