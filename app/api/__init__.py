@@ -86,4 +86,4 @@ def int_arg(name: str, default: int) -> int:
 
 from app.api import (decisions, definition_extras, definitions, deployment_resources, deployments,  # noqa: E402,F401
                      engine_info, history, incident_queries, incidents,
-                     instances, jobs, tasks)
+                     instances, jobs, tasks, variable_instances)
