@@ -84,4 +84,4 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import definitions, deployments, engine_info, filters, groups, history, identity, incidents, instances, tasks, users  # noqa: E402,F401
+from app.api import definitions, deployments, engine_info, filters, groups, history, history_details, history_instances, history_log, history_tasks, identity, incidents, instances, tasks, users  # noqa: E402,F401

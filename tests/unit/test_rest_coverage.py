@@ -21,7 +21,7 @@ PREFIX = "/engine-rest"
 #: Routes of ours that Camunda does not have, on purpose.
 EXTENSIONS = {("GET", "/openapi.json"), ("GET", "/history/audit/{}")}
 #: The count this branch reaches; raise it as operations are added, never lower it.
-FLOOR = 61
+FLOOR = 97
 
 
 def _reference() -> set[tuple[str, str]]:
