@@ -248,3 +248,22 @@ class DecisionDefinition(Base):
 
 # activity statistics count the open activities of one definition without scanning the history table
 Index("ix_activity_open_by_definition", ActivityInstance.definition_id, ActivityInstance.ended_at)
+
+
+# ------------------------------------------------------------------ saved task filters (admin API)
+class TaskFilter(Base):
+    """A saved task query (Camunda's filter), kept as the raw JSON body of POST /task.
+
+    Keeping the body rather than parsed columns means a filter runs through the
+    same parser as POST /task and gains every task filter added there.
+    """
+
+    __tablename__ = "task_filter"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    shared: Mapped[bool] = mapped_column(default=False)
+    query: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -84,6 +84,8 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import (decisions, definition_extras, definitions, deployment_resources, deployments,  # noqa: E402,F401
-                     engine_info, history, incident_queries, incidents,
-                     instances, jobs, tasks, variable_instances)
+from app.api import (  # noqa: E402,F401  (each module registers its routes)
+    decisions, definition_extras, definitions, deployment_resources, deployments, engine_info, filters,
+    groups, history, history_details, history_instances, history_log, history_tasks, identity,
+    incident_queries, incidents, instances, jobs, tasks, users, variable_instances,
+)

@@ -3,6 +3,8 @@
 The document is kept in pieces, one per API module (``openapi/<module>.json``
 holds its paths and any components only it uses) over ``openapi/base.json``,
 so that each area documents itself next to its code; it is served merged.
+Two modules may serve different methods of one path (GET and POST of a query),
+so paths merge method by method.
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def openapi_document() -> dict[str, Any]:
         if fragment_file.name == "base.json":
             continue
         fragment = json.loads(fragment_file.read_text(encoding="utf-8"))
-        _merge(document["paths"], fragment.get("paths", {}), fragment_file.name)
+        for path, item in fragment.get("paths", {}).items():
+            _merge(document["paths"].setdefault(path, {}), item, f"{fragment_file.name} at {path}")
         for section, entries in fragment.get("components", {}).items():
             _merge(document["components"].setdefault(section, {}), entries, fragment_file.name)
     return document

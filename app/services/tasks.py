@@ -178,9 +178,10 @@ def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
         if task.assignee is not None and task.assignee != user.id and not user.may_work_on(
                 task.candidate_groups, task.candidate_users, None):
             raise Forbidden(f"task {task_id} is assigned to {task.assignee}")
-        task.assignee = None
+        previous, task.assignee = task.assignee, None
         _reindex_assignee(uow, task)
-        audit(uow, task.instance_id, user.id, "task_unclaimed", task.activity_id, task.id)
+        # the identity link log reads who was unlinked from here
+        audit(uow, task.instance_id, user.id, "task_unclaimed", task.activity_id, task.id, {"assignee": previous})
         uow.commit()
 
 
