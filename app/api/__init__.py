@@ -84,4 +84,5 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import definitions, deployments, engine_info, history, incidents, instances, messages, tasks  # noqa: E402,F401
+from app.api import (definitions, deployments, engine_info, history, incidents, instance_operations,  # noqa: E402,F401
+                     instances, messages, suspension, tasks)

@@ -27,7 +27,9 @@ def openapi_document() -> dict[str, Any]:
         if fragment_file.name == "base.json":
             continue
         fragment = json.loads(fragment_file.read_text(encoding="utf-8"))
-        _merge(document["paths"], fragment.get("paths", {}), fragment_file.name)
+        for path, item in fragment.get("paths", {}).items():
+            # one path may be served by several modules, each documenting its own methods
+            _merge(document["paths"].setdefault(path, {}), item, f"{fragment_file.name} {path}")
         for section, entries in fragment.get("components", {}).items():
             _merge(document["components"].setdefault(section, {}), entries, fragment_file.name)
     return document

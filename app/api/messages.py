@@ -1,11 +1,12 @@
 """POST /message and POST /signal: Camunda's message correlation and signal broadcast."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from flask import jsonify
 
 from app.api import bp, current_user, json_body, shapes
+from app.api.body import flag, refuse_unknown, text
 from app.api.variables import from_rest, to_rest
 from app.errors import InvalidInput
 from app.services import messages
@@ -17,32 +18,6 @@ _MESSAGE_FIELDS = {"messageName", "businessKey", "processInstanceId", "correlati
 _SIGNAL_FIELDS = {"name", "executionId", "variables", "tenantId", "withoutTenantId"}
 
 
-def body_fields(body: dict[str, Any], known: set[str]) -> None:
-    """Refuse properties this service does not implement instead of silently ignoring them."""
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise InvalidInput(f"unsupported properties: {', '.join(unknown)}")
-    if body.get("tenantId") is not None:
-        raise InvalidInput("tenantId is not supported: this engine has no tenants")
-    flag(body, "withoutTenantId")
-
-
-def flag(body: dict[str, Any], name: str) -> bool:
-    value = body.get(name)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false")
-    return value
-
-
-def text(body: dict[str, Any], name: str) -> Optional[str]:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{name} must be a string")
-    return value
-
-
 def _no_local_keys(body: dict[str, Any], name: str) -> None:
     if body.get(name):
         raise InvalidInput(f"{name} is not supported: executions here have no local variables")
@@ -52,7 +27,7 @@ def _no_local_keys(body: dict[str, Any], name: str) -> None:
 def correlate_message():
     """Camunda's ``processVariablesLocal`` are set like ``processVariables``: executions have no local scope here."""
     body = json_body()
-    body_fields(body, _MESSAGE_FIELDS)
+    refuse_unknown(body, _MESSAGE_FIELDS)
     _no_local_keys(body, "localCorrelationKeys")
     _no_local_keys(body, "processVariablesToTriggeredScope")
     variables = {**from_rest(body.get("processVariables") or {}),
@@ -84,7 +59,7 @@ def _result(result: messages.CorrelationResult, with_variables: bool) -> dict[st
 @bp.post("/signal")
 def throw_signal():
     body = json_body()
-    body_fields(body, _SIGNAL_FIELDS)
+    refuse_unknown(body, _SIGNAL_FIELDS)
     messages.signal(new_uow(), text(body, "name") or "", from_rest(body.get("variables") or {}), current_user(),
                     instance_id=text(body, "executionId"))
     return "", 204

@@ -21,12 +21,13 @@ from app.services.audit import audit, jsonable
 from app.services.definitions import definition_row, process_spec
 
 
-def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
-    """The instance row, its definition and its live workflow."""
+def load(uow: UnitOfWork, instance_id: str, allow_suspended: bool = False
+         ) -> tuple[ProcessInstance, ProcessDefinition, Any]:
+    """The instance row, its definition and its live workflow; a suspended instance refuses every change but cancelling."""
     instance = uow.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
-    if instance.suspended:
+    if instance.suspended and not allow_suspended:
         raise SuspendedEntity(f"process instance {instance_id} is suspended")
     definition = definition_row(uow, instance.definition_id)
     workflow = engine.load_state(instance.state, process_spec(uow, definition))
