@@ -548,3 +548,11 @@ def _boundary_events(task) -> list:
 def cancel(workflow: BpmnWorkflow) -> None:
     """End the instance where it stands: every unfinished task, subprocesses included, is cancelled."""
     _wrap(workflow.cancel)
+
+
+def set_user_task_data(workflow: BpmnWorkflow, task_id: str, values: dict[str, Any]) -> None:
+    """Merge values into a READY user task's data (resolving a delegated task); KeyError if it is not waiting."""
+    task = _task(workflow, task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise KeyError(task_id)
+    task.data.update(values)

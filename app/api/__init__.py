@@ -84,5 +84,5 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import (definitions, deployments, engine_info, history, incidents, instance_operations,  # noqa: E402,F401
-                     instances, messages, suspension, tasks)
+from app.api import (comments, definitions, deployments, engine_info, history, incidents,  # noqa: E402,F401
+                     instance_operations, instances, messages, suspension, task_locals, task_operations, tasks)

@@ -205,6 +205,8 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
     with uow:
         task = _open_task(uow, task_id, user)
         _authorize(task, user)
+        if task.delegation_state == "PENDING":
+            raise InvalidInput(f"task {task_id} is delegated: it cannot be completed, but needs to be resolved")
         definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
         instance, definition, workflow = step.load(uow, task.instance_id)
