@@ -36,10 +36,18 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
+from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 
 from app import sandbox
 from app.errors import ModelError, ScriptError
@@ -48,6 +56,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
 
 # --------------------------------------------------------------------------- sandbox
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Routes every evaluation SpiffWorkflow makes through the RestrictedPython sandbox."""
 
@@ -66,6 +76,8 @@ SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
 
 
 # --------------------------------------------------------------------------- parsing
+
+
 class HandlerTask(ServiceTask):
     """A service task whose work is a named handler; it waits (STARTED) until the service layer runs it."""
 
@@ -83,15 +95,52 @@ class HandlerTaskParser(TaskParser):
         return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
 
 
+# runtime operations: message definitions that also accept variables from outside (POST /message)
+_EXTERNAL = "correlated_variables"
+
+
+class CorrelatedMessage(CamundaMessageEventDefinition):
+    """Camunda's message definition, plus Camunda's REST semantics for a message correlated from outside.
+
+    SpiffWorkflow's Camunda flavour stores a caught payload in one result
+    variable; a correlated message instead carries ``processVariables`` that
+    become instance variables, as in Camunda. A payload thrown inside the
+    model keeps SpiffWorkflow's behaviour.
+    """
+
+    def update_task_data(self, my_task):
+        event_data = my_task.internal_data.get(self.name)
+        if isinstance(event_data, dict) and _EXTERNAL in event_data:
+            my_task.set_data(**event_data[_EXTERNAL])
+        else:
+            super().update_task_data(my_task)
+
+
+class _CorrelatedMessageParsing:
+    def parse_message_event(self, message_event):
+        parsed = super().parse_message_event(message_event)
+        return CorrelatedMessage(parsed.name, parsed.correlation_properties, parsed.expression, parsed.result_var)
+
+
+_MESSAGE_PARSERS = {
+    tag: (type(f"Correlated{parser.__name__}", (_CorrelatedMessageParsing, parser), {}), spec)
+    for tag, (parser, spec) in CamundaParser.OVERRIDE_PARSER_CLASSES.items()
+    if tag in {full_tag(name) for name in ("startEvent", "endEvent", "intermediateCatchEvent",
+                                           "intermediateThrowEvent", "boundaryEvent")}}
+
+
 class _Parser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        **_MESSAGE_PARSERS,
         full_tag("serviceTask"): (HandlerTaskParser, HandlerTask),
         full_tag("sendTask"): (HandlerTaskParser, HandlerTask),
     }
 
 
 @dataclass(frozen=True)
+
+
 class ProcessSpec:
     """A parsed, runnable process: what instances of one definition version share."""
 
@@ -118,6 +167,8 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
 
 
 # --------------------------------------------------------------------------- state
+
+
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; the spec is handed back in on restore."""
 
@@ -146,7 +197,7 @@ class _HandlerTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
-_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter}
+_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter, CorrelatedMessage: MessageEventDefinitionConverter}
 _REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 _SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
@@ -178,6 +229,8 @@ def new_workflow(process: ProcessSpec, variables: dict[str, Any]) -> BpmnWorkflo
 
 
 # --------------------------------------------------------------------------- running
+
+
 def _tasks(workflow: BpmnWorkflow, states: int):
     """Tasks of the workflow and its subprocesses in the given states.
 
@@ -191,6 +244,8 @@ def _tasks(workflow: BpmnWorkflow, states: int):
 
 
 @dataclass
+
+
 class PendingHandler:
     task_id: str
     activity_id: str
@@ -199,6 +254,8 @@ class PendingHandler:
 
 
 @dataclass
+
+
 class ActiveTask:
     """A task visible outside the engine: a waiting user task, handler call or timer."""
 
@@ -325,6 +382,8 @@ def _timer_due(task) -> Optional[datetime]:
 
 
 @dataclass
+
+
 class ActivityChange:
     task_id: str
     activity_id: str
@@ -391,6 +450,8 @@ def restore_full(text: str) -> BpmnWorkflow:
 
 
 # --------------------------------------------------------------------------- decisions (read API: evaluate)
+
+
 @dataclass
 class _DecisionSpec:
     """Stands in for a task spec and a workflow spec in SpiffWorkflow's error messages."""
@@ -410,6 +471,8 @@ class _DecisionHost:
 
 
 @dataclass
+
+
 class _DecisionScope:
     """What SpiffWorkflow's DMN engine reads from a task: its data, its spec and its workflow."""
 
@@ -439,6 +502,8 @@ def evaluate_decision(dmn_tree: etree._Element, decision_id: str, variables: dic
 
 
 # --------------------------------------------------------------------------- jobs (read API: move and fire timers)
+
+
 def move_timer(workflow: BpmnWorkflow, task_id: str, due: datetime) -> None:
     """Make a waiting timer event fire at ``due`` instead; KeyError if ``task_id`` is no waiting timer.
 
@@ -464,3 +529,132 @@ def fire_timer(workflow: BpmnWorkflow, task_id: str) -> None:
     """
     move_timer(workflow, task_id, datetime.now(timezone.utc) - timedelta(milliseconds=1))
     advance(workflow)
+
+
+# --------------------------------------------------------------------------- runtime operations (runtime-api)
+# Messages, signals, BPMN errors thrown from user tasks, and cancellation: what
+# POST /message, POST /signal, POST /task/{id}/bpmnError and DELETE
+# /process-instance/{id} ask of a workflow.
+
+
+@dataclass(frozen=True)
+class WaitingEvent:
+    """A message or signal catch event (or receive task) an instance waits in; start events excluded."""
+
+    task_id: str
+    activity_id: str
+    kind: str  # "message" | "signal"
+    name: str
+
+
+def _event_kind(spec) -> Optional[str]:
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MessageEventDefinition):
+        return "message"
+    if isinstance(definition, SignalEventDefinition):
+        return "signal"
+    return None
+
+
+def waiting_events(workflow: BpmnWorkflow) -> list[WaitingEvent]:
+    """The instance's message and signal subscriptions: the source of the ``message_subscription`` projection."""
+    result = []
+    for task in _tasks(workflow, TaskState.WAITING):
+        spec = task.task_spec
+        kind = _event_kind(spec)
+        if kind is not None and isinstance(spec, CatchingEvent) and not isinstance(spec, StartEvent):
+            result.append(WaitingEvent(str(task.id), spec.bpmn_id, kind, spec.event_definition.name))
+    return result
+
+
+def start_events(process: ProcessSpec) -> list[tuple[str, str, str]]:
+    """(activity id, kind, name) of the message and signal start events of the top-level process."""
+    return [(spec.bpmn_id, kind, spec.event_definition.name) for spec in process.spec.task_specs.values()
+            if isinstance(spec, StartEvent) and (kind := _event_kind(spec)) is not None]
+
+
+def _catch(task, variables: dict[str, Any]) -> None:
+    definition = task.task_spec.event_definition
+    payload = {_EXTERNAL: dict(variables)} if isinstance(definition, CamundaMessageEventDefinition) else dict(variables)
+    task.task_spec.catch(task, BpmnEvent(definition, payload=payload))
+    task.task_spec._update(task)
+
+
+def deliver_event(workflow: BpmnWorkflow, task_id: str, kind: str, name: str, variables: dict[str, Any]) -> None:
+    """Let one waiting catch event (``task_id``) receive the message or signal, then advance.
+
+    KeyError when that task no longer waits for it: the projection it was
+    found in is older than the instance.
+    """
+    task = _task(workflow, task_id)
+    if task.state != TaskState.WAITING or _event_kind(task.task_spec) != kind \
+            or task.task_spec.event_definition.name != name:
+        raise KeyError(task_id)
+    _wrap(_catch, task, variables)
+    advance(workflow)
+
+
+def start_by_event(process: ProcessSpec, activity_id: str, variables: dict[str, Any]) -> BpmnWorkflow:
+    """A new workflow started at the message or signal start event ``activity_id``, carrying ``variables``.
+
+    Other start events of the process are cancelled first: the instance
+    starts where the event arrived, not at its none start event too.
+    """
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    target = None
+    for task in list(workflow.get_tasks(state=TaskState.ANY_MASK)):
+        if isinstance(task.task_spec, StartEvent) and task.state & TaskState.NOT_FINISHED_MASK:
+            if task.task_spec.bpmn_id == activity_id:
+                target = task
+            else:
+                task.cancel()
+    if target is None:
+        raise KeyError(activity_id)
+    _wrap(workflow.do_engine_steps)
+    _wrap(_catch, target, variables)
+    advance(workflow)
+    return workflow
+
+
+def throw_task_error(workflow: BpmnWorkflow, task_id: str, code: str, variables: dict[str, Any]) -> bool:
+    """Throw a BPMN error from a READY user task to the nearest error boundary event that catches ``code``.
+
+    Looks at the boundary events of the task, then of each enclosing
+    subprocess. False (nothing changed) when no boundary event catches it;
+    KeyError when the task is not waiting for a person.
+    """
+    task = _task(workflow, task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise KeyError(task_id)
+    scope = task
+    while scope is not None:
+        for boundary in _boundary_events(scope):
+            definition = boundary.task_spec.event_definition
+            if isinstance(definition, ErrorEventDefinition) and definition.code in (None, code):
+                _wrap(_catch, boundary, {**task.data, **variables})
+                advance(workflow)
+                return True
+        parent_id = scope.workflow.parent_task_id
+        scope = workflow.get_task_from_id(parent_id) if parent_id is not None else None
+    return False
+
+
+def _boundary_events(task) -> list:
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return []
+    return [child for child in parent.children if child is not task and child.state == TaskState.WAITING
+            and isinstance(child.task_spec, BoundaryEvent)]
+
+
+def cancel(workflow: BpmnWorkflow) -> None:
+    """End the instance where it stands: every unfinished task, subprocesses included, is cancelled."""
+    _wrap(workflow.cancel)
+
+
+def set_user_task_data(workflow: BpmnWorkflow, task_id: str, values: dict[str, Any]) -> None:
+    """Merge values into a READY user task's data (resolving a delegated task); KeyError if it is not waiting."""
+    task = _task(workflow, task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise KeyError(task_id)
+    task.data.update(values)

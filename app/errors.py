@@ -88,3 +88,17 @@ class InUse(DomainError):
 
     status = 409
     kind = "ProcessEngineException"
+
+
+class SuspendedEntity(DomainError):
+    """The instance or definition is suspended: nothing may change it until it is activated."""
+
+    status = 400
+    kind = "SuspendedEntityInteractionException"
+
+
+class MismatchingMessageCorrelation(DomainError):
+    """A message matched no waiting event or start event, or several where one was asked for."""
+
+    status = 400
+    kind = "MismatchingMessageCorrelationException"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, text, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, text, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -41,6 +41,8 @@ class Base(DeclarativeBase):
 
 
 # ------------------------------------------------------------------ people
+
+
 class Group(Base):
     __tablename__ = "app_group"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -62,6 +64,8 @@ class Membership(Base):
 
 
 # ------------------------------------------------------------------ definitions
+
+
 class Deployment(Base):
     __tablename__ = "deployment"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -103,9 +107,12 @@ class ProcessDefinition(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # user tasks, forms, start form
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    suspended: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 # ------------------------------------------------------------------ running state
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -119,6 +126,8 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[Optional[str]] = mapped_column(String(64))
     ended_at: Mapped[Optional[datetime]]
+    suspended: Mapped[bool] = mapped_column(default=False, server_default=false())
+    delete_reason: Mapped[Optional[str]] = mapped_column(String(500))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -140,6 +149,9 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[Optional[datetime]]
     completed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    owner: Mapped[Optional[str]] = mapped_column(String(64))  # who delegated it (Camunda delegation)
+    delegation_state: Mapped[Optional[str]] = mapped_column(String(10))  # PENDING | RESOLVED
+    suspended: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class TaskCandidate(Base):
@@ -226,6 +238,8 @@ class Notification(Base):
 
 
 # ------------------------------------------------------------------ decisions and operations (read API)
+
+
 class DecisionDefinition(Base):
     """One version of one DMN decision, versioned like processes: a changed DMN file is a new version.
 
@@ -251,6 +265,8 @@ Index("ix_activity_open_by_definition", ActivityInstance.definition_id, Activity
 
 
 # ------------------------------------------------------------------ saved task filters (admin API)
+
+
 class TaskFilter(Base):
     """A saved task query (Camunda's filter), kept as the raw JSON body of POST /task.
 
@@ -267,3 +283,42 @@ class TaskFilter(Base):
     query: Mapped[dict[str, Any]] = mapped_column(default=dict)
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ------------------------------------------------------------------ runtime operations (messages, comments, task locals)
+class MessageSubscription(Base):
+    """A waiting message or signal catch event of a running instance, so that correlation is a SQL lookup.
+
+    Keyed by the engine's task id; rewritten with every step, like timers. Start
+    events are not listed: they belong to definitions, not instances.
+    """
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_event", "kind", "name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    activity_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal
+    name: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(Base):
+    """A note on a task or an instance; kept after the task is done, as Camunda's comments are."""
+
+    __tablename__ = "comment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
+    instance_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
+    user_id: Mapped[Optional[str]] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class TaskLocalVariable(Base):
+    """A variable local to one open task: not an instance variable, and gone when the task ends."""
+
+    __tablename__ = "task_local_variable"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)

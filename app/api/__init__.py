@@ -85,7 +85,8 @@ def int_arg(name: str, default: int) -> int:
 
 
 from app.api import (  # noqa: E402,F401  (each module registers its routes)
-    decisions, definition_extras, definitions, deployment_resources, deployments, engine_info, filters,
-    groups, history, history_details, history_instances, history_log, history_tasks, identity,
-    incident_queries, incidents, instances, jobs, tasks, users, variable_instances,
+    comments, decisions, definition_extras, definitions, deployment_resources, deployments, engine_info,
+    filters, groups, history, history_details, history_instances, history_log, history_tasks, identity,
+    incident_queries, incidents, instance_operations, instances, jobs, messages, suspension, task_locals,
+    task_operations, tasks, users, variable_instances,
 )

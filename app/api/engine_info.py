@@ -30,7 +30,8 @@ def openapi_document() -> dict[str, Any]:
             continue
         fragment = json.loads(fragment_file.read_text(encoding="utf-8"))
         for path, item in fragment.get("paths", {}).items():
-            _merge(document["paths"].setdefault(path, {}), item, f"{fragment_file.name} at {path}")
+            # one path may be served by several modules, each documenting its own methods
+            _merge(document["paths"].setdefault(path, {}), item, f"{fragment_file.name} {path}")
         for section, entries in fragment.get("components", {}).items():
             _merge(document["components"].setdefault(section, {}), entries, fragment_file.name)
     return document

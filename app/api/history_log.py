@@ -48,12 +48,12 @@ def count_user_operations():
 
 
 @bp.get("/history/identity-link-log")
-def identity_links():
+def identity_link_log():
     query = criteria.from_query(history.LINK_FILTERS, history.LINK_SORT_KEYS)
     return jsonify([link_shape(e) for e in history.list_links(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/identity-link-log/count")
-def count_identity_links():
+def count_identity_link_log():
     query = criteria.from_query(history.LINK_FILTERS, paged=False)
     return jsonify({"count": history.count_links(new_uow(write=False), query, current_user())})

@@ -17,7 +17,7 @@ def camunda_date(value: Optional[datetime]) -> Optional[str]:
 def definition(row: ProcessDefinition) -> dict[str, Any]:
     return {"id": row.id, "key": row.key, "category": "http://bpmn.io/schema/bpmn", "description": None,
             "name": row.name, "version": row.version, "resource": row.resource_name,
-            "deploymentId": row.deployment_id, "diagram": None, "suspended": False, "tenantId": None,
+            "deploymentId": row.deployment_id, "diagram": None, "suspended": row.suspended, "tenantId": None,
             "versionTag": None, "historyTimeToLive": None, "startableInTasklist": True}
 
 
@@ -35,7 +35,7 @@ def deployment(row: Deployment, definitions: list[ProcessDefinition] | None = No
 
 def instance(row: ProcessInstance) -> dict[str, Any]:
     return {"id": row.id, "definitionId": row.definition_id, "businessKey": row.business_key,
-            "caseInstanceId": None, "ended": row.status != "ACTIVE", "suspended": False, "tenantId": None,
+            "caseInstanceId": None, "ended": row.status != "ACTIVE", "suspended": row.suspended, "tenantId": None,
             "links": []}
 
 
@@ -48,16 +48,17 @@ def history_instance(row: ProcessInstance) -> dict[str, Any]:
             "processDefinitionVersion": int(row.definition_id.split(":")[1]),
             "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at),
             "durationInMillis": duration, "startUserId": row.started_by, "startActivityId": None,
-            "deleteReason": None, "superProcessInstanceId": None, "tenantId": None, "state": row.status}
+            "deleteReason": row.delete_reason, "superProcessInstanceId": None, "tenantId": None,
+            "state": "SUSPENDED" if row.suspended and row.status == "ACTIVE" else row.status}
 
 
 def task(row: HumanTask) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": None,
+    return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": row.owner,
             "created": camunda_date(row.created_at), "due": camunda_date(row.due_at), "followUp": None,
-            "delegationState": None, "description": None, "executionId": row.instance_id,
+            "delegationState": row.delegation_state, "description": None, "executionId": row.instance_id,
             "parentTaskId": None, "priority": row.priority, "processDefinitionId": row.definition_id,
             "processInstanceId": row.instance_id, "taskDefinitionKey": row.activity_id, "caseExecutionId": None,
-            "caseInstanceId": None, "caseDefinitionId": None, "suspended": False, "formKey": row.form_key,
+            "caseInstanceId": None, "caseDefinitionId": None, "suspended": row.suspended, "formKey": row.form_key,
             "camundaFormRef": None, "tenantId": None,
             "candidateGroups": row.candidate_groups, "candidateUsers": row.candidate_users}
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, SuspendedEntity
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import step
@@ -31,15 +31,25 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         since = time.time()
         workflow = engine.new_workflow(process_spec(uow, definition), variables)
         engine.advance(workflow)
-        instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
-                                   business_key=business_key, status="ACTIVE", state=b"", variables={},
-                                   started_at=utcnow(), started_by=user.id)
-        uow.session.add(instance)
-        uow.session.flush()  # projections reference the instance row
-        audit(uow, instance.id, user.id, "instance_started", data={"variables": jsonable(variables)})
-        step.save(uow, instance, definition, workflow, user.id, since)
+        instance = store_new_instance(uow, definition, workflow, user, business_key, since,
+                                      {"variables": jsonable(variables)})
         uow.commit()
         return instance
+
+
+def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow: Any, user: Principal,
+                       business_key: Optional[str], since: float, audit_data: dict) -> ProcessInstance:
+    """Insert the row of a just-started workflow and write its first step (any start: API, message, signal)."""
+    if definition.suspended:
+        raise SuspendedEntity(f"process definition {definition.id} is suspended; it cannot start new instances")
+    instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
+                               business_key=business_key, status="ACTIVE", state=b"", variables={},
+                               started_at=utcnow(), started_by=user.id)
+    uow.session.add(instance)
+    uow.session.flush()  # projections reference the instance row
+    audit(uow, instance.id, user.id, "instance_started", data=audit_data)
+    step.save(uow, instance, definition, workflow, user.id, since)
+    return instance
 
 
 def get_instance(uow: UnitOfWork, instance_id: str, viewer: Principal) -> ProcessInstance:

@@ -14,18 +14,21 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app import clock, engine
 from app.db import UnitOfWork
-from app.errors import NotFound
+from app.errors import NotFound, SuspendedEntity
 from app.models import ProcessDefinition, ProcessInstance
-from app.services import dispatch, projections
+from app.services import dispatch, projections, runtime_projections
 from app.services.audit import audit, jsonable
 from app.services.definitions import definition_row, process_spec
 
 
-def load(uow: UnitOfWork, instance_id: str) -> tuple[ProcessInstance, ProcessDefinition, Any]:
-    """The instance row, its definition and its live workflow."""
+def load(uow: UnitOfWork, instance_id: str, allow_suspended: bool = False
+         ) -> tuple[ProcessInstance, ProcessDefinition, Any]:
+    """The instance row, its definition and its live workflow; a suspended instance refuses every change but cancelling."""
     instance = uow.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"process instance {instance_id} does not exist")
+    if instance.suspended and not allow_suspended:
+        raise SuspendedEntity(f"process instance {instance_id} is suspended")
     definition = definition_row(uow, instance.definition_id)
     workflow = engine.load_state(instance.state, process_spec(uow, definition))
     return instance, definition, workflow
@@ -39,7 +42,7 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     active = engine.active_tasks(workflow)
     instance.state = engine.dump_state(workflow)
     instance.variables = jsonable(engine.variables(workflow))
-    if engine.is_completed(workflow):
+    if engine.is_completed(workflow) and instance.status == "ACTIVE":  # not when cancelled
         instance.status, instance.ended_at = "COMPLETED", now
         audit(uow, instance.id, actor, "instance_completed")
     # The versioned instance UPDATE goes first, even when the state did not change:
@@ -50,4 +53,5 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     assignees = projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     projections.sync_timers(uow, instance, active)
     projections.sync_history(uow, instance, workflow, since, now, assignees)
+    runtime_projections.sync(uow, instance, workflow)
     uow.session.flush()

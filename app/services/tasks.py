@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, or_, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import FormSpec, validate_submission
 from app.models import HumanTask, Membership, ProcessInstance, TaskCandidate, utcnow
 from app.services import step
@@ -135,6 +135,12 @@ def _open_task(uow: UnitOfWork, task_id: str, viewer: Principal) -> HumanTask:
     return task
 
 
+def check_not_suspended(task: HumanTask) -> None:
+    """A task of a suspended instance can be read but not claimed, completed or changed (as in Camunda)."""
+    if task.suspended:
+        raise SuspendedEntity(f"task {task.id} belongs to a suspended process instance")
+
+
 def _authorize(task: HumanTask, user: Principal) -> None:
     if not user.may_work_on(task.candidate_groups, task.candidate_users, task.assignee):
         if task.assignee is not None and task.assignee != user.id:
@@ -146,6 +152,7 @@ def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str]
     """Take a task so that it leaves the group queue; claiming a task someone else holds is a conflict."""
     with uow:
         task = _open_task(uow, task_id, user)
+        check_not_suspended(task)
         target = user_id or user.id
         if task.assignee is not None and task.assignee != target:
             raise Conflict(f"task {task_id} is already claimed by {task.assignee}")
@@ -175,6 +182,7 @@ def _candidate(uow: UnitOfWork, user_id: str) -> Principal:
 def unclaim(uow: UnitOfWork, task_id: str, user: Principal) -> None:
     with uow:
         task = _open_task(uow, task_id, user)
+        check_not_suspended(task)
         if task.assignee is not None and task.assignee != user.id and not user.may_work_on(
                 task.candidate_groups, task.candidate_users, None):
             raise Forbidden(f"task {task_id} is assigned to {task.assignee}")
@@ -198,6 +206,8 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
     with uow:
         task = _open_task(uow, task_id, user)
         _authorize(task, user)
+        if task.delegation_state == "PENDING":
+            raise InvalidInput(f"task {task_id} is delegated: it cannot be completed, but needs to be resolved")
         definition = definition_row(uow, task.definition_id)
         form = task_form(uow, definition, task.activity_id)
         instance, definition, workflow = step.load(uow, task.instance_id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, DomainError
-from app.models import Timer, utcnow
+from app.models import ProcessInstance, Timer, utcnow
 from app.services import step
 from app.services.audit import audit
 
@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 def due_instances(uow: UnitOfWork, now: Optional[datetime] = None, limit: int = 50) -> list[str]:
     with uow:
         now = now or utcnow()
-        query = select(Timer.instance_id).where(Timer.due_at <= now).order_by(Timer.due_at).limit(limit)
+        query = (select(Timer.instance_id).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                 .where(Timer.due_at <= now, ProcessInstance.suspended.is_(False))  # suspended: wait for activation
+                 .order_by(Timer.due_at).limit(limit))
         return list(dict.fromkeys(uow.session.scalars(query)))
 
 
