@@ -29,10 +29,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import ManualTask, NoneTask, ServiceTask
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import TaskState
@@ -81,11 +82,34 @@ class HandlerTaskParser(TaskParser):
         return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
 
 
+# ------------------------------------------------------------------ standard BPMN (bpmn area)
+class PassThroughTask(NoneTask):
+    """A plain ``<task>``: Camunda runs it straight through; SpiffWorkflow would wait for a person."""
+
+    activity_type = "task"
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class PassThroughManualTask(ManualTask):
+    """A ``<manualTask>`` is work done outside any system: Camunda passes it, nobody completes it here."""
+
+    activity_type = "manualTask"
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
 class _Parser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (HandlerTaskParser, HandlerTask),
         full_tag("sendTask"): (HandlerTaskParser, HandlerTask),
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
     }
 
 
@@ -144,7 +168,8 @@ class _HandlerTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
-_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter}
+_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter,
+           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter}
 _REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 _SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
@@ -343,7 +368,8 @@ def changed_activities(workflow: BpmnWorkflow, since: float) -> list[ActivityCha
         bpmn_id = getattr(spec, "bpmn_id", None)
         if bpmn_id is None or task.last_state_change < since:
             continue
-        kind = "serviceTask" if isinstance(spec, HandlerTask) else spec.__class__.__name__[:1].lower() + spec.__class__.__name__[1:]
+        kind = "serviceTask" if isinstance(spec, HandlerTask) else getattr(spec, "activity_type", None) or (
+            spec.__class__.__name__[:1].lower() + spec.__class__.__name__[1:])
         result.append(ActivityChange(str(task.id), bpmn_id, spec.bpmn_name or bpmn_id, kind,
                                      task.state in (TaskState.COMPLETED, TaskState.CANCELLED),
                                      task.state == TaskState.CANCELLED))
