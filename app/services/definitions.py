@@ -35,6 +35,7 @@ class DeploymentResult:
     deployment: Deployment
     definitions: list[ProcessDefinition] = field(default_factory=list)
     created: bool = True
+    warnings: list[ModelError] = field(default_factory=list)  # deployed, but worth the owner's attention
 
 
 @dataclass
@@ -58,6 +59,8 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     with uow:
         uploads = _check_files(files)
         result = _store(uow, uploads, name, user.id if user else None, source)
+        result.warnings = [warning for upload in uploads if upload.kind == "bpmn"
+                           for process in upload.parsed for warning in process.warnings]
         uow.commit()
         return result
 
@@ -163,10 +166,12 @@ def _available_forms(uow, uploads, resources) -> tuple[dict[str, Resource], dict
     by_id: dict[str, Resource] = {}
     by_file: dict[str, Resource] = {}
     for stored in uow.session.scalars(select(Resource).where(Resource.kind == "form").order_by(Resource.deployed_at)):
-        by_id[stored.form_id] = stored
+        if stored.form_id:
+            by_id[stored.form_id] = stored
         by_file[stored.name.rsplit("/", 1)[-1]] = stored
     for upload in (u for u in uploads if u.kind == "form"):
-        by_id[upload.parsed.id] = resources[upload.name]
+        if upload.parsed.id:  # a form without an id is found by its file name only
+            by_id[upload.parsed.id] = resources[upload.name]
         by_file[upload.name.rsplit("/", 1)[-1]] = resources[upload.name]
     return by_id, by_file
 
