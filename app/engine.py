@@ -27,9 +27,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.defaults import ManualTask, NoneTask, ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import (ManualTask, NoneTask, ParallelMultiInstanceTask,
+                                               SequentialMultiInstanceTask, ServiceTask)
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
@@ -103,14 +104,68 @@ class PassThroughManualTask(ManualTask):
         self.manual = False
 
 
+class _LocalItem:
+    """The element variable of one instance stays local to it, as in Camunda.
+
+    Without an output collection SpiffWorkflow merges each finished instance's
+    data, element variable included, into the multi-instance task; the next
+    sequential instance then finds its variable "already exists" and fails.
+    """
+
+    def merge_child(self, workflow, child):
+        name = self.input_item.bpmn_id if self.input_item is not None and self.data_output is None else None
+        if name is None or name not in child.data:
+            return super().merge_child(workflow, child)
+        value = child.data.pop(name)
+        try:
+            return super().merge_child(workflow, child)
+        finally:
+            child.data[name] = value
+
+
+class SequentialMultiInstance(_LocalItem, SequentialMultiInstanceTask):
+    pass
+
+
+class ParallelMultiInstance(_LocalItem, ParallelMultiInstanceTask):
+    pass
+
+
+class _MultiInstanceParsing(TaskParser):
+    """Standard multi-instance on every kind of task.
+
+    SpiffWorkflow's Camunda parser reads only ``camunda:collection`` and a
+    cardinality; deployment normalises Camunda's dialect into the standard
+    ``loopDataInputRef`` / ``inputDataItem``, so the standard reading serves both.
+    """
+
+    SEQUENTIAL_MI_CLASS = SequentialMultiInstance
+    PARALLEL_MI_CLASS = ParallelMultiInstance
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        # skip CamundaTaskParser's reading, which comes after this class in the MRO
+        TaskParser._add_multiinstance_task(self, loop_characteristics)
+
+
+def _with_multi_instance(classes: dict) -> dict:
+    """The parser map with every task parser reading both multi-instance dialects."""
+    result = {}
+    for element, (parser, spec) in classes.items():
+        if issubclass(parser, TaskParser) and not issubclass(parser, _MultiInstanceParsing):
+            parser = type(parser.__name__, (_MultiInstanceParsing, parser), {})
+        result[element] = (parser, spec)
+    return result
+
+
 class _Parser(CamundaParser):
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES = _with_multi_instance({
+        **CamundaParser.PARSER_CLASSES,
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (HandlerTaskParser, HandlerTask),
         full_tag("sendTask"): (HandlerTaskParser, HandlerTask),
         full_tag("task"): (CamundaTaskParser, PassThroughTask),
         full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
-    }
+    })
 
 
 @dataclass(frozen=True)
@@ -169,7 +224,8 @@ class _HandlerTaskConverter(BpmnTaskSpecConverter):
 
 
 _CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter,
-           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter}
+           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter,
+           SequentialMultiInstance: MultiInstanceTaskConverter, ParallelMultiInstance: MultiInstanceTaskConverter}
 _REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 _SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)

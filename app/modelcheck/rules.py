@@ -10,6 +10,7 @@ write instead.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 from lxml import etree
@@ -51,7 +52,7 @@ _READ_ELSEWHERE = frozenset(("formData", "properties"))
 _OWN_RULE = frozenset((
     "class", "delegateExpression", "expression", "caseRef", "resource", "type", "topic",
     "decisionRef", "candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
-    "priority", "formRef", "formKey",
+    "priority", "formRef", "formKey", "collection", "elementVariable",
 ))
 
 _JAVA = {
@@ -62,6 +63,8 @@ _JAVA = {
 
 _LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript", "ecmascript": "JavaScript",
               "groovy": "Groovy", "juel": "JUEL", "python": "Python", "ruby": "Ruby", "jython": "Jython"}
+
+_NAME_OR_REFERENCE = re.compile(r"\s*(?:\$\{\s*([A-Za-z_]\w*)\s*\}|([A-Za-z_]\w*))\s*")
 
 _EXPRESSIONS = {"conditionExpression": "condition", "condition": "condition",
                 "loopCardinality": "loop cardinality", "completionCondition": "completion condition"}
@@ -120,10 +123,44 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
     elif name == "scriptTask":
         check_script_task(element, problems)
     elif name == "multiInstanceLoopCharacteristics":
-        if (element.find(tag(BPMN_NS, "loopCardinality")) is None and camunda(element, "collection") is None
-                and not _has_zeebe(element, "loopCharacteristics")):
-            problems.add(element, "a multi-instance activity needs a loop cardinality or camunda:collection")
+        _check_multi_instance(element, problems)
     return False
+
+
+def _check_multi_instance(element: etree._Element, problems: Problems) -> None:
+    """What to repeat over: a cardinality, a standard loopDataInputRef or a Camunda collection.
+
+    The engine reads the standard form only, so Camunda's ``camunda:collection``
+    (``reviewers`` or ``${reviewers}``) and ``camunda:elementVariable`` are
+    normalised in place into ``loopDataInputRef`` and ``inputDataItem``, as
+    timers are: one runtime meaning for both dialects.
+    """
+    collection = camunda(element, "collection")
+    if collection is not None:
+        match = _NAME_OR_REFERENCE.fullmatch(collection)
+        if match is None:
+            problems.add(element, f"camunda:collection {quote_short(collection)} must name a list variable "
+                         "(reviewers or ${reviewers})")
+        elif element.find(tag(BPMN_NS, "loopDataInputRef")) is None:
+            _append(element, "loopDataInputRef").text = match.group(1) or match.group(2)
+    variable = camunda(element, "elementVariable")
+    if variable is not None and not variable.strip().isidentifier():
+        problems.add(element, f"camunda:elementVariable {quote_short(variable)} must be a variable name")
+    elif variable is not None and element.find(tag(BPMN_NS, "inputDataItem")) is None:
+        item = _append(element, "inputDataItem")
+        item.set("id", variable.strip())
+        item.set("name", variable.strip())
+    if (element.find(tag(BPMN_NS, "loopCardinality")) is None and collection is None
+            and element.find(tag(BPMN_NS, "loopDataInputRef")) is None
+            and not _has_zeebe(element, "loopCharacteristics")):
+        problems.add(element, "a multi-instance activity needs a loop cardinality, a loopDataInputRef "
+                     "or camunda:collection")
+
+
+def _append(element: etree._Element, name: str) -> etree._Element:
+    child = etree.SubElement(element, tag(BPMN_NS, name))
+    child.sourceline = element.sourceline  # problems found later point at the element the owner wrote
+    return child
 
 
 def _check_start_and_end(container: etree._Element, name: str, problems: Problems) -> None:

@@ -2,6 +2,8 @@
 is named for, multi-instance, form keys that are not Camunda Forms. Each model goes through the REST API."""
 from __future__ import annotations
 
+import json
+
 from tests.helpers import DATA, deploy
 
 MODELS = DATA / "bpmn"
@@ -60,3 +62,47 @@ def test_a_form_without_id_resolves_by_file_name(api):
         assert missing.status_code == 400 and "summary" in missing.get_json()["message"]
         assert api.complete(task["id"], "desk", {"summary": "printer jammed"}).status_code == 204
     assert api.history_state(instance_id) == "COMPLETED"
+
+
+def _start_with_list(api, key: str, name: str, values: list) -> str:
+    body = {"variables": {name: {"value": json.dumps(values), "type": "Json"}}}
+    response = api.post(f"/process-definition/key/{key}/start", user="requester", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_parallel_multi_instance_over_a_camunda_collection_opens_one_task_per_element(api):
+    assert deploy(api, MODELS / "multi_instance.bpmn").status_code == 200
+    instance_id = _start_with_list(api, "mi_collection", "reviewers", ["tier1", "tier2"])
+    tasks = api.tasks(instance_id)
+    assert sorted(t["assignee"] for t in tasks) == ["tier1", "tier2"]
+    for task in tasks:
+        seen = api.get(f"/task/{task['id']}/variables", user=task["assignee"]).get_json()
+        assert seen["reviewer"]["value"] == task["assignee"]  # the element variable is the task's own
+    by_assignee = {t["assignee"]: t for t in tasks}
+    assert api.complete(by_assignee["tier1"]["id"], "tier2", {}).status_code == 403
+    assert api.complete(by_assignee["tier1"]["id"], "tier1", {}).status_code == 204
+    assert api.history_state(instance_id) == "ACTIVE"
+    assert api.complete(by_assignee["tier2"]["id"], "tier2", {}).status_code == 204
+    assert api.history_state(instance_id) == "COMPLETED"
+
+
+def test_sequential_multi_instance_over_a_standard_loop_data_input(api):
+    assert deploy(api, MODELS / "multi_instance.bpmn").status_code == 200
+    instance_id = _start_with_list(api, "mi_standard", "items", ["mouse", "keyboard"])
+    for expected in ("mouse", "keyboard"):
+        task = api.only_task(instance_id, "check")
+        assert api.get(f"/task/{task['id']}/variables").get_json()["item"]["value"] == expected
+        assert api.complete(task["id"], "desk", {}).status_code == 204
+    assert api.history_state(instance_id) == "COMPLETED"
+
+
+def test_cardinality_with_a_completion_condition_ends_early(api):
+    assert deploy(api, MODELS / "multi_instance.bpmn").status_code == 200
+    instance_id = api.start("mi_vote", {})
+    tasks = api.tasks(instance_id)
+    assert [t["taskDefinitionKey"] for t in tasks] == ["vote"] * 3
+    assert api.complete(tasks[0]["id"], "desk", {"approved": False}).status_code == 204
+    assert len(api.tasks(instance_id)) == 2
+    assert api.complete(tasks[1]["id"], "desk", {"approved": True}).status_code == 204
+    assert api.tasks(instance_id) == [] and api.history_state(instance_id) == "COMPLETED"
