@@ -67,7 +67,8 @@ _LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript", "ecmascript": "Jav
 _NAME_OR_REFERENCE = re.compile(r"\s*(?:\$\{\s*([A-Za-z_]\w*)\s*\}|([A-Za-z_]\w*))\s*")
 
 _EXPRESSIONS = {"conditionExpression": "condition", "condition": "condition",
-                "loopCardinality": "loop cardinality", "completionCondition": "completion condition"}
+                "loopCardinality": "loop cardinality", "completionCondition": "completion condition",
+                "loopCondition": "loop condition"}
 
 
 def check_document(root: etree._Element, problems: Problems) -> None:
@@ -124,6 +125,9 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
         check_script_task(element, problems)
     elif name == "multiInstanceLoopCharacteristics":
         _check_multi_instance(element, problems)
+    elif name == "standardLoopCharacteristics":
+        if element.get("loopMaximum") is None and element.find(tag(BPMN_NS, "loopCondition")) is None:
+            problems.add(element, "a loop needs a loopCondition or a loopMaximum, or it never ends")
     return False
 
 
@@ -150,9 +154,12 @@ def _check_multi_instance(element: etree._Element, problems: Problems) -> None:
         item = _append(element, "inputDataItem")
         item.set("id", variable.strip())
         item.set("name", variable.strip())
-    if (element.find(tag(BPMN_NS, "loopCardinality")) is None and collection is None
-            and element.find(tag(BPMN_NS, "loopDataInputRef")) is None
-            and not _has_zeebe(element, "loopCharacteristics")):
+    has_cardinality = element.find(tag(BPMN_NS, "loopCardinality")) is not None
+    has_input = element.find(tag(BPMN_NS, "loopDataInputRef")) is not None
+    if has_cardinality and has_input:
+        problems.add(element, "a multi-instance activity repeats either a loop cardinality or over a "
+                     "collection (loopDataInputRef, camunda:collection), not both")
+    elif not (has_cardinality or has_input or _has_zeebe(element, "loopCharacteristics")):
         problems.add(element, "a multi-instance activity needs a loop cardinality, a loopDataInputRef "
                      "or camunda:collection")
 
