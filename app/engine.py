@@ -27,12 +27,14 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import (ManualTask, NoneTask, ParallelMultiInstanceTask,
+                                               SequentialMultiInstanceTask, ServiceTask)
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
@@ -129,13 +131,90 @@ _MESSAGE_PARSERS = {
                                            "intermediateThrowEvent", "boundaryEvent")}}
 
 
+# ------------------------------------------------------------------ standard BPMN (bpmn area)
+class PassThroughTask(NoneTask):
+    """A plain ``<task>``: Camunda runs it straight through; SpiffWorkflow would wait for a person."""
+
+    activity_type = "task"
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class PassThroughManualTask(ManualTask):
+    """A ``<manualTask>`` is work done outside any system: Camunda passes it, nobody completes it here."""
+
+    activity_type = "manualTask"
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class _LocalItem:
+    """The element variable of one instance stays local to it, as in Camunda.
+
+    Without an output collection SpiffWorkflow merges each finished instance's
+    data, element variable included, into the multi-instance task; the next
+    sequential instance then finds its variable "already exists" and fails.
+    """
+
+    def merge_child(self, workflow, child):
+        name = self.input_item.bpmn_id if self.input_item is not None and self.data_output is None else None
+        if name is None or name not in child.data:
+            return super().merge_child(workflow, child)
+        value = child.data.pop(name)
+        try:
+            return super().merge_child(workflow, child)
+        finally:
+            child.data[name] = value
+
+
+class SequentialMultiInstance(_LocalItem, SequentialMultiInstanceTask):
+    pass
+
+
+class ParallelMultiInstance(_LocalItem, ParallelMultiInstanceTask):
+    pass
+
+
+class _MultiInstanceParsing(TaskParser):
+    """Standard multi-instance on every kind of task.
+
+    SpiffWorkflow's Camunda parser reads only ``camunda:collection`` and a
+    cardinality; deployment normalises Camunda's dialect into the standard
+    ``loopDataInputRef`` / ``inputDataItem``, so the standard reading serves both.
+    """
+
+    SEQUENTIAL_MI_CLASS = SequentialMultiInstance
+    PARALLEL_MI_CLASS = ParallelMultiInstance
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        # skip CamundaTaskParser's reading, which comes after this class in the MRO
+        TaskParser._add_multiinstance_task(self, loop_characteristics)
+
+
+def _with_multi_instance(classes: dict) -> dict:
+    """The parser map with every task parser reading both multi-instance dialects."""
+    result = {}
+    for element, (parser, spec) in classes.items():
+        if issubclass(parser, TaskParser) and not issubclass(parser, _MultiInstanceParsing):
+            parser = type(parser.__name__, (_MultiInstanceParsing, parser), {})
+        result[element] = (parser, spec)
+    return result
+
+
 class _Parser(CamundaParser):
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES = _with_multi_instance({
+        **CamundaParser.PARSER_CLASSES,
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         **_MESSAGE_PARSERS,
         full_tag("serviceTask"): (HandlerTaskParser, HandlerTask),
         full_tag("sendTask"): (HandlerTaskParser, HandlerTask),
-    }
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
+    })
 
 
 @dataclass(frozen=True)
@@ -197,7 +276,9 @@ class _HandlerTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
-_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter, CorrelatedMessage: MessageEventDefinitionConverter}
+_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter, CorrelatedMessage: MessageEventDefinitionConverter,
+           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter,
+           SequentialMultiInstance: MultiInstanceTaskConverter, ParallelMultiInstance: MultiInstanceTaskConverter}
 _REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
 _SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
 _SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
@@ -404,7 +485,8 @@ def changed_activities(workflow: BpmnWorkflow, since: float) -> list[ActivityCha
         bpmn_id = getattr(spec, "bpmn_id", None)
         if bpmn_id is None or task.last_state_change < since:
             continue
-        kind = "serviceTask" if isinstance(spec, HandlerTask) else spec.__class__.__name__[:1].lower() + spec.__class__.__name__[1:]
+        kind = "serviceTask" if isinstance(spec, HandlerTask) else getattr(spec, "activity_type", None) or (
+            spec.__class__.__name__[:1].lower() + spec.__class__.__name__[1:])
         result.append(ActivityChange(str(task.id), bpmn_id, spec.bpmn_name or bpmn_id, kind,
                                      task.state in (TaskState.COMPLETED, TaskState.CANCELLED),
                                      task.state == TaskState.CANCELLED))

@@ -20,7 +20,9 @@ def create_deployment():
     name = request.form.get("deployment-name") or "deployment"
     result = definitions.deploy(new_uow(), files, name=name, user=current_user(),
                                 source=request.form.get("deployment-source"))
-    return jsonify(shapes.deployment(result.deployment, result.definitions, result.decisions)), 200
+    body = shapes.deployment(result.deployment, result.definitions, result.decisions)
+    body["warnings"] = [shapes.model_problem(w) for w in result.warnings]
+    return jsonify(body), 200
 
 
 @bp.get("/deployment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
+from app.errors import ModelError
 from app.models import ActivityInstance, DecisionDefinition, Deployment, HumanTask, Incident, ProcessDefinition, ProcessInstance
 
 
@@ -31,6 +32,12 @@ def deployment(row: Deployment, definitions: list[ProcessDefinition] | None = No
         body["deployedDecisionDefinitions"] = {d.id: decision(d) for d in decisions or []} or None
         body["deployedDecisionRequirementsDefinitions"] = None
     return body
+
+
+def model_problem(problem: ModelError) -> dict[str, Any]:
+    """A refusal or warning about a deployed model, where the owner finds it in the modeler."""
+    return {"message": problem.message, "elementId": problem.element_id, "line": problem.line,
+            "resource": problem.resource}
 
 
 def instance(row: ProcessInstance) -> dict[str, Any]:

@@ -47,8 +47,14 @@ def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
         doc = json.loads(text)
     except ValueError as exc:
         raise ModelError(f"not valid JSON ({exc})", resource=resource) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not doc["id"].strip():
-        raise ModelError("a form needs a non-empty string 'id'", resource=resource)
+    if not isinstance(doc, dict):
+        raise ModelError("a form is a JSON object", resource=resource)
+    # Camunda 7 finds a form by file name too (camunda-forms:deployment:NAME.form); its own
+    # quickstart ships forms without an id, so only an id that is there must be usable.
+    form_id = doc.get("id")
+    if form_id is not None and (not isinstance(form_id, str) or not form_id.strip()):
+        raise ModelError("the form's 'id' must be a non-empty string, or left out (the form is then "
+                         "found by its file name)", resource=resource)
     fields = []
     for component, hide in _leaves(doc.get("components"), resource):
         try:
@@ -59,7 +65,7 @@ def parse_camunda_form(text: str | bytes, resource: str) -> FormSpec:
     if duplicates := _duplicates(fields):
         raise ModelError("key is used by more than one component", element_id=duplicates[0],
                          resource=resource)
-    return FormSpec(doc["id"], tuple(fields), "camunda-form")
+    return FormSpec(form_id, tuple(fields), "camunda-form")
 
 
 def form_from_form_fields(form_id: str, fields: list[dict]) -> FormSpec:

@@ -29,6 +29,6 @@ class FormField:
 
 @dataclass(frozen=True)
 class FormSpec:
-    id: str
+    id: str | None  # None: a Camunda Form without an id, found by its file name
     fields: tuple[FormField, ...]
     source: str  # "camunda-form" | "form-field"

@@ -49,6 +49,7 @@ class ProcessInfo:
     groups: dict[str, Where] = field(default_factory=dict)            # static candidate group -> where
     called_processes: dict[str, Where] = field(default_factory=dict)  # callActivity calledElement -> where
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)  # (element id, kind, Python expr)
+    warnings: list[ModelError] = field(default_factory=list)          # deploys, but the owner should know
 
     @property
     def has_timer_start(self) -> bool:
@@ -79,7 +80,10 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
         if executable != "true":
             problems.add(process, f"isExecutable must be true or false, not {executable!r}")
             continue
-        processes.append(_ProcessReader(process, root, problems).read())
+        first_warning = len(problems.warnings)
+        info = _ProcessReader(process, root, problems).read()
+        info.warnings = problems.warnings[first_warning:]
+        processes.append(info)
     if not processes:
         problems.add(root, "no executable process: mark the process executable "
                      "(isExecutable=\"true\") to deploy it")

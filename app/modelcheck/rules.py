@@ -10,6 +10,7 @@ write instead.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Optional
 
 from lxml import etree
@@ -51,7 +52,7 @@ _READ_ELSEWHERE = frozenset(("formData", "properties"))
 _OWN_RULE = frozenset((
     "class", "delegateExpression", "expression", "caseRef", "resource", "type", "topic",
     "decisionRef", "candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
-    "priority", "formRef", "formKey",
+    "priority", "formRef", "formKey", "collection", "elementVariable",
 ))
 
 _JAVA = {
@@ -63,8 +64,11 @@ _JAVA = {
 _LANGUAGES = {"javascript": "JavaScript", "js": "JavaScript", "ecmascript": "JavaScript",
               "groovy": "Groovy", "juel": "JUEL", "python": "Python", "ruby": "Ruby", "jython": "Jython"}
 
+_NAME_OR_REFERENCE = re.compile(r"\s*(?:\$\{\s*([A-Za-z_]\w*)\s*\}|([A-Za-z_]\w*))\s*")
+
 _EXPRESSIONS = {"conditionExpression": "condition", "condition": "condition",
-                "loopCardinality": "loop cardinality", "completionCondition": "completion condition"}
+                "loopCardinality": "loop cardinality", "completionCondition": "completion condition",
+                "loopCondition": "loop condition"}
 
 
 def check_document(root: etree._Element, problems: Problems) -> None:
@@ -120,10 +124,50 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
     elif name == "scriptTask":
         check_script_task(element, problems)
     elif name == "multiInstanceLoopCharacteristics":
-        if (element.find(tag(BPMN_NS, "loopCardinality")) is None and camunda(element, "collection") is None
-                and not _has_zeebe(element, "loopCharacteristics")):
-            problems.add(element, "a multi-instance activity needs a loop cardinality or camunda:collection")
+        _check_multi_instance(element, problems)
+    elif name == "standardLoopCharacteristics":
+        if element.get("loopMaximum") is None and element.find(tag(BPMN_NS, "loopCondition")) is None:
+            problems.add(element, "a loop needs a loopCondition or a loopMaximum, or it never ends")
     return False
+
+
+def _check_multi_instance(element: etree._Element, problems: Problems) -> None:
+    """What to repeat over: a cardinality, a standard loopDataInputRef or a Camunda collection.
+
+    The engine reads the standard form only, so Camunda's ``camunda:collection``
+    (``reviewers`` or ``${reviewers}``) and ``camunda:elementVariable`` are
+    normalised in place into ``loopDataInputRef`` and ``inputDataItem``, as
+    timers are: one runtime meaning for both dialects.
+    """
+    collection = camunda(element, "collection")
+    if collection is not None:
+        match = _NAME_OR_REFERENCE.fullmatch(collection)
+        if match is None:
+            problems.add(element, f"camunda:collection {quote_short(collection)} must name a list variable "
+                         "(reviewers or ${reviewers})")
+        elif element.find(tag(BPMN_NS, "loopDataInputRef")) is None:
+            _append(element, "loopDataInputRef").text = match.group(1) or match.group(2)
+    variable = camunda(element, "elementVariable")
+    if variable is not None and not variable.strip().isidentifier():
+        problems.add(element, f"camunda:elementVariable {quote_short(variable)} must be a variable name")
+    elif variable is not None and element.find(tag(BPMN_NS, "inputDataItem")) is None:
+        item = _append(element, "inputDataItem")
+        item.set("id", variable.strip())
+        item.set("name", variable.strip())
+    has_cardinality = element.find(tag(BPMN_NS, "loopCardinality")) is not None
+    has_input = element.find(tag(BPMN_NS, "loopDataInputRef")) is not None
+    if has_cardinality and has_input:
+        problems.add(element, "a multi-instance activity repeats either a loop cardinality or over a "
+                     "collection (loopDataInputRef, camunda:collection), not both")
+    elif not (has_cardinality or has_input or _has_zeebe(element, "loopCharacteristics")):
+        problems.add(element, "a multi-instance activity needs a loop cardinality, a loopDataInputRef "
+                     "or camunda:collection")
+
+
+def _append(element: etree._Element, name: str) -> etree._Element:
+    child = etree.SubElement(element, tag(BPMN_NS, name))
+    child.sourceline = element.sourceline  # problems found later point at the element the owner wrote
+    return child
 
 
 def _check_start_and_end(container: etree._Element, name: str, problems: Problems) -> None:

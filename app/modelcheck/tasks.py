@@ -3,7 +3,9 @@
 The inbox, the form renderer and the deployment's reference checks read these
 facts from the model once, here, instead of each parsing Camunda attributes
 their own way. Values are kept as the process owner wrote them; only what the
-engine cannot honour (JUEL, Java validators, HTML form keys) is refused.
+engine cannot honour (JUEL, Java validators) is refused, and what it honours
+differently from what the owner may expect (a task nobody is named for, a form
+key the server cannot read) deploys with a warning.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from app.modelcheck.timers import is_date, is_duration
 from app.modelcheck.xml import (BPMN_NS, CAMUNDA_NS, Problems, camunda, check_expression, has_juel,
                            quote_short, tag)
 
+#: Who may take a user task that names nobody (the projection offers it to this group).
+FALLBACK_GROUP = "admin"
 FORM_FILE_PREFIXES = ("camunda-forms:deployment:", "camunda-forms:app:")
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "readonly", "minlength", "maxlength", "min", "max")
@@ -62,14 +66,19 @@ def read_user_task(task: etree._Element, problems: Problems) -> UserTaskInfo:
     if len(assignee) > 1:
         problems.add(task, f"assignee {quote_short(camunda(task, 'assignee') or '')} names several "
                      "people; use candidateUsers for a list")
+    groups = read_assignment(task, "candidateGroups", problems)
+    users = read_assignment(task, "candidateUsers", problems)
+    if not (assignee or groups or users):
+        problems.warn(task, f"user task '{activity_id}' names no assignee and no candidates; it is offered "
+                      f"to the {FALLBACK_GROUP} group")
     due_date = _read_date_attribute(task, "dueDate", problems)
     _read_date_attribute(task, "followUpDate", problems)
     return UserTaskInfo(
         activity_id=activity_id,
         name=(task.get("name") or "").strip() or activity_id,
         line=task.sourceline,
-        candidate_groups=read_assignment(task, "candidateGroups", problems),
-        candidate_users=read_assignment(task, "candidateUsers", problems),
+        candidate_groups=groups,
+        candidate_users=users,
         assignee=assignee[0] if assignee else None,
         form_ref=form.form_ref,
         form_key=form.form_key,
@@ -109,23 +118,36 @@ def read_form(element: etree._Element, problems: Problems) -> FormInfo:
         problems.add(element, "a form is given twice (camunda:formRef and camunda:formKey); keep one")
     if form.form_ref is not None and has_juel(form.form_ref):
         problems.add(element, f"camunda:formRef {quote_short(form.form_ref)} must name a form, not compute it")
-    if form.form_key is not None:
-        form.form_file = _form_file(element, form.form_key, problems)
     form.fields = _read_form_fields(element, problems)
-    if form.fields and (form.form_ref or form.form_key):
+    if form.form_key is not None:
+        form.form_file = _form_file(element, form.form_key, bool(form.fields), problems)
+    if form.fields and (form.form_ref or form.form_file):
         problems.add(element, "the form is given twice (form fields and a form reference); keep one")
     return form
 
 
-def _form_file(element: etree._Element, form_key: str, problems: Problems) -> Optional[str]:
+def _form_file(element: etree._Element, form_key: str, has_fields: bool, problems: Problems) -> Optional[str]:
+    """NAME.form of a Camunda Form key; any other key is the client's business (Camunda 7 semantics).
+
+    Camunda hands a key such as ``embedded:app:forms/x.html`` to the task list
+    and never looks inside it, so it deploys with a warning: the server cannot
+    check what such a form submits, except the form fields declared beside it.
+    """
     for prefix in FORM_FILE_PREFIXES:
         if form_key.startswith(prefix):
             name = form_key[len(prefix):].strip()
             if name.endswith(".form") and not has_juel(name):
                 return name
-    problems.add(element, f"form key {quote_short(form_key)} is not supported; link a Camunda Form "
-                 "(camunda:formRef=\"form-id\" or camunda:formKey=\"camunda-forms:deployment:NAME.form\")"
-                 " or use form fields")
+            problems.add(element, f"form key {quote_short(form_key)} must name a deployed Camunda Form file "
+                         "(camunda-forms:deployment:NAME.form)")
+            return None
+    if has_juel(form_key):
+        problems.add(element, f"form key {quote_short(form_key)} is a JUEL expression; name the form")
+        return None
+    checked = ("the server checks only the camunda:formField fields" if has_fields
+               else "the task has no server-side form, so submitted variables are not checked")
+    problems.warn(element, f"form key {quote_short(form_key)} is not a Camunda Form: it is handed to clients "
+                  f"as the task's formKey and {checked}")
     return None
 
 

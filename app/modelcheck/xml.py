@@ -148,19 +148,29 @@ def quote_short(text: str, limit: int = 60) -> str:
 
 
 class Problems:
-    """Every problem of one resource, so a deployment reports all of them at once."""
+    """Every problem of one resource, so a deployment reports all of them at once.
+
+    Warnings are kept apart: they name what deploys but may not do what its owner
+    expects (a task only admins can take, a form the server cannot check).
+    """
 
     def __init__(self, resource: str):
         self.resource = resource
         self.items: list[ModelError] = []
+        self.warnings: list[ModelError] = []
 
     def add(self, element: Optional[etree._Element], message: str) -> None:
         """Record a problem at ``element`` (its id, or its owner's, and its line)."""
+        self.items.append(self._at(element, message))
+
+    def warn(self, element: Optional[etree._Element], message: str) -> None:
+        """Record a warning at ``element``; it does not refuse the deployment."""
+        self.warnings.append(self._at(element, message))
+
+    def _at(self, element: Optional[etree._Element], message: str) -> ModelError:
         if element is None:
-            self.items.append(ModelError(message, resource=self.resource))
-            return
-        self.items.append(ModelError(message, element_id=owner_id(element),
-                                     line=element.sourceline, resource=self.resource))
+            return ModelError(message, resource=self.resource)
+        return ModelError(message, element_id=owner_id(element), line=element.sourceline, resource=self.resource)
 
     def __bool__(self) -> bool:
         return bool(self.items)

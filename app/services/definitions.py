@@ -22,6 +22,7 @@ from app.errors import DeploymentError, Forbidden, ModelError, NotFound
 from app.forms import parse_camunda_form
 from app.models import DecisionDefinition, Deployment, Group, ProcessDefinition, Resource, utcnow
 from app.services import decisions as decision_versions
+from app.services import calls
 from app.services.users import Principal
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
@@ -37,6 +38,7 @@ class DeploymentResult:
     definitions: list[ProcessDefinition] = field(default_factory=list)
     created: bool = True
     decisions: list[DecisionDefinition] = field(default_factory=list)
+    warnings: list[ModelError] = field(default_factory=list)  # deployed, but worth the owner's attention
 
 
 @dataclass
@@ -60,6 +62,8 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     with uow:
         uploads = _check_files(files)
         result = _store(uow, uploads, name, user.id if user else None, source)
+        result.warnings = [warning for upload in uploads if upload.kind == "bpmn"
+                           for process in upload.parsed for warning in process.warnings]
         uow.commit()
         return result
 
@@ -111,18 +115,25 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
     forms_by_id, forms_by_file = _available_forms(uow, uploads, resources)
     groups = set(session.scalars(select(Group.id)))
     topics = set(handler_registry.load_all())
-    pending: list[ProcessDefinition] = []
+    drafts: dict[str, calls.Draft] = {}
     problems: list[ModelError] = []
     for upload in (u for u in uploads if u.kind == "bpmn"):
         for process in upload.parsed:
+            if process.key in drafts:
+                problems.append(ModelError(f"process '{process.key}' is also defined in "
+                                           f"{drafts[process.key].process.resource}; a deployment holds one "
+                                           "version of each process", element_id=process.key,
+                                           line=process.line, resource=process.resource))
+                continue
             try:
-                pending.append(_definition(uow, deployment, resources[upload.name], process, decisions,
-                                           forms_by_id, forms_by_file, groups, topics, user))
+                drafts[process.key] = _definition(deployment, resources[upload.name], process, decisions,
+                                                  forms_by_id, forms_by_file, groups, topics, user)
             except DeploymentError as exc:
                 problems.extend(exc.problems)
     if problems:
         raise DeploymentError(problems)
-    changed = [d for d in pending if _is_new(uow, d)]
+    calls.link_calls(uow, drafts)
+    changed = [d.definition for d in drafts.values() if _is_new(uow, d.definition)]
     new_resources = [r for r in resources.values() if _resource_is_new(uow, r)]
     if not changed and not new_resources:
         latest = session.scalars(select(Deployment).order_by(Deployment.deployed_at.desc())).first()
@@ -167,16 +178,19 @@ def _available_forms(uow, uploads, resources) -> tuple[dict[str, Resource], dict
     by_id: dict[str, Resource] = {}
     by_file: dict[str, Resource] = {}
     for stored in uow.session.scalars(select(Resource).where(Resource.kind == "form").order_by(Resource.deployed_at)):
-        by_id[stored.form_id] = stored
+        if stored.form_id:
+            by_id[stored.form_id] = stored
         by_file[stored.name.rsplit("/", 1)[-1]] = stored
     for upload in (u for u in uploads if u.kind == "form"):
-        by_id[upload.parsed.id] = resources[upload.name]
+        if upload.parsed.id:  # a form without an id is found by its file name only
+            by_id[upload.parsed.id] = resources[upload.name]
         by_file[upload.name.rsplit("/", 1)[-1]] = resources[upload.name]
     return by_id, by_file
 
 
-def _definition(uow, deployment, resource, process, decisions, forms_by_id, forms_by_file, groups, topics,
-                user) -> ProcessDefinition:
+def _definition(deployment, resource, process, decisions, forms_by_id, forms_by_file, groups, topics,
+                user) -> calls.Draft:
+    """The process's own references checked; its calls are linked (and its spec parsed) afterwards."""
     problems: list[ModelError] = []
 
     def missing(what: str, name: str, where: tuple[str, int]) -> None:
@@ -204,16 +218,15 @@ def _definition(uow, deployment, resource, process, decisions, forms_by_id, form
     dmn_resources = list({decisions[d].id: decisions[d] for d in process.decision_refs}.values())
     linked_forms = {f: forms_by_id[f] for f in process.form_refs}
     linked_files = {f: forms_by_file[f] for f in process.form_files}
-    engine.parse_process(process.key, [process.root], [modelcheck.check_dmn(r.content, r.name).root
-                                                       for r in dmn_resources])
     checksum = hashlib.sha256("|".join(
         [_process_checksum(process, resource)] + sorted(r.checksum for r in dmn_resources)
         + sorted(f"{k}={r.checksum}" for k, r in {**linked_forms, **linked_files}.items())).encode()).hexdigest()
-    return ProcessDefinition(key=process.key, name=process.name or process.key, deployment_id=deployment.id,
-                             resource_id=resource.id, resource_name=resource.name,
-                             dmn_resource_ids=[r.id for r in dmn_resources], checksum=checksum,
-                             meta=_meta(process, linked_forms, linked_files), deployed_at=deployment.deployed_at,
-                             deployed_by=user)
+    definition = ProcessDefinition(key=process.key, name=process.name or process.key,
+                                   deployment_id=deployment.id, resource_id=resource.id,
+                                   resource_name=resource.name, dmn_resource_ids=[r.id for r in dmn_resources],
+                                   checksum=checksum, meta=_meta(process, linked_forms, linked_files),
+                                   deployed_at=deployment.deployed_at, deployed_by=user)
+    return calls.Draft(definition, process, resource, dmn_resources)
 
 
 def _process_checksum(process, resource: Resource) -> str:
@@ -310,8 +323,9 @@ def process_spec(uow: UnitOfWork, definition: ProcessDefinition) -> engine.Proce
     def build() -> engine.ProcessSpec:
         resource = uow.session.get(Resource, definition.resource_id)
         processes = {p.key: p for p in modelcheck.check_bpmn(resource.content, resource.name)}
+        called = calls.called_roots(uow, definition.meta.get("called", {}), resource.id, {})
         dmn_roots = [modelcheck.check_dmn(r.content, r.name).root
                      for r in (uow.session.get(Resource, rid) for rid in definition.dmn_resource_ids)]
-        return engine.parse_process(definition.key, [processes[definition.key].root], dmn_roots)
+        return engine.parse_process(definition.key, [processes[definition.key].root, *called], dmn_roots)
 
     return uow.specs.get(definition.id, build)

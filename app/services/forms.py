@@ -17,16 +17,21 @@ def _parsed(checksum: str, name: str, content: bytes) -> FormSpec:
 def _resolve(uow: UnitOfWork, definition: ProcessDefinition, form_id: str, spec: dict) -> Optional[FormSpec]:
     if spec.get("form_fields"):
         return form_from_form_fields(form_id, spec["form_fields"])
-    resource_id = None
-    if spec.get("form_ref"):
-        resource_id = definition.meta.get("forms", {}).get(spec["form_ref"])
-    elif spec.get("form_key"):
-        file_name = spec["form_key"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]
-        resource_id = definition.meta.get("form_files", {}).get(file_name)
+    resource_id = _form_resource_id(definition, spec)
     if resource_id is None:
         return None
     resource = uow.session.get(Resource, resource_id)
     return _parsed(resource.checksum, resource.name, resource.content)
+
+
+def _form_resource_id(definition: ProcessDefinition, spec: dict) -> Optional[str]:
+    """The deployed .form a task links, by id (formRef) or by file name (camunda-forms: form key)."""
+    if spec.get("form_ref"):
+        return definition.meta.get("forms", {}).get(spec["form_ref"])
+    if spec.get("form_key"):
+        file_name = spec["form_key"].rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        return definition.meta.get("form_files", {}).get(file_name)
+    return None
 
 
 _TASK_FORMS: dict[tuple[str, str], Optional[FormSpec]] = {}
@@ -51,7 +56,7 @@ def start_form(uow: UnitOfWork, definition: ProcessDefinition) -> Optional[FormS
 def form_source(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[bytes]:
     """The Camunda Form JSON as deployed, for form-js in the browser."""
     spec = definition.meta.get("user_tasks", {}).get(activity_id) or {}
-    resource_id = definition.meta.get("forms", {}).get(spec.get("form_ref") or "")
+    resource_id = _form_resource_id(definition, spec)
     if resource_id is None:
         return None
     return uow.session.get(Resource, resource_id).content

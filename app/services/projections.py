@@ -17,6 +17,7 @@ from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
 from app.models import ActivityInstance, HumanTask, TaskCandidate, Timer
 from app.services.audit import audit
+from app.services.users import ADMIN_GROUP
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 PRIORITY_WORDS = {"urgent": 100, "important": 75, "normal": 50}
@@ -54,11 +55,14 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) ->
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
         assignee = (_resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
+        groups = _resolve_names(spec.get("candidate_groups", []), data)
+        users = _resolve_names(spec.get("candidate_users", []), data)
+        if not (assignee or groups or users):
+            groups = [ADMIN_GROUP]  # a task nobody is named for must still be someone's to do
         created.append({
             "id": task_id, "instance_id": instance.id, "definition_id": definition.id,
             "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
-            "candidate_groups": _resolve_names(spec.get("candidate_groups", []), data),
-            "candidate_users": _resolve_names(spec.get("candidate_users", []), data), "form_key": _form_key(spec),
+            "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
             "due_at": _due(spec.get("due_date"), data, task.activity_id, now),
             "completed_at": None, "completed_by": None})

@@ -239,10 +239,12 @@ def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[Hu
 
 
 def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, Any]:
-    """The variables an open task sees: its instance's, since tasks hold no local variables here."""
+    """The variables an open task sees: its own data in the workflow, so that each instance of a
+    multi-instance task shows its own element variable (the instance's merged view shows one)."""
     with uow:
         task = _open_task(uow, task_id, viewer)
-        return dict(uow.session.get(ProcessInstance, task.instance_id).variables)
+        _, _, workflow = step.load(uow, task.instance_id)
+        return jsonable(engine.task_data(workflow, task_id))
 
 
 def task_variable(uow: UnitOfWork, task_id: str, name: str, viewer: Principal) -> Any:

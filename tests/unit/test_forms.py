@@ -118,10 +118,16 @@ def test_bad_json_is_a_model_error_naming_the_resource():
     assert "not valid JSON" in caught.value.message
 
 
-@pytest.mark.parametrize("doc", [[], {"components": []}, {"id": "", "components": []}, {"id": 5}])
-def test_a_form_needs_an_id(doc):
-    with pytest.raises(ModelError, match="needs a non-empty string 'id'"):
+@pytest.mark.parametrize("doc, message", [([], "is a JSON object"), ({"id": "", "components": []}, "non-empty string"),
+                                          ({"id": 5}, "non-empty string")])
+def test_a_form_is_an_object_and_its_id_if_any_a_name(doc, message):
+    with pytest.raises(ModelError, match=message):
         parse_camunda_form(json.dumps(doc), RESOURCE)
+
+
+def test_a_form_without_id_parses_as_camunda_7_quickstart_forms_are_written():
+    form = parse_camunda_form(json.dumps({"components": [{"type": "textfield", "key": "name"}]}), RESOURCE)
+    assert form.id is None and [f.key for f in form.fields] == ["name"]
 
 
 @pytest.mark.parametrize("components", [None, {"a": 1}, "x"])

@@ -221,7 +221,7 @@ def task(tag: str = "userTask", attrs: str = "", inner: str = "") -> str:
     (task(attrs='camunda:assignee="${a}${b}"'), "t1", 'id="t1"', "assignee"),
     (task(attrs='camunda:dueDate="${dateTime().plusDays(2).toDate()}"'), "t1", 'id="t1"', "dueDate '${dateTime"),
     (task(attrs='camunda:priority="${rank}"'), "t1", 'id="t1"', "priority '${rank}' is a JUEL expression"),
-    (task(attrs='camunda:formKey="embedded:app:forms/triage.html"'), "t1", 'id="t1"', "is not supported; link a"),
+    (task(attrs='camunda:formKey="${formName}"'), "t1", 'id="t1"', "is a JUEL expression; name the form"),
     (task(inner=EXT.format('<camunda:formData><camunda:formField id="x" type="color" /></camunda:formData>')),
      "t1", "<camunda:formField", "has type 'color'"),
     (task(inner=EXT.format('<camunda:formData><camunda:formField id="x" type="string"><camunda:validation>'
