@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
 from uuid import UUID
 
@@ -34,9 +35,11 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, DurationTimerEventDefinition,
+                                                              TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 
 from app import sandbox
@@ -60,7 +63,18 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise NotImplementedError("service tasks are run by the service layer")
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+class _ScriptEngine(PythonScriptEngine):
+    """Checks a timer's value where SpiffWorkflow computes it (see "engine errors" below)."""
+
+    def evaluate(self, task, expression, external_context=None):
+        value = super().evaluate(task, expression, external_context)
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+            return _checked_timer_value(task, definition, value)
+        return value
+
+
+SCRIPT_ENGINE = _ScriptEngine(environment=SandboxEnvironment())
 
 
 # --------------------------------------------------------------------------- parsing
@@ -105,7 +119,8 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
         for index, tree in enumerate(bpmn_trees):
             parser.add_bpmn_xml(tree, filename=f"bpmn-{index}")
         for index, tree in enumerate(dmn_trees):
-            parser.add_dmn_xml(tree, filename=f"dmn-{index}")
+            for decision_tree in _one_decision_each(tree):
+                parser.add_dmn_xml(decision_tree, filename=f"dmn-{index}")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
@@ -113,6 +128,26 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
     except (SpiffWorkflowException, KeyError, ValueError, AttributeError, TypeError) as exc:
         raise ModelError(f"process {key!r} cannot be loaded: {exc!r}") from exc
     return ProcessSpec(key, spec, subprocess_specs)
+
+
+def _one_decision_each(tree: etree._Element) -> list[etree._Element]:
+    """A DMN file with several decisions (a DRD) as one tree per decision.
+
+    SpiffWorkflow's DMN parser reads only the first decision of a file; a copy
+    holding one decision each makes every decision reachable by its id.
+    """
+    decisions = [child for child in tree if isinstance(child.tag, str) and etree.QName(child).localname == "decision"]
+    if len(decisions) < 2:
+        return [tree]
+    copies = []
+    for keep in range(len(decisions)):
+        copy = deepcopy(tree)
+        for index, decision in enumerate([c for c in copy if isinstance(c.tag, str)
+                                          and etree.QName(c).localname == "decision"]):
+            if index != keep:
+                copy.remove(decision)
+        copies.append(copy)
+    return copies
 
 
 # --------------------------------------------------------------------------- state
@@ -208,24 +243,14 @@ class ActiveTask:
     due_at: Optional[datetime] = None
 
 
-def _wrap(fn, *args):
-    try:
-        return fn(*args)
-    except ModelError:
-        raise
-    except sandbox.SandboxError as exc:
-        raise ScriptError(str(exc)) from exc
-    except WorkflowException as exc:
-        task = getattr(exc, "task", None) or getattr(exc, "sender", None)
-        element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or getattr(task, "bpmn_id", None)
-        raise ScriptError(str(exc), element_id=element) from exc
-    except SpiffWorkflowException as exc:
-        raise ScriptError(str(exc)) from exc
-
-
 def advance(workflow: BpmnWorkflow) -> None:
-    """Run everything the engine can run by itself (gateways, scripts, DMN, due timers)."""
-    _wrap(_advance, workflow)
+    """Run everything the engine can run by itself (gateways, scripts, DMN, due timers).
+
+    An element that fails is parked in ERROR (see :func:`failures`) and the
+    rest of the instance runs on; only a failure no element can be blamed for
+    raises ScriptError.
+    """
+    _guarded(workflow, _advance, workflow)
 
 
 def _advance(workflow: BpmnWorkflow) -> None:
@@ -243,7 +268,7 @@ def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any
     if task.state != TaskState.READY or not task.task_spec.manual:
         raise KeyError(task_id)
     task.data.update(data)
-    _wrap(task.run)
+    _guarded(workflow, task.run)
     advance(workflow)
 
 
@@ -269,7 +294,7 @@ def finish_handler(workflow: BpmnWorkflow, task_id: str, result: Optional[dict])
     task.internal_data.pop("handler_failed", None)
     if result:
         task.data.update(result)
-    _wrap(task.complete)
+    _guarded(workflow, task.complete)
     advance(workflow)
 
 
@@ -367,14 +392,26 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 
 
+_ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+
+
 def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """What the instance "knows" now: the data of its active tasks, or of its last task when done."""
+    """What the instance "knows" now: the data of its active (or failed) tasks, or of its last task when done."""
     merged: dict[str, Any] = dict(workflow.data)
-    active = list(_tasks(workflow, TaskState.READY | TaskState.STARTED | TaskState.WAITING))
+    active = list(_tasks(workflow, _ACTIVE))
     source = active or ([workflow.last_task] if workflow.last_task is not None else [])
     for task in source:
         merged.update(task.data)
     return merged
+
+
+def set_variables(workflow: BpmnWorkflow, values: dict[str, Any], deletions: Iterable[str] = ()) -> None:
+    """Change the data every active (or failed) task reads, so the next thing that runs sees the change."""
+    targets = list(_tasks(workflow, _ACTIVE)) or ([workflow.last_task] if workflow.last_task is not None else [])
+    for task in targets:
+        task.data.update(values)
+        for name in deletions:
+            task.data.pop(name, None)
 
 
 def full_serialization(workflow: BpmnWorkflow) -> str:
@@ -386,3 +423,147 @@ def restore_full(text: str) -> BpmnWorkflow:
     workflow = FULL_SERIALIZER.deserialize_json(text)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
+
+
+# --------------------------------------------------------------------------- engine errors -> incidents
+# (engine semantics) Camunda keeps an instance whose step failed, with an
+# incident on the failing element, and runs that element again on a retry.
+# Here a failing element (a gateway where no condition holds, a script that
+# raises, a timer whose value is no date, duration or cycle) is parked in
+# SpiffWorkflow's ERROR state with the reason in its internal data; the rest
+# of the instance runs on. The service layer turns parked tasks into incident
+# rows; :func:`retry` runs the element again from the phase that failed.
+_FAILURE = "engine_failure"  # internal data: {"message", "phase"}
+_FAILURE_ATTEMPTS = "engine_failure_attempts"  # kept across retries: how often it failed
+_PHASES = ("update", "run", "complete")  # becoming ready, running, finishing (post-script, outputs)
+
+
+@dataclass
+class Failure:
+    task_id: str
+    activity_id: str
+    message: str
+    attempts: int
+
+
+def _guarded(workflow: BpmnWorkflow, fn, *args) -> None:
+    """Call ``fn``; park each element that fails and go on, so the failure is kept, not raised."""
+    while True:
+        try:
+            fn(*args)
+            return
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any error of a model's element becomes its incident
+            task = _blamed_task(workflow, exc)
+            if task is None:
+                raise ScriptError(_describe(exc)) from exc
+            _park(task, exc)
+            fn, args = _advance, (workflow,)
+
+
+def _blamed_task(workflow: BpmnWorkflow, exc: Exception):
+    """The task an exception belongs to: the one SpiffWorkflow names, else one it just put in ERROR."""
+    task = getattr(exc, "task", None)
+    if task is not None and not (task.state == TaskState.ERROR and _FAILURE in task.internal_data):
+        return task
+    fresh = [t for t in _tasks(workflow, TaskState.ERROR) if _FAILURE not in t.internal_data]
+    return fresh[0] if fresh else None
+
+
+def _park(task, exc: Exception) -> None:
+    phase = task.internal_data.pop("_failing_phase", None)
+    if phase is None:
+        phase = "run" if task.state == TaskState.ERROR else "update"
+    previous = task.internal_data.get(_FAILURE_ATTEMPTS, 0)
+    task.internal_data[_FAILURE] = {"message": _describe(exc), "phase": phase}
+    task.internal_data[_FAILURE_ATTEMPTS] = previous + 1
+    task._set_state(TaskState.ERROR)
+    if phase == "update" and task.parent is not None:
+        # the failure interrupted the parent's hand-over to its other children
+        for sibling in task.parent.children:
+            if sibling is not task and sibling.state & (TaskState.PREDICTED_MASK | TaskState.FUTURE):
+                sibling.task_spec._update(sibling)
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    notes = [n for n in getattr(exc, "notes", []) if n]
+    cause = exc.__cause__ or getattr(exc, "exception", None)
+    if cause is not None and str(cause) and str(cause) not in text:
+        text = f"{text}: {type(cause).__name__}: {cause}"
+    return " ".join([text, *notes]) if notes else text
+
+
+def failures(workflow: BpmnWorkflow) -> list[Failure]:
+    """Elements parked after an engine error, each to become (or stay) an open incident."""
+    result = []
+    for task in _tasks(workflow, TaskState.ERROR):
+        failure = task.internal_data.get(_FAILURE)
+        if failure is not None:
+            result.append(Failure(str(task.id), getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name,
+                                  failure["message"], task.internal_data.get(_FAILURE_ATTEMPTS, 1)))
+    return result
+
+
+def blocked_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """Tasks that need a retry: parked engine failures and failed handler calls."""
+    blocked = {f.task_id for f in failures(workflow)}
+    blocked.update(str(t.id) for t in _tasks(workflow, TaskState.STARTED)
+                   if isinstance(t.task_spec, HandlerTask) and t.internal_data.get("handler_failed"))
+    return blocked
+
+
+def retry(workflow: BpmnWorkflow, task_id: str) -> None:
+    """Run a parked element again from the phase that failed; KeyError if it is not parked.
+
+    A task that failed while becoming ready is entered afresh; since entering
+    copies its parent's data, the (possibly repaired) data it holds is handed
+    to the parent first, so a variable fixed meanwhile is what the retry sees.
+    """
+    task = _task(workflow, task_id)
+    if isinstance(task.task_spec, HandlerTask) and task.state == TaskState.STARTED:
+        mark_handler_failed(workflow, task_id, failed=False)
+        return
+    failure = task.internal_data.get(_FAILURE)
+    if task.state != TaskState.ERROR or failure is None:
+        raise KeyError(task_id)
+    del task.internal_data[_FAILURE]
+    if failure["phase"] == "update":
+        if task.parent is not None:
+            task.parent.data = dict(task.data)
+        task._set_state(TaskState.FUTURE)
+        _guarded(workflow, task.task_spec._update, task)
+    elif failure["phase"] == "complete":
+        _guarded(workflow, task.complete)
+    else:
+        task._set_state(TaskState.READY)
+        _guarded(workflow, task.run)
+    advance(workflow)
+
+
+def _checked_timer_value(task, definition: TimerEventDefinition, value: Any) -> Any:
+    """The timer's value as SpiffWorkflow's ISO-8601 parsers need it, or an error naming the element.
+
+    A ``datetime`` or ``timedelta`` from a Python expression is turned into
+    ISO-8601 text; anything that is no date, duration or cycle raises here
+    instead of deep in SpiffWorkflow (or, worse, leaving a timer that never fires).
+    """
+    kinds = ((TimeDateEventDefinition, "a date", TimerEventDefinition.get_datetime),
+             (DurationTimerEventDefinition, "a duration", TimerEventDefinition.parse_iso_duration),
+             (CycleTimerEventDefinition, "a cycle", TimerEventDefinition.parse_iso_recurring_interval))
+    for kind, wanted, parse in kinds:
+        if not isinstance(definition, kind):
+            continue
+        if isinstance(value, datetime) and kind is TimeDateEventDefinition:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        elif isinstance(value, timedelta) and kind is DurationTimerEventDefinition:
+            value = f"PT{value.total_seconds():g}S"
+        try:
+            if not isinstance(value, str):
+                raise TypeError
+            parse(value)
+        except Exception:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare Exceptions
+            raise WorkflowTaskException(f"timer {definition.expression.strip()!r} gave {value!r}, which is not "
+                                        f"{wanted} in ISO-8601", task=task) from None
+    return value

@@ -84,4 +84,5 @@ def int_arg(name: str, default: int) -> int:
     return value
 
 
-from app.api import definitions, deployments, engine_info, history, incidents, instances, tasks  # noqa: E402,F401
+from app.api import (definitions, deployments, engine_info, history, incidents, instances, tasks,  # noqa: E402,F401
+                     variable_changes)

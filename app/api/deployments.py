@@ -20,7 +20,10 @@ def create_deployment():
     name = request.form.get("deployment-name") or "deployment"
     result = definitions.deploy(new_uow(), files, name=name, user=current_user(),
                                 source=request.form.get("deployment-source"))
-    return jsonify(shapes.deployment(result.deployment, result.definitions)), 200
+    body = shapes.deployment(result.deployment, result.definitions)
+    body["warnings"] = [{"message": w.message, "elementId": w.element_id, "line": w.line, "resource": w.resource}
+                        for w in result.warnings]
+    return jsonify(body), 200
 
 
 @bp.get("/deployment")

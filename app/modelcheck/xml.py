@@ -156,11 +156,13 @@ class Problems:
 
     def add(self, element: Optional[etree._Element], message: str) -> None:
         """Record a problem at ``element`` (its id, or its owner's, and its line)."""
+        self.items.append(self.at(element, message))
+
+    def at(self, element: Optional[etree._Element], message: str) -> ModelError:
+        """A finding at ``element`` in this resource: a problem, or a warning the deployment only reports."""
         if element is None:
-            self.items.append(ModelError(message, resource=self.resource))
-            return
-        self.items.append(ModelError(message, element_id=owner_id(element),
-                                     line=element.sourceline, resource=self.resource))
+            return ModelError(message, resource=self.resource)
+        return ModelError(message, element_id=owner_id(element), line=element.sourceline, resource=self.resource)
 
     def __bool__(self) -> bool:
         return bool(self.items)

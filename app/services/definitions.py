@@ -35,6 +35,7 @@ class DeploymentResult:
     deployment: Deployment
     definitions: list[ProcessDefinition] = field(default_factory=list)
     created: bool = True
+    warnings: list[ModelError] = field(default_factory=list)  # accepted, but the owner should look
 
 
 @dataclass
@@ -58,6 +59,8 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     with uow:
         uploads = _check_files(files)
         result = _store(uow, uploads, name, user.id if user else None, source)
+        result.warnings = [warning for upload in uploads if upload.kind == "bpmn"
+                           for process in upload.parsed for warning in process.warnings]
         uow.commit()
         return result
 

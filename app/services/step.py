@@ -50,4 +50,5 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     assignees = projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     projections.sync_timers(uow, instance, active)
     projections.sync_history(uow, instance, workflow, since, now, assignees)
+    projections.sync_incidents(uow, instance, definition, workflow, now)
     uow.session.flush()
