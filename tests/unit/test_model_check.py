@@ -341,7 +341,9 @@ def test_dmn_refusals_name_entry_and_line() -> None:
         check_dmn(data, "refuse_feel_entries.dmn")
     problems = refused.value.problems
     expected = [
-        ("second_decision", 'id="second_decision"', "only one decision per DMN file"),
+        ("InformationRequirement_level", '<requiredDecision', "requires decision 'approval_level'"),
+        ("Input_empty", 'id="Input_empty"', "input column 1 'Region' (id 'Input_empty') has no expression"),
+        ("Output_unnamed", 'id="Output_unnamed"', "output column 1 (id 'Output_unnamed') has neither a name"),
         ("DecisionTable_level", 'id="DecisionTable_level"', "hit policy RULE ORDER is not supported"),
         ("UnaryTests_range", 'id="UnaryTests_range"', "write a range as 1 <= ? <= 5"),
         ("UnaryTests_juel", 'id="UnaryTests_juel"', "JUEL"),
