@@ -34,6 +34,10 @@ from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser, CallActivityParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
@@ -42,10 +46,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDef
                                                               TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 
-from app import sandbox
+from app import activity_io, sandbox
 from app.errors import ModelError, ScriptError
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 # --------------------------------------------------------------------------- sandbox
@@ -101,6 +106,16 @@ class _Parser(CamundaParser):
         full_tag("serviceTask"): (HandlerTaskParser, HandlerTask),
         full_tag("sendTask"): (HandlerTaskParser, HandlerTask),
     }
+
+    def __init__(self):
+        super().__init__()
+        # every activity reads its extensions (see "activity extensions" below)
+        self.OVERRIDE_PARSER_CLASSES = {tag_: (_with_extensions(parser), spec) if tag_ in _ACTIVITIES else (parser, spec)
+                                        for tag_, (parser, spec) in self.OVERRIDE_PARSER_CLASSES.items()}
+        self.OVERRIDE_PARSER_CLASSES[full_tag("callActivity")] = (_with_extensions(CallActivityParser),
+                                                                 MappedCallActivity)
+        self.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (_with_extensions(DecisionTaskParser),
+                                                                     DecisionTask)
 
 
 @dataclass(frozen=True)
@@ -567,3 +582,209 @@ def _checked_timer_value(task, definition: TimerEventDefinition, value: Any) -> 
             raise WorkflowTaskException(f"timer {definition.expression.strip()!r} gave {value!r}, which is not "
                                         f"{wanted} in ISO-8601", task=task) from None
     return value
+
+
+# --------------------------------------------------------------------------- activity extensions
+# (engine semantics) What an activity's extension elements ask for, done the
+# way their authors' engines do it: spiffworkflow:preScript / postScript run
+# (sandboxed) before the activity becomes ready and after it finishes, as
+# SpiffWorkflow's spiff parser wires them; camunda:inputOutput parameters are
+# local to the activity (inputs set on entry, shadowed values restored on
+# exit, outputs written to the process); camunda:in / camunda:out decide what
+# a call activity passes, as in Camunda. Deployment refuses every extension
+# not handled here (app/modelcheck/extensions.py).
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_SHADOWED = "io_shadowed"  # internal data: values the input parameters hid, restored on exit
+_ABSENT = "__absent__"
+
+
+class _Extended(BpmnSpecMixin):
+    """Runs an activity's scripts and parameters; placed after the activity's own class in the MRO."""
+
+    prescript: Optional[str] = None
+    postscript: Optional[str] = None
+    io_inputs: tuple = ()
+    io_outputs: tuple = ()
+
+    def _update_hook(self, my_task):
+        ready = super()._update_hook(my_task)
+        try:
+            if self.io_inputs:
+                values = activity_io.evaluate_all(self.io_inputs, my_task.data)
+                my_task.internal_data[_SHADOWED] = {name: my_task.data.get(name, _ABSENT) for name in values}
+                my_task.data.update(values)
+            if self.prescript is not None:
+                my_task.workflow.script_engine.execute(my_task, self.prescript)
+        except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+            raise _element_error(my_task, "pre-script or input parameter", exc) from exc
+        return ready
+
+    def _on_complete_hook(self, my_task):
+        try:
+            if self.postscript is not None:
+                my_task.workflow.script_engine.execute(my_task, self.postscript)
+            outputs = activity_io.evaluate_all(self.io_outputs, my_task.data) if self.io_outputs else {}
+        except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+            my_task.internal_data["_failing_phase"] = "complete"
+            raise _element_error(my_task, "post-script or output parameter", exc) from exc
+        for name, value in my_task.internal_data.pop(_SHADOWED, {}).items():
+            if value == _ABSENT:
+                my_task.data.pop(name, None)
+            else:
+                my_task.data[name] = value
+        my_task.data.update(outputs)
+        super()._on_complete_hook(my_task)
+
+
+def _element_error(task, what: str, exc: Exception) -> WorkflowTaskException:
+    if isinstance(exc, WorkflowTaskException):
+        return exc
+    return WorkflowTaskException(f"{what} failed: {type(exc).__name__}: {exc}", task=task)
+
+
+class MappedCallActivity(CallActivity, _Extended):
+    """A call activity passing variables as Camunda does: only what camunda:in / camunda:out name.
+
+    Without any camunda:in nothing goes in, without any camunda:out nothing
+    comes back (Camunda 7's rule), unless the called process declares BPMN
+    data inputs or outputs, which SpiffWorkflow maps by name as the standard says.
+    """
+
+    call_in: tuple = ()   # (kind, source, target): ("all", "", ""), ("source", name, target), ("expression", expr, target)
+    call_out: tuple = ()
+
+    def copy_data(self, my_task, subworkflow):
+        if not self.call_in and _declares(subworkflow, "data_inputs"):
+            return super().copy_data(my_task, subworkflow)
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
+        start.set_data(**_mapped(self.call_in, my_task, my_task.data))
+
+    def update_data(self, my_task, subworkflow):
+        if not self.call_out and _declares(subworkflow, "data_outputs"):
+            return super().update_data(my_task, subworkflow)
+        my_task.data = {**my_task.data, **_mapped(self.call_out, my_task, subworkflow.last_task.data)}
+
+
+def _declares(subworkflow, which: str) -> bool:
+    io = subworkflow.spec.io_specification
+    return io is not None and len(getattr(io, which)) > 0
+
+
+def _mapped(mappings: tuple, task, source: dict) -> dict:
+    result: dict[str, Any] = {}
+    for kind, value, target in mappings:
+        if kind == "all":
+            result.update(deepcopy(source))
+        elif kind == "source":
+            if value in source:
+                result[target] = deepcopy(source[value])
+        else:
+            try:
+                result[target] = sandbox.evaluate(value, dict(source))
+            except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+                raise WorkflowTaskException(f"sourceExpression {value!r} failed: {type(exc).__name__}: {exc}",
+                                            task=task) from exc
+    return result
+
+
+_ACTIVITIES = frozenset(full_tag(name) for name in (
+    "task", "userTask", "manualTask", "scriptTask", "businessRuleTask", "serviceTask", "sendTask",
+    "callActivity", "subProcess", "transaction"))
+_EXTENDED_SPECS: dict[type, type] = {}
+
+
+def _extended_spec(spec_class: type) -> type:
+    """The activity class with :class:`_Extended` mixed in after it (one class per activity class)."""
+    if issubclass(spec_class, _Extended):
+        return spec_class
+    if spec_class not in _EXTENDED_SPECS:
+        _EXTENDED_SPECS[spec_class] = type(f"Extended{spec_class.__name__}", (spec_class, _Extended), {})
+    return _EXTENDED_SPECS[spec_class]
+
+
+_EXTENDED_PARSERS: dict[type, type] = {}
+
+
+def _with_extensions(parser_class: type) -> type:
+    """``parser_class`` reading pre/post scripts, parameters and call mappings into the spec it creates."""
+    if parser_class not in _EXTENDED_PARSERS:
+        _EXTENDED_PARSERS[parser_class] = type(f"Extended{parser_class.__name__}", (_ExtensionReader, parser_class), {})
+    return _EXTENDED_PARSERS[parser_class]
+
+
+class _ExtensionReader:
+    """Parser mixin: an activity with extensions gets the extended spec class, filled from its XML."""
+
+    def create_task(self):
+        scripts = {etree.QName(node).localname: node.text for node in self.node.iterfind(
+            f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}*") if (node.text or "").strip()}
+        inputs, outputs = activity_io.read_parameters(self.node)
+        if scripts or inputs or outputs:
+            self.spec_class = _extended_spec(self.spec_class)
+        task = super().create_task()
+        if isinstance(task, _Extended):
+            task.prescript, task.postscript = scripts.get("preScript"), scripts.get("postScript")
+            task.io_inputs, task.io_outputs = inputs, outputs
+        if isinstance(task, MappedCallActivity):
+            task.call_in, task.call_out = _call_mappings(self.node, "in"), _call_mappings(self.node, "out")
+        return task
+
+
+def _call_mappings(node, direction: str) -> tuple:
+    mappings = []
+    for mapping in node.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}{direction}"):
+        target = (mapping.get("target") or "").strip()
+        if (mapping.get("variables") or "").strip() == "all":
+            mappings.append(("all", "", ""))
+        elif mapping.get("sourceExpression") is not None:
+            mappings.append(("expression", activity_io.python_of(mapping.get("sourceExpression")), target))
+        elif mapping.get("source") is not None:
+            mappings.append(("source", mapping.get("source").strip(), target or mapping.get("source").strip()))
+    return tuple(mappings)
+
+
+class DecisionTask(BusinessRuleTask):
+    """A business rule task with Camunda's ``resultVariable`` and ``mapDecisionResult``.
+
+    With a result variable the decision result goes into that one variable,
+    shaped as Camunda shapes it (resultList by default); without one, the
+    outputs are merged into the instance's variables, as SpiffWorkflow does.
+    """
+
+    result_variable: Optional[str] = None
+    map_result: str = "resultList"
+
+    def _run_hook(self, my_task):
+        if self.result_variable is None:
+            return super()._run_hook(my_task)
+        rows = [rule.output_as_dict(my_task) for rule in self.dmnEngine.decide(my_task)]
+        if self.dmnEngine.decision_table.hit_policy != "COLLECT":
+            rows = rows[:1]
+        my_task.data[self.result_variable] = _map_decision_result(self.map_result, [dict(r) for r in rows], my_task)
+        return True
+
+
+def _map_decision_result(mapping: str, rows: list[dict], task) -> Any:
+    def fail(why: str):
+        raise WorkflowTaskException(f"mapDecisionResult {mapping}: {why}", task=task)
+
+    if mapping in ("singleEntry", "collectEntries") and any(len(row) != 1 for row in rows):
+        fail("each matched rule must have exactly one output")
+    if mapping in ("singleEntry", "singleResult") and len(rows) > 1:
+        fail(f"{len(rows)} rules matched, at most one may")
+    if mapping == "singleEntry":
+        return next(iter(rows[0].values())) if rows else None
+    if mapping == "singleResult":
+        return rows[0] if rows else None
+    if mapping == "collectEntries":
+        return [next(iter(row.values())) for row in rows]
+    return rows
+
+
+class DecisionTaskParser(BusinessRuleTaskParser):
+    def create_task(self):
+        engine_ = self.process_parser.parser.get_engine(self.get_decision_ref(self.node), self.node)
+        task = self.spec_class(self.spec, self.bpmn_id, dmnEngine=engine_, **self.bpmn_attributes)
+        task.result_variable = (self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip() or None
+        task.map_result = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or "").strip() or "resultList"
+        return task
