@@ -36,6 +36,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser, CallActivityParser
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
@@ -69,11 +70,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class _ScriptEngine(PythonScriptEngine):
-    """Checks a timer's value where SpiffWorkflow computes it (see "engine errors" below)."""
+    """Checks a timer's value where SpiffWorkflow computes it (see "engine errors" below); lets a
+    message be thrown without a payload expression."""
 
     def evaluate(self, task, expression, external_context=None):
-        value = super().evaluate(task, expression, external_context)
         definition = getattr(task.task_spec, "event_definition", None)
+        if expression is None and isinstance(definition, CamundaMessageEventDefinition):
+            return None  # a message thrown without camunda:expression carries no payload
+        value = super().evaluate(task, expression, external_context)
         if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
             return _checked_timer_value(task, definition, value)
         return value
@@ -505,7 +509,7 @@ def _describe(exc: Exception) -> str:
     text = str(exc).strip() or type(exc).__name__
     notes = [n for n in getattr(exc, "notes", []) if n]
     cause = exc.__cause__ or getattr(exc, "exception", None)
-    if cause is not None and str(cause) and str(cause) not in text:
+    if cause is not None and cause is not exc and str(cause) and str(cause) not in text:
         text = f"{text}: {type(cause).__name__}: {cause}"
     return " ".join([text, *notes]) if notes else text
 

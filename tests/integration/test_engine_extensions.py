@@ -57,3 +57,26 @@ def test_message_payload_from_camunda_expression_arrives_at_the_catch_event(api)
     instance_id = api.start("engine_message_payload", {"n": 21, "who": "desk"})
     api.only_task(instance_id, "look")
     assert json.loads(api.variables(instance_id)["ping"]) == {"n": 42, "who": "desk"}
+
+
+def test_a_failing_post_script_is_an_incident_repaired_and_retried(api):
+    assert deploy(api, MODELS / "extensions.bpmn").status_code == 200
+    instance_id = api.start("engine_extensions", {"count": 2, "name": "ann", "label": "kept"})
+    task = api.only_task(instance_id, "review")
+    assert api.complete(task["id"], "tier1", {"answer": 7}).status_code == 204  # 7.upper() fails
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert incident["activityId"] == "review" and "not callable" in incident["incidentMessage"]
+    assert api.tasks(instance_id) == []
+    assert api.put(f"/process-instance/{instance_id}/variables/answer", user="desk",
+                   json={"value": "no", "type": "String"}).status_code == 204
+    assert api.put(f"/job/{incident['configuration']}/retries", user="desk", json={"retries": 1}).status_code == 204
+    api.only_task(instance_id, "next")
+    values = api.variables(instance_id)
+    assert (values["after"], values["summary"], values["label"]) == ("NO", "plain text:4:no", "kept")
+
+
+def test_a_message_thrown_without_payload_still_arrives(api):
+    assert deploy(api, MODELS / "message_plain.bpmn").status_code == 200
+    instance_id = api.start("engine_message_plain", {})
+    api.only_task(instance_id, "look")
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
