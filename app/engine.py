@@ -478,7 +478,7 @@ def _guarded(workflow: BpmnWorkflow, fn, *args) -> None:
             if task is None:
                 raise ScriptError(_describe(exc)) from exc
             _park(task, exc)
-            fn, args = _advance, (workflow,)
+            fn, args = _hand_over, (workflow, task)
 
 
 def _blamed_task(workflow: BpmnWorkflow, exc: Exception):
@@ -498,20 +498,24 @@ def _park(task, exc: Exception) -> None:
     task.internal_data[_FAILURE] = {"message": _describe(exc), "phase": phase}
     task.internal_data[_FAILURE_ATTEMPTS] = previous + 1
     task._set_state(TaskState.ERROR)
-    if phase == "update" and task.parent is not None:
-        # the failure interrupted the parent's hand-over to its other children
-        for sibling in task.parent.children:
-            if sibling is not task and sibling.state & (TaskState.PREDICTED_MASK | TaskState.FUTURE):
+
+
+def _hand_over(workflow: BpmnWorkflow, parked) -> None:
+    """Finish what a failure while becoming ready interrupted (the parent's hand-over to its other children), then run on."""
+    if parked.internal_data[_FAILURE]["phase"] == "update" and parked.parent is not None:
+        for sibling in parked.parent.children:
+            if sibling is not parked and sibling.state & (TaskState.PREDICTED_MASK | TaskState.FUTURE):
                 sibling.task_spec._update(sibling)
+    _advance(workflow)
 
 
 def _describe(exc: Exception) -> str:
+    """The failure as the incident shows it (SpiffWorkflow's text includes its notes)."""
     text = str(exc).strip() or type(exc).__name__
-    notes = [n for n in getattr(exc, "notes", []) if n]
     cause = exc.__cause__ or getattr(exc, "exception", None)
     if cause is not None and cause is not exc and str(cause) and str(cause) not in text:
         text = f"{text}: {type(cause).__name__}: {cause}"
-    return " ".join([text, *notes]) if notes else text
+    return text
 
 
 def failures(workflow: BpmnWorkflow) -> list[Failure]:
