@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
@@ -41,8 +42,15 @@ from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.camunda.serializer.event_definition import MessageEventDefinitionConverter
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.camunda.parser.task_spec import BusinessRuleTaskParser, CallActivityParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.task import TaskState
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, DurationTimerEventDefinition,
+                                                              TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
@@ -51,15 +59,14 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 
-from app import sandbox
+from app import activity_io, sandbox
 from app.errors import ModelError, ScriptError
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 # --------------------------------------------------------------------------- sandbox
-
-
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Routes every evaluation SpiffWorkflow makes through the RestrictedPython sandbox."""
 
@@ -74,12 +81,24 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise NotImplementedError("service tasks are run by the service layer")
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+class _ScriptEngine(PythonScriptEngine):
+    """Checks a timer's value where SpiffWorkflow computes it (see "engine errors" below); lets a
+    message be thrown without a payload expression."""
+
+    def evaluate(self, task, expression, external_context=None):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if expression is None and isinstance(definition, CamundaMessageEventDefinition):
+            return None  # a message thrown without camunda:expression carries no payload
+        value = super().evaluate(task, expression, external_context)
+        if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+            return _checked_timer_value(task, definition, value)
+        return value
+
+
+SCRIPT_ENGINE = _ScriptEngine(environment=SandboxEnvironment())
 
 
 # --------------------------------------------------------------------------- parsing
-
-
 class HandlerTask(ServiceTask):
     """A service task whose work is a named handler; it waits (STARTED) until the service layer runs it."""
 
@@ -216,10 +235,19 @@ class _Parser(CamundaParser):
         full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
     })
 
+    def __init__(self):
+        super().__init__()
+        # every activity reads its extensions (see "activity extensions" below)
+        self.OVERRIDE_PARSER_CLASSES = {tag_: (_with_extensions(parser), spec) if tag_ in _ACTIVITIES else (parser, spec)
+                                        for tag_, (parser, spec) in self.OVERRIDE_PARSER_CLASSES.items()}
+        self.OVERRIDE_PARSER_CLASSES[full_tag("callActivity")] = (_with_extensions(CallActivityParser),
+                                                                 MappedCallActivity)
+        self.OVERRIDE_PARSER_CLASSES[full_tag("businessRuleTask")] = (_with_extensions(DecisionTaskParser),
+                                                                     DecisionTask)
+        self.OVERRIDE_PARSER_CLASSES = _with_multi_instance(self.OVERRIDE_PARSER_CLASSES)
+
 
 @dataclass(frozen=True)
-
-
 class ProcessSpec:
     """A parsed, runnable process: what instances of one definition version share."""
 
@@ -235,7 +263,8 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
         for index, tree in enumerate(bpmn_trees):
             parser.add_bpmn_xml(tree, filename=f"bpmn-{index}")
         for index, tree in enumerate(dmn_trees):
-            parser.add_dmn_xml(tree, filename=f"dmn-{index}")
+            for decision_tree in _one_decision_each(tree):
+                parser.add_dmn_xml(decision_tree, filename=f"dmn-{index}")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
@@ -245,9 +274,27 @@ def parse_process(key: str, bpmn_trees: Iterable[etree._Element], dmn_trees: Ite
     return ProcessSpec(key, spec, subprocess_specs)
 
 
+def _one_decision_each(tree: etree._Element) -> list[etree._Element]:
+    """A DMN file with several decisions (a DRD) as one tree per decision.
+
+    SpiffWorkflow's DMN parser reads only the first decision of a file; a copy
+    holding one decision each makes every decision reachable by its id.
+    """
+    decisions = [child for child in tree if isinstance(child.tag, str) and etree.QName(child).localname == "decision"]
+    if len(decisions) < 2:
+        return [tree]
+    copies = []
+    for keep in range(len(decisions)):
+        copy = deepcopy(tree)
+        for index, decision in enumerate([c for c in copy if isinstance(c.tag, str)
+                                          and etree.QName(c).localname == "decision"]):
+            if index != keep:
+                copy.remove(decision)
+        copies.append(copy)
+    return copies
+
+
 # --------------------------------------------------------------------------- state
-
-
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; the spec is handed back in on restore."""
 
@@ -276,13 +323,6 @@ class _HandlerTaskConverter(BpmnTaskSpecConverter):
         return dct
 
 
-_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter, CorrelatedMessage: MessageEventDefinitionConverter,
-           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter,
-           SequentialMultiInstance: MultiInstanceTaskConverter, ParallelMultiInstance: MultiInstanceTaskConverter}
-_REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
-_SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
-_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
-FULL_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
 
 def dump_state(workflow: BpmnWorkflow) -> bytes:
@@ -310,8 +350,6 @@ def new_workflow(process: ProcessSpec, variables: dict[str, Any]) -> BpmnWorkflo
 
 
 # --------------------------------------------------------------------------- running
-
-
 def _tasks(workflow: BpmnWorkflow, states: int):
     """Tasks of the workflow and its subprocesses in the given states.
 
@@ -325,8 +363,6 @@ def _tasks(workflow: BpmnWorkflow, states: int):
 
 
 @dataclass
-
-
 class PendingHandler:
     task_id: str
     activity_id: str
@@ -335,8 +371,6 @@ class PendingHandler:
 
 
 @dataclass
-
-
 class ActiveTask:
     """A task visible outside the engine: a waiting user task, handler call or timer."""
 
@@ -349,6 +383,7 @@ class ActiveTask:
 
 
 def _wrap(fn, *args):
+    """Call ``fn`` outside any instance (e.g. evaluating a decision alone): engine errors become ScriptError."""
     try:
         return fn(*args)
     except ModelError:
@@ -364,8 +399,13 @@ def _wrap(fn, *args):
 
 
 def advance(workflow: BpmnWorkflow) -> None:
-    """Run everything the engine can run by itself (gateways, scripts, DMN, due timers)."""
-    _wrap(_advance, workflow)
+    """Run everything the engine can run by itself (gateways, scripts, DMN, due timers).
+
+    An element that fails is parked in ERROR (see :func:`failures`) and the
+    rest of the instance runs on; only a failure no element can be blamed for
+    raises ScriptError.
+    """
+    _guarded(workflow, _advance, workflow)
 
 
 def _advance(workflow: BpmnWorkflow) -> None:
@@ -383,7 +423,7 @@ def complete_user_task(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any
     if task.state != TaskState.READY or not task.task_spec.manual:
         raise KeyError(task_id)
     task.data.update(data)
-    _wrap(task.run)
+    _guarded(workflow, task.run)
     advance(workflow)
 
 
@@ -409,7 +449,7 @@ def finish_handler(workflow: BpmnWorkflow, task_id: str, result: Optional[dict])
     task.internal_data.pop("handler_failed", None)
     if result:
         task.data.update(result)
-    _wrap(task.complete)
+    _guarded(workflow, task.complete)
     advance(workflow)
 
 
@@ -463,8 +503,6 @@ def _timer_due(task) -> Optional[datetime]:
 
 
 @dataclass
-
-
 class ActivityChange:
     task_id: str
     activity_id: str
@@ -510,14 +548,26 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 
 
+_ACTIVE = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
+
+
 def variables(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """What the instance "knows" now: the data of its active tasks, or of its last task when done."""
+    """What the instance "knows" now: the data of its active (or failed) tasks, or of its last task when done."""
     merged: dict[str, Any] = dict(workflow.data)
-    active = list(_tasks(workflow, TaskState.READY | TaskState.STARTED | TaskState.WAITING))
+    active = list(_tasks(workflow, _ACTIVE))
     source = active or ([workflow.last_task] if workflow.last_task is not None else [])
     for task in source:
         merged.update(task.data)
     return merged
+
+
+def set_variables(workflow: BpmnWorkflow, values: dict[str, Any], deletions: Iterable[str] = ()) -> None:
+    """Change the data every active (or failed) task reads, so the next thing that runs sees the change."""
+    targets = list(_tasks(workflow, _ACTIVE)) or ([workflow.last_task] if workflow.last_task is not None else [])
+    for task in targets:
+        task.data.update(values)
+        for name in deletions:
+            task.data.pop(name, None)
 
 
 def full_serialization(workflow: BpmnWorkflow) -> str:
@@ -532,8 +582,6 @@ def restore_full(text: str) -> BpmnWorkflow:
 
 
 # --------------------------------------------------------------------------- decisions (read API: evaluate)
-
-
 @dataclass
 class _DecisionSpec:
     """Stands in for a task spec and a workflow spec in SpiffWorkflow's error messages."""
@@ -553,8 +601,6 @@ class _DecisionHost:
 
 
 @dataclass
-
-
 class _DecisionScope:
     """What SpiffWorkflow's DMN engine reads from a task: its data, its spec and its workflow."""
 
@@ -584,8 +630,6 @@ def evaluate_decision(dmn_tree: etree._Element, decision_id: str, variables: dic
 
 
 # --------------------------------------------------------------------------- jobs (read API: move and fire timers)
-
-
 def move_timer(workflow: BpmnWorkflow, task_id: str, due: datetime) -> None:
     """Make a waiting timer event fire at ``due`` instead; KeyError if ``task_id`` is no waiting timer.
 
@@ -672,7 +716,7 @@ def deliver_event(workflow: BpmnWorkflow, task_id: str, kind: str, name: str, va
     if task.state != TaskState.WAITING or _event_kind(task.task_spec) != kind \
             or task.task_spec.event_definition.name != name:
         raise KeyError(task_id)
-    _wrap(_catch, task, variables)
+    _guarded(workflow, _catch, task, variables)
     advance(workflow)
 
 
@@ -692,8 +736,8 @@ def start_by_event(process: ProcessSpec, activity_id: str, variables: dict[str, 
                 task.cancel()
     if target is None:
         raise KeyError(activity_id)
-    _wrap(workflow.do_engine_steps)
-    _wrap(_catch, target, variables)
+    _guarded(workflow, workflow.do_engine_steps)
+    _guarded(workflow, _catch, target, variables)
     advance(workflow)
     return workflow
 
@@ -713,7 +757,7 @@ def throw_task_error(workflow: BpmnWorkflow, task_id: str, code: str, variables:
         for boundary in _boundary_events(scope):
             definition = boundary.task_spec.event_definition
             if isinstance(definition, ErrorEventDefinition) and definition.code in (None, code):
-                _wrap(_catch, boundary, {**task.data, **variables})
+                _guarded(workflow, _catch, boundary, {**task.data, **variables})
                 advance(workflow)
                 return True
         parent_id = scope.workflow.parent_task_id
@@ -740,3 +784,398 @@ def set_user_task_data(workflow: BpmnWorkflow, task_id: str, values: dict[str, A
     if task.state != TaskState.READY or not task.task_spec.manual:
         raise KeyError(task_id)
     task.data.update(values)
+
+
+# --------------------------------------------------------------------------- engine errors -> incidents
+# (engine semantics) Camunda keeps an instance whose step failed, with an
+# incident on the failing element, and runs that element again on a retry.
+# Here a failing element (a gateway where no condition holds, a script that
+# raises, a timer whose value is no date, duration or cycle) is parked in
+# SpiffWorkflow's ERROR state with the reason in its internal data; the rest
+# of the instance runs on. The service layer turns parked tasks into incident
+# rows; :func:`retry` runs the element again from the phase that failed.
+_FAILURE = "engine_failure"  # internal data: {"message", "phase"}
+_FAILURE_ATTEMPTS = "engine_failure_attempts"  # kept across retries: how often it failed
+_PHASES = ("update", "run", "complete")  # becoming ready, running, finishing (post-script, outputs)
+
+
+@dataclass
+class Failure:
+    task_id: str
+    activity_id: str
+    message: str
+    attempts: int
+
+
+def _guarded(workflow: BpmnWorkflow, fn, *args) -> None:
+    """Call ``fn``; park each element that fails and go on, so the failure is kept, not raised."""
+    while True:
+        try:
+            fn(*args)
+            return
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any error of a model's element becomes its incident
+            task = _blamed_task(workflow, exc)
+            if task is None:
+                raise ScriptError(_describe(exc)) from exc
+            _park(task, exc)
+            fn, args = _hand_over, (workflow, task)
+
+
+def _blamed_task(workflow: BpmnWorkflow, exc: Exception):
+    """The task an exception belongs to: the one SpiffWorkflow names, else one it just put in ERROR."""
+    task = getattr(exc, "task", None)
+    if task is not None and not (task.state == TaskState.ERROR and _FAILURE in task.internal_data):
+        return task
+    fresh = [t for t in _tasks(workflow, TaskState.ERROR) if _FAILURE not in t.internal_data]
+    return fresh[0] if fresh else None
+
+
+def _park(task, exc: Exception) -> None:
+    phase = task.internal_data.pop("_failing_phase", None)
+    if phase is None:
+        phase = "run" if task.state == TaskState.ERROR else "update"
+    previous = task.internal_data.get(_FAILURE_ATTEMPTS, 0)
+    task.internal_data[_FAILURE] = {"message": _describe(exc), "phase": phase}
+    task.internal_data[_FAILURE_ATTEMPTS] = previous + 1
+    task._set_state(TaskState.ERROR)
+
+
+def _hand_over(workflow: BpmnWorkflow, parked) -> None:
+    """Finish what a failure while becoming ready interrupted (the parent's hand-over to its other children), then run on."""
+    if parked.internal_data[_FAILURE]["phase"] == "update" and parked.parent is not None:
+        for sibling in parked.parent.children:
+            if sibling is not parked and sibling.state & (TaskState.PREDICTED_MASK | TaskState.FUTURE):
+                sibling.task_spec._update(sibling)
+    _advance(workflow)
+
+
+def _describe(exc: Exception) -> str:
+    """The failure as the incident shows it (SpiffWorkflow's text includes its notes)."""
+    text = str(exc).strip() or type(exc).__name__
+    cause = exc.__cause__ or getattr(exc, "exception", None)
+    if cause is not None and cause is not exc and str(cause) and str(cause) not in text:
+        text = f"{text}: {type(cause).__name__}: {cause}"
+    return text
+
+
+def failures(workflow: BpmnWorkflow) -> list[Failure]:
+    """Elements parked after an engine error, each to become (or stay) an open incident."""
+    result = []
+    for task in _tasks(workflow, TaskState.ERROR):
+        failure = task.internal_data.get(_FAILURE)
+        if failure is not None:
+            result.append(Failure(str(task.id), getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name,
+                                  failure["message"], task.internal_data.get(_FAILURE_ATTEMPTS, 1)))
+    return result
+
+
+def blocked_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """Tasks that need a retry: parked engine failures and failed handler calls."""
+    blocked = {f.task_id for f in failures(workflow)}
+    blocked.update(str(t.id) for t in _tasks(workflow, TaskState.STARTED)
+                   if isinstance(t.task_spec, HandlerTask) and t.internal_data.get("handler_failed"))
+    return blocked
+
+
+def retry(workflow: BpmnWorkflow, task_id: str) -> None:
+    """Run a parked element again from the phase that failed; KeyError if it is not parked.
+
+    A task that failed while becoming ready is entered afresh; since entering
+    copies its parent's data, the (possibly repaired) data it holds is handed
+    to the parent first, so a variable fixed meanwhile is what the retry sees.
+    """
+    task = _task(workflow, task_id)
+    if isinstance(task.task_spec, HandlerTask) and task.state == TaskState.STARTED:
+        mark_handler_failed(workflow, task_id, failed=False)
+        return
+    failure = task.internal_data.get(_FAILURE)
+    if task.state != TaskState.ERROR or failure is None:
+        raise KeyError(task_id)
+    del task.internal_data[_FAILURE]
+    if failure["phase"] == "update":
+        if task.parent is not None:
+            task.parent.data = dict(task.data)
+        task._set_state(TaskState.FUTURE)
+        _guarded(workflow, task.task_spec._update, task)
+    elif failure["phase"] == "complete":
+        _guarded(workflow, task.complete)
+    else:
+        task._set_state(TaskState.READY)
+        _guarded(workflow, task.run)
+    advance(workflow)
+
+
+def _checked_timer_value(task, definition: TimerEventDefinition, value: Any) -> Any:
+    """The timer's value as SpiffWorkflow's ISO-8601 parsers need it, or an error naming the element.
+
+    A ``datetime`` or ``timedelta`` from a Python expression is turned into
+    ISO-8601 text; anything that is no date, duration or cycle raises here
+    instead of deep in SpiffWorkflow (or, worse, leaving a timer that never fires).
+    """
+    kinds = ((TimeDateEventDefinition, "a date", TimerEventDefinition.get_datetime),
+             (DurationTimerEventDefinition, "a duration", TimerEventDefinition.parse_iso_duration),
+             (CycleTimerEventDefinition, "a cycle", TimerEventDefinition.parse_iso_recurring_interval))
+    for kind, wanted, parse in kinds:
+        if not isinstance(definition, kind):
+            continue
+        if isinstance(value, datetime) and kind is TimeDateEventDefinition:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        elif isinstance(value, timedelta) and kind is DurationTimerEventDefinition:
+            value = f"PT{value.total_seconds():g}S"
+        try:
+            if not isinstance(value, str):
+                raise TypeError
+            parse(value)
+        except Exception:  # noqa: BLE001 - SpiffWorkflow's parsers raise bare Exceptions
+            raise WorkflowTaskException(f"timer {definition.expression.strip()!r} gave {value!r}, which is not "
+                                        f"{wanted} in ISO-8601", task=task) from None
+    return value
+
+
+# --------------------------------------------------------------------------- activity extensions
+# (engine semantics) What an activity's extension elements ask for, done the
+# way their authors' engines do it: spiffworkflow:preScript / postScript run
+# (sandboxed) before the activity becomes ready and after it finishes, as
+# SpiffWorkflow's spiff parser wires them; camunda:inputOutput parameters are
+# local to the activity (inputs set on entry, shadowed values restored on
+# exit, outputs written to the process); camunda:in / camunda:out decide what
+# a call activity passes, as in Camunda. Deployment refuses every extension
+# not handled here (app/modelcheck/extensions.py).
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_SHADOWED = "io_shadowed"  # internal data: values the input parameters hid, restored on exit
+_ABSENT = "__absent__"
+
+
+class _Extended(BpmnSpecMixin):
+    """Runs an activity's scripts and parameters; placed after the activity's own class in the MRO."""
+
+    prescript: Optional[str] = None
+    postscript: Optional[str] = None
+    io_inputs: tuple = ()
+    io_outputs: tuple = ()
+
+    def _update_hook(self, my_task):
+        ready = super()._update_hook(my_task)
+        try:
+            if self.io_inputs:
+                values = activity_io.evaluate_all(self.io_inputs, my_task.data)
+                my_task.internal_data[_SHADOWED] = {name: my_task.data.get(name, _ABSENT) for name in values}
+                my_task.data.update(values)
+            if self.prescript is not None:
+                my_task.workflow.script_engine.execute(my_task, self.prescript)
+        except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+            raise _element_error(my_task, "pre-script or input parameter", exc) from exc
+        return ready
+
+    def _on_complete_hook(self, my_task):
+        try:
+            if self.postscript is not None:
+                my_task.workflow.script_engine.execute(my_task, self.postscript)
+            outputs = activity_io.evaluate_all(self.io_outputs, my_task.data) if self.io_outputs else {}
+        except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+            my_task.internal_data["_failing_phase"] = "complete"
+            raise _element_error(my_task, "post-script or output parameter", exc) from exc
+        for name, value in my_task.internal_data.pop(_SHADOWED, {}).items():
+            if value == _ABSENT:
+                my_task.data.pop(name, None)
+            else:
+                my_task.data[name] = value
+        my_task.data.update(outputs)
+        super()._on_complete_hook(my_task)
+
+
+def _element_error(task, what: str, exc: Exception) -> WorkflowTaskException:
+    if isinstance(exc, WorkflowTaskException):
+        return exc
+    return WorkflowTaskException(f"{what} failed: {type(exc).__name__}: {exc}", task=task)
+
+
+class MappedCallActivity(CallActivity, _Extended):
+    """A call activity passing variables as Camunda does: only what camunda:in / camunda:out name.
+
+    Without any camunda:in nothing goes in, without any camunda:out nothing
+    comes back (Camunda 7's rule), unless the called process declares BPMN
+    data inputs or outputs, which SpiffWorkflow maps by name as the standard says.
+    """
+
+    call_in: tuple = ()   # (kind, source, target): ("all", "", ""), ("source", name, target), ("expression", expr, target)
+    call_out: tuple = ()
+
+    def copy_data(self, my_task, subworkflow):
+        if not self.call_in and _declares(subworkflow, "data_inputs"):
+            return super().copy_data(my_task, subworkflow)
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
+        start.set_data(**_mapped(self.call_in, my_task, my_task.data))
+
+    def update_data(self, my_task, subworkflow):
+        if not self.call_out and _declares(subworkflow, "data_outputs"):
+            return super().update_data(my_task, subworkflow)
+        my_task.data = {**my_task.data, **_mapped(self.call_out, my_task, subworkflow.last_task.data)}
+
+
+def _declares(subworkflow, which: str) -> bool:
+    io = subworkflow.spec.io_specification
+    return io is not None and len(getattr(io, which)) > 0
+
+
+def _mapped(mappings: tuple, task, source: dict) -> dict:
+    result: dict[str, Any] = {}
+    for kind, value, target in mappings:
+        if kind == "all":
+            result.update(deepcopy(source))
+        elif kind == "source":
+            if value in source:
+                result[target] = deepcopy(source[value])
+        else:
+            try:
+                result[target] = sandbox.evaluate(value, dict(source))
+            except Exception as exc:  # noqa: BLE001 - parked as this element's incident
+                raise WorkflowTaskException(f"sourceExpression {value!r} failed: {type(exc).__name__}: {exc}",
+                                            task=task) from exc
+    return result
+
+
+_ACTIVITIES = frozenset(full_tag(name) for name in (
+    "task", "userTask", "manualTask", "scriptTask", "businessRuleTask", "serviceTask", "sendTask",
+    "callActivity", "subProcess", "transaction"))
+_EXTENDED_SPECS: dict[type, type] = {}
+
+
+def _extended_spec(spec_class: type) -> type:
+    """The activity class with :class:`_Extended` mixed in after it (one class per activity class)."""
+    if issubclass(spec_class, _Extended):
+        return spec_class
+    if spec_class not in _EXTENDED_SPECS:
+        _EXTENDED_SPECS[spec_class] = type(f"Extended{spec_class.__name__}", (spec_class, _Extended), {})
+    return _EXTENDED_SPECS[spec_class]
+
+
+_EXTENDED_PARSERS: dict[type, type] = {}
+
+
+def _with_extensions(parser_class: type) -> type:
+    """``parser_class`` reading pre/post scripts, parameters and call mappings into the spec it creates."""
+    if parser_class not in _EXTENDED_PARSERS:
+        _EXTENDED_PARSERS[parser_class] = type(f"Extended{parser_class.__name__}", (_ExtensionReader, parser_class), {})
+    return _EXTENDED_PARSERS[parser_class]
+
+
+class _ExtensionReader:
+    """Parser mixin: an activity with extensions gets the extended spec class, filled from its XML."""
+
+    def create_task(self):
+        scripts = {etree.QName(node).localname: node.text for node in self.node.iterfind(
+            f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}*") if (node.text or "").strip()}
+        inputs, outputs = activity_io.read_parameters(self.node)
+        if scripts or inputs or outputs:
+            self.spec_class = _extended_spec(self.spec_class)
+        task = super().create_task()
+        if isinstance(task, _Extended):
+            task.prescript, task.postscript = scripts.get("preScript"), scripts.get("postScript")
+            task.io_inputs, task.io_outputs = inputs, outputs
+        if isinstance(task, MappedCallActivity):
+            task.call_in, task.call_out = _call_mappings(self.node, "in"), _call_mappings(self.node, "out")
+        return task
+
+
+def _call_mappings(node, direction: str) -> tuple:
+    mappings = []
+    for mapping in node.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}{direction}"):
+        target = (mapping.get("target") or "").strip()
+        if (mapping.get("variables") or "").strip() == "all":
+            mappings.append(("all", "", ""))
+        elif mapping.get("sourceExpression") is not None:
+            mappings.append(("expression", activity_io.python_of(mapping.get("sourceExpression")), target))
+        elif mapping.get("source") is not None:
+            mappings.append(("source", mapping.get("source").strip(), target or mapping.get("source").strip()))
+    return tuple(mappings)
+
+
+class DecisionTask(BusinessRuleTask):
+    """A business rule task with Camunda's ``resultVariable`` and ``mapDecisionResult``.
+
+    With a result variable the decision result goes into that one variable,
+    shaped as Camunda shapes it (resultList by default); without one, the
+    outputs are merged into the instance's variables, as SpiffWorkflow does.
+    """
+
+    result_variable: Optional[str] = None
+    map_result: str = "resultList"
+
+    def _run_hook(self, my_task):
+        if self.result_variable is None:
+            return super()._run_hook(my_task)
+        rows = [rule.output_as_dict(my_task) for rule in self.dmnEngine.decide(my_task)]
+        if self.dmnEngine.decision_table.hit_policy != "COLLECT":
+            rows = rows[:1]
+        my_task.data[self.result_variable] = _map_decision_result(self.map_result, [dict(r) for r in rows], my_task)
+        return True
+
+
+def _map_decision_result(mapping: str, rows: list[dict], task) -> Any:
+    def fail(why: str):
+        raise WorkflowTaskException(f"mapDecisionResult {mapping}: {why}", task=task)
+
+    if mapping in ("singleEntry", "collectEntries") and any(len(row) != 1 for row in rows):
+        fail("each matched rule must have exactly one output")
+    if mapping in ("singleEntry", "singleResult") and len(rows) > 1:
+        fail(f"{len(rows)} rules matched, at most one may")
+    if mapping == "singleEntry":
+        return next(iter(rows[0].values())) if rows else None
+    if mapping == "singleResult":
+        return rows[0] if rows else None
+    if mapping == "collectEntries":
+        return [next(iter(row.values())) for row in rows]
+    return rows
+
+
+class DecisionTaskParser(BusinessRuleTaskParser):
+    def create_task(self):
+        engine_ = self.process_parser.parser.get_engine(self.get_decision_ref(self.node), self.node)
+        task = self.spec_class(self.spec, self.bpmn_id, dmnEngine=engine_, **self.bpmn_attributes)
+        task.result_variable = (self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip() or None
+        task.map_result = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or "").strip() or "resultList"
+        return task
+
+
+# --------------------------------------------------------------------------- serializer configuration
+class _DecisionTaskConverter(BaseBusinessRuleTaskConverter):
+    def to_dict(self, spec):
+        return {**super().to_dict(spec), "result_variable": spec.result_variable, "map_result": spec.map_result}
+
+    def from_dict(self, dct):
+        result_variable, map_result = dct.pop("result_variable", None), dct.pop("map_result", "resultList")
+        spec = super().from_dict(dct)
+        spec.result_variable, spec.map_result = result_variable, map_result
+        return spec
+
+
+class _MappedCallActivityConverter(CAMUNDA_CONFIG[CallActivity]):
+    """Call mappings and scripts for the full serialization (input/output parameters are not carried)."""
+
+    def to_dict(self, spec):
+        return {**super().to_dict(spec), "call_in": [list(m) for m in spec.call_in],
+                "call_out": [list(m) for m in spec.call_out], "prescript": spec.prescript,
+                "postscript": spec.postscript}
+
+    def from_dict(self, dct):
+        extra = {name: dct.pop(name, None) for name in ("call_in", "call_out", "prescript", "postscript")}
+        spec = super().from_dict(dct)
+        spec.call_in = tuple(tuple(m) for m in extra["call_in"] or ())
+        spec.call_out = tuple(tuple(m) for m in extra["call_out"] or ())
+        spec.prescript, spec.postscript = extra["prescript"], extra["postscript"]
+        return spec
+
+
+_CONFIG = {**CAMUNDA_CONFIG, HandlerTask: _HandlerTaskConverter, DecisionTask: _DecisionTaskConverter,
+           MappedCallActivity: _MappedCallActivityConverter, CorrelatedMessage: MessageEventDefinitionConverter,
+           PassThroughTask: BpmnTaskSpecConverter, PassThroughManualTask: BpmnTaskSpecConverter,
+           SequentialMultiInstance: MultiInstanceTaskConverter, ParallelMultiInstance: MultiInstanceTaskConverter}
+_REGISTRY = BpmnWorkflowSerializer.configure(_CONFIG)
+_SpeclessWorkflowConverter(BpmnWorkflow, _REGISTRY)
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+# SpiffWorkflow's own JSON, spec included: the benchmark's baseline. Activities with pre/post scripts or
+# input/output parameters (the Extended* classes) have no converter there; the service never uses it.
+FULL_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))

@@ -22,16 +22,16 @@ OPENAPI_DIR = Path(__file__).with_name("openapi")
 
 @functools.lru_cache(maxsize=1)
 def openapi_document() -> dict[str, Any]:
-    """base.json with every fragment's paths and components merged in; a clash is a bug, so it raises."""
+    """base.json with every fragment's operations and components merged in; a clash is a bug, so it raises."""
     document = json.loads((OPENAPI_DIR / "base.json").read_text(encoding="utf-8"))
     document["paths"] = {}
     for fragment_file in sorted(OPENAPI_DIR.glob("*.json")):
         if fragment_file.name == "base.json":
             continue
         fragment = json.loads(fragment_file.read_text(encoding="utf-8"))
-        for path, item in fragment.get("paths", {}).items():
-            # one path may be served by several modules, each documenting its own methods
-            _merge(document["paths"].setdefault(path, {}), item, f"{fragment_file.name} {path}")
+        for path, operations in fragment.get("paths", {}).items():
+            # several modules may serve one path (GET in one, POST in another); an operation is defined once
+            _merge(document["paths"].setdefault(path, {}), operations, f"{fragment_file.name} {path}")
         for section, entries in fragment.get("components", {}).items():
             _merge(document["components"].setdefault(section, {}), entries, fragment_file.name)
     return document

@@ -131,6 +131,8 @@ class _ProcessReader:
             self._remember(self.info.called_processes, called_element(element, self.problems), element)
         elif name == "timerEventDefinition":
             self._note_timer(element)
+        elif name in ("exclusiveGateway", "inclusiveGateway"):
+            self._note_gateway(element, name)
 
     def _note_user_task(self, element: etree._Element) -> None:
         task = read_user_task(element, self.problems)
@@ -159,6 +161,19 @@ class _ProcessReader:
         timer = check_timer(definition, self.problems, literal_only=is_timer_start)
         if timer is not None and is_timer_start:
             self.info.timer_starts.append(((event.get("id") or "").strip(), *timer))
+
+    def _note_gateway(self, gateway: etree._Element, name: str) -> None:
+        """Warn about a gateway that can find no way out: conditions on its flows and no default flow."""
+        gateway_id = (gateway.get("id") or "").strip()
+        if not gateway_id or gateway.get("default"):
+            return
+        outgoing = [flow for flow in gateway.getparent().iterfind(tag(BPMN_NS, "sequenceFlow"))
+                    if (flow.get("sourceRef") or "").strip() == gateway_id]
+        if any(flow.find(tag(BPMN_NS, "conditionExpression")) is not None for flow in outgoing):
+            kind = "exclusive" if name == "exclusiveGateway" else "inclusive"
+            self.problems.warn(
+                gateway, f"this {kind} gateway has conditions but no default flow: when no condition holds, "
+                "the instance stops here with an incident")
 
     @staticmethod
     def _remember(table: dict[str, Where], name: Optional[str], element: etree._Element) -> None:

@@ -59,14 +59,16 @@ def check_dmn(data: bytes, resource: str) -> DecisionInfo:
     decisions = root.findall(f"{{{dmn_ns}}}decision")
     if not decisions:
         problems.add(root, "the file has no decision")
-    for extra in decisions[1:]:
-        problems.add(extra, "only one decision per DMN file is supported; move this decision to its own file")
     decision_ids = {}
-    for decision in decisions[:1]:
+    for decision in decisions:  # a DRD holds several; camunda:decisionRef picks one by id
         decision_id = (decision.get("id") or "").strip()
         if not decision_id:
             problems.add(decision, "the decision has no id (business rule tasks refer to it by id)")
         decision_ids[decision_id] = (decision.get("name") or "").strip() or decision_id
+        for required in decision.iterfind(f"{{{dmn_ns}}}informationRequirement/{{{dmn_ns}}}requiredDecision"):
+            problems.add(required, f"decision '{decision_id}' requires decision "
+                         f"{quote_short((required.get('href') or '').lstrip('#'))}, which is not evaluated first "
+                         "here; evaluate it in its own business rule task before this one")
         table = decision.find(f"{{{dmn_ns}}}decisionTable")
         if table is None:
             problems.add(decision, "the decision has no decision table; only decision tables are supported")
@@ -94,20 +96,29 @@ def _check_table(table: etree._Element, dmn_ns: str, problems: Problems) -> None
             {"input": inputs, "output": outputs, "rule": rules}[name].append(child)
         else:
             problems.add(child, f"<{name}> inside a decision table is not supported")
-    for column in inputs:
+    for number, column in enumerate(inputs, 1):
         _require_id(column, "input column", problems)
         expression = column.find(f"{{{dmn_ns}}}inputExpression/{{{dmn_ns}}}text")
         text = (expression.text or "").strip() if expression is not None else ""
         if not text:
-            problems.add(column, "the input column has no expression (name the variable it reads)")
+            problems.add(column, f"input column {_column(column, number)} has no expression "
+                         "(name the variable it reads)")
         else:
             _check_python(expression, text, "input expression", problems)
-    for column in outputs:
+    for number, column in enumerate(outputs, 1):
         _require_id(column, "output column", problems)
+        # as SpiffWorkflow does: the name becomes the variable, the label when there is no name
         if not (column.get("name") or column.get("label") or "").strip():
-            problems.add(column, "the output column has no name (the name becomes the process variable)")
+            problems.add(column, f"output column {_column(column, number)} has neither a name nor a label "
+                         "(the name becomes the process variable)")
     for rule in rules:
         _check_rule(rule, dmn_ns, len(inputs), len(outputs), problems)
+
+
+def _column(column: etree._Element, number: int) -> str:
+    """A column as the owner finds it in the modeler: its position, label and id."""
+    label = (column.get("label") or column.get("name") or "").strip()
+    return f"{number}" + (f" {quote_short(label)}" if label else "") + f" (id {(column.get('id') or '').strip()!r})"
 
 
 def _check_rule(rule: etree._Element, dmn_ns: str, n_inputs: int, n_outputs: int,

@@ -15,6 +15,7 @@ from typing import Optional
 
 from lxml import etree
 
+from app.modelcheck.extensions import check_attributes, check_extension_element
 from app.modelcheck.xml import (BPMN_NS, CAMUNDA_NS, ZEEBE_NS, Problems, camunda, check_expression,
                            check_script, has_juel, is_standard, local_name, namespace, quote_short, tag)
 
@@ -38,8 +39,8 @@ _UNSUPPORTED_BPMN = {
 
 _UNSUPPORTED_CAMUNDA = {
     "connector": "connectors are not supported; " + HANDLER_HINT,
-    "inputOutput": "input/output mappings (camunda:inputOutput) are not supported yet; "
-                   "read and set variables in a Python script task or in the handler",
+    "failedJobRetryTimeCycle": "automatic retries are not supported; an incident is retried with "
+                               "PUT /job/{id}/retries",
     "field": "field injection (camunda:field) only configures Java classes, which cannot run here",
     "errorEventDefinition": "error definitions on external tasks (camunda:errorEventDefinition) are not "
                             "supported; let the handler raise the BPMN error",
@@ -107,13 +108,19 @@ def check_element(element: etree._Element, problems: Problems) -> bool:
         problems.add(element, f"zeebe:{name} is a Camunda 8 extension; this engine reads Camunda 7 "
                      "extensions (camunda:...)")
         return True
+    parent = element.getparent()
+    if (element_ns != BPMN_NS and parent is not None and local_name(parent) == "extensionElements"
+            and check_extension_element(element, problems)):
+        return True
     if element_ns == CAMUNDA_NS:
         return _check_camunda_element(element, name, problems)
     if element_ns != BPMN_NS:
-        return True  # other vendors' extensions are descriptive metadata
+        problems.add(element, f"<{name}> in namespace {element_ns} is not understood by this engine")
+        return True
     if name in FLOW_ELEMENTS and element.get("id") is None:
         problems.add(element, f"this {name} has no id")
     _check_camunda_attributes(element, problems)
+    check_attributes(element, problems)
     if name in _UNSUPPORTED_BPMN:
         problems.add(element, _UNSUPPORTED_BPMN[name])
         return True
@@ -192,10 +199,8 @@ def _check_camunda_element(element: etree._Element, name: str, problems: Problem
     if name in _UNSUPPORTED_CAMUNDA:
         problems.add(element, _UNSUPPORTED_CAMUNDA[name])
         return True
-    texts = list(element.attrib.values()) + [element.text or ""]
-    if any(has_juel(text) for text in texts):
-        problems.add(element, f"camunda:{name} holds a JUEL expression (${{...}}), which cannot run here")
-    return False
+    problems.add(element, f"camunda:{name} is not supported by this engine")
+    return True
 
 
 def _listener_message(element: etree._Element, name: str) -> str:
@@ -215,7 +220,11 @@ def _listener_message(element: etree._Element, name: str) -> str:
 
 
 def _check_camunda_attributes(element: etree._Element, problems: Problems) -> None:
-    java = [label for attribute, label in _JAVA.items() if camunda(element, attribute) is not None]
+    payload = local_name(element) == "messageEventDefinition"
+    if payload and camunda(element, "expression") is not None:
+        _check_payload(element, camunda(element, "expression") or "", problems)
+    java = [label for attribute, label in _JAVA.items()
+            if camunda(element, attribute) is not None and not (payload and attribute == "expression")]
     if java:
         problems.add(element, f"{' and '.join(java)} cannot run here; {HANDLER_HINT}")
     if camunda(element, "caseRef") is not None:
@@ -229,6 +238,20 @@ def _check_camunda_attributes(element: etree._Element, problems: Problems) -> No
         if qname.namespace == CAMUNDA_NS and qname.localname not in _OWN_RULE and has_juel(value):
             problems.add(element, f"camunda:{qname.localname} {quote_short(value)} is a JUEL expression, "
                          "which cannot run here")
+
+
+def _check_payload(definition: etree._Element, text: str, problems: Problems) -> None:
+    """``camunda:expression`` on a message event definition: the message payload, a Python expression."""
+    if local_name(definition.getparent()) not in ("intermediateThrowEvent", "endEvent"):
+        problems.add(definition, "a message payload (camunda:expression) is sent by throwing events; "
+                     "a catching event receives it")
+        return
+    error = check_expression(text)
+    if error is None:
+        return
+    inner = text.strip()[2:-1].strip() if text.strip()[:2] in ("${", "#{") and text.strip().endswith("}") else ""
+    hint = f", e.g. {inner}" if inner and check_expression(inner) is None else ""
+    problems.add(definition, f"message payload {quote_short(text)} must be a Python expression{hint}: {error}")
 
 
 def _has_zeebe(element: etree._Element, name: str) -> bool:

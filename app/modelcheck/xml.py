@@ -161,13 +161,14 @@ class Problems:
 
     def add(self, element: Optional[etree._Element], message: str) -> None:
         """Record a problem at ``element`` (its id, or its owner's, and its line)."""
-        self.items.append(self._at(element, message))
+        self.items.append(self.at(element, message))
 
     def warn(self, element: Optional[etree._Element], message: str) -> None:
         """Record a warning at ``element``; it does not refuse the deployment."""
-        self.warnings.append(self._at(element, message))
+        self.warnings.append(self.at(element, message))
 
-    def _at(self, element: Optional[etree._Element], message: str) -> ModelError:
+    def at(self, element: Optional[etree._Element], message: str) -> ModelError:
+        """A finding at ``element`` in this resource: a problem, or a warning the deployment only reports."""
         if element is None:
             return ModelError(message, resource=self.resource)
         return ModelError(message, element_id=owner_id(element), line=element.sourceline, resource=self.resource)

@@ -1,4 +1,8 @@
-"""Failed handler calls: listed as incidents and retried on request, with nothing lost meanwhile."""
+"""Incidents — failed handler calls and elements the engine could not run — listed and retried on request.
+
+Nothing is lost meanwhile: the instance keeps everything entered, and a
+retry runs the failed element again (after its variables may have been fixed).
+"""
 from __future__ import annotations
 
 import time
@@ -10,7 +14,7 @@ from sqlalchemy import Select, func, select
 from app import engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.models import Incident, utcnow
+from app.models import Incident
 from app.services import step
 from app.services.audit import audit
 from app.services.users import Principal
@@ -34,7 +38,7 @@ def list_incidents(uow: UnitOfWork, viewer: Principal, instance_id: Optional[str
 
 
 def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
-    """Run the failed handler (``job_id`` is its task id) again; a new failure updates the incident."""
+    """Run the failed handler or element (``job_id`` is its task id) again; a new failure updates the incident."""
     _require_staff(user)
     with uow:
         incident = uow.session.scalars(select(Incident).where(Incident.task_id == job_id,
@@ -44,13 +48,11 @@ def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
         instance, definition, workflow = step.load(uow, incident.instance_id)
         since = time.time()
         try:
-            engine.mark_handler_failed(workflow, job_id, failed=False)
+            engine.retry(workflow, job_id)
         except KeyError:
             raise NotFound(f"job {job_id} is no longer active") from None
         audit(uow, instance.id, user.id, "incident_retry", incident.activity_id, job_id)
-        step.save(uow, instance, definition, workflow, user.id, since)
-        if not engine.is_pending_handler(workflow, job_id):
-            incident.status, incident.resolved_at = "resolved", utcnow()
+        step.save(uow, instance, definition, workflow, user.id, since)  # resolves the incident if it ran
         uow.commit()
         return incident
 

@@ -7,6 +7,7 @@ identity-map bookkeeping per row.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -15,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
-from app.models import ActivityInstance, HumanTask, TaskCandidate, Timer
+from app.models import ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
 from app.services.audit import audit
 from app.services.users import ADMIN_GROUP
 
@@ -179,3 +180,28 @@ def sync_history(uow, instance, workflow, since: float, now: datetime, assignees
              for c in changes if c.finished]
     if ended:
         uow.session.execute(_END_ACTIVITY, ended)
+
+
+def sync_incidents(uow: UnitOfWork, instance, definition, workflow, now: datetime) -> None:
+    """Open an incident for each element the engine parked, and resolve those no longer blocked.
+
+    Handler failures open their own incident when they happen (``dispatch``);
+    both kinds are resolved here, once their task has run on or gone away.
+    """
+    open_rows = {row.task_id: row for row in uow.session.scalars(
+        select(Incident).where(Incident.instance_id == instance.id, Incident.status == "open"))}
+    for failure in engine.failures(workflow):
+        row = open_rows.get(failure.task_id)
+        if row is None:
+            uow.session.add(Incident(id=str(uuid.uuid4()), instance_id=instance.id, definition_id=definition.id,
+                                     activity_id=failure.activity_id, task_id=failure.task_id,
+                                     message=failure.message, attempts=failure.attempts, status="open",
+                                     created_at=now))
+            audit(uow, instance.id, None, "incident", failure.activity_id, failure.task_id,
+                  {"message": failure.message})
+        elif (row.message, row.attempts) != (failure.message, failure.attempts):
+            row.message, row.attempts = failure.message, failure.attempts
+    blocked = engine.blocked_task_ids(workflow)
+    for task_id, row in open_rows.items():
+        if task_id not in blocked:
+            row.status, row.resolved_at = "resolved", now

@@ -54,4 +54,5 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     projections.sync_timers(uow, instance, active)
     projections.sync_history(uow, instance, workflow, since, now, assignees)
     runtime_projections.sync(uow, instance, workflow)
+    projections.sync_incidents(uow, instance, definition, workflow, now)
     uow.session.flush()

@@ -22,7 +22,8 @@ def failing_handler():
 
 def test_statistics_count_running_instances_and_failed_jobs_per_definition_and_activity(api, failing_handler):
     assert deploy(api, API / "review.bpmn", API / "review.form").status_code == 200
-    waiting, failed = api.start("api_review", {}), api.start("api_review", {})
+    api.start("api_review", {})  # one instance stays waiting at its task
+    failed = api.start("api_review", {})
     task_id = api.tasks(failed)[0]["id"]
     assert api.complete(task_id, "desk", {"decision": "done", "note": "fine"}).status_code == 204
 

@@ -85,16 +85,18 @@ def test_sandbox_refuses_dunder_escape_at_deployment(api, tmp_path, monkeypatch)
     assert api.get("/process-definition?key=api_escape").get_json() == []
 
 
-def test_sandbox_blocks_io_at_run_time_and_keeps_nothing(api, tmp_path):
+def test_sandbox_blocks_io_at_run_time_and_the_script_becomes_an_incident(api, tmp_path):
+    """The refused call fails the script task: an incident on it, like any failing script, and no file."""
     assert deploy(api, API / "script_io.bpmn").status_code == 200
     target = tmp_path / "owned.txt"
     response = api.post("/process-definition/key/api_script_io/start", user="requester",
                         json={"variables": {"target": {"value": str(target), "type": "String"}}})
-    assert response.status_code == 500
-    body = response.get_json()
-    assert body["type"] == "ProcessEngineException" and "write_file" in body["message"]
+    assert response.status_code == 200, response.get_json()
+    instance_id = response.get_json()["id"]
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert incident["activityId"] == "write_file" and "open" in incident["incidentMessage"]
     assert not target.exists()
-    assert api.get("/process-instance?processDefinitionKey=api_script_io").get_json() == []
+    assert "total" not in api.variables(instance_id)  # nothing after the failed script ran
 
 
 def test_bare_iso_timer_fires_through_the_scheduler(app, api):

@@ -57,3 +57,20 @@ def test_failed_handler_is_parked_until_released(review):
     assert engine.is_completed(workflow)
     with pytest.raises(KeyError):
         engine.finish_handler(workflow, call.task_id, {})
+
+
+def test_full_serialization_keeps_decision_and_call_settings():
+    """The benchmark's baseline (SpiffWorkflow's own JSON) still handles business rule tasks and call activities."""
+    models = Path(__file__).resolve().parents[1] / "data" / "engine"
+    [drd] = modelcheck.check_bpmn((models / "decision_results.bpmn").read_bytes(), "decision_results.bpmn")
+    dmn = modelcheck.check_dmn((models / "drd.dmn").read_bytes(), "drd.dmn").root
+    workflow = engine.new_workflow(engine.parse_process("engine_decision_results", [drd.root], [dmn]), {"size": 3})
+    restored = engine.restore_full(engine.full_serialization(workflow))
+    engine.advance(restored)
+    assert engine.variables(restored)["as_entry"] == "first"
+    [call] = [p for p in modelcheck.check_bpmn((models / "call_mapping.bpmn").read_bytes(), "c.bpmn")
+              if p.key == "engine_call_parent"]
+    workflow = engine.new_workflow(engine.parse_process("engine_call_parent", [call.root], []), {"a": 3, "secret": 1})
+    restored = engine.restore_full(engine.full_serialization(workflow))
+    engine.advance(restored)
+    assert engine.variables(restored) == {"a": 3, "secret": 1, "result": 9, "secret_seen": None}

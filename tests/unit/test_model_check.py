@@ -203,8 +203,9 @@ def task(tag: str = "userTask", attrs: str = "", inner: str = "") -> str:
     (task("serviceTask", 'camunda:type="external" camunda:topic="x"',
           EXT.format('<camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector>')),
      "t1", "<camunda:connector>", "connectors are not supported"),
-    (task(inner=EXT.format('<camunda:inputOutput><camunda:inputParameter name="a">1</camunda:inputParameter>'
-                           '</camunda:inputOutput>')), "t1", "<camunda:inputOutput>", "camunda:inputOutput"),
+    (task(inner=EXT.format('<camunda:inputOutput><camunda:inputParameter name="a"><camunda:script '
+                           'scriptFormat="javascript">1</camunda:script></camunda:inputParameter>'
+                           '</camunda:inputOutput>')), "t1", "<camunda:inputOutput>", "script format 'javascript'"),
     (task(inner=EXT.format('<camunda:taskListener class="com.example.Assign" event="create" />')),
      "t1", "<camunda:taskListener", "task listeners are not run"),
     (task("scriptTask", 'scriptFormat="python" camunda:resource="deployment://calc.py"'),
@@ -341,7 +342,9 @@ def test_dmn_refusals_name_entry_and_line() -> None:
         check_dmn(data, "refuse_feel_entries.dmn")
     problems = refused.value.problems
     expected = [
-        ("second_decision", 'id="second_decision"', "only one decision per DMN file"),
+        ("InformationRequirement_level", '<requiredDecision', "requires decision 'approval_level'"),
+        ("Input_empty", 'id="Input_empty"', "input column 1 'Region' (id 'Input_empty') has no expression"),
+        ("Output_unnamed", 'id="Output_unnamed"', "output column 1 (id 'Output_unnamed') has neither a name"),
         ("DecisionTable_level", 'id="DecisionTable_level"', "hit policy RULE ORDER is not supported"),
         ("UnaryTests_range", 'id="UnaryTests_range"', "write a range as 1 <= ? <= 5"),
         ("UnaryTests_juel", 'id="UnaryTests_juel"', "JUEL"),
@@ -379,3 +382,23 @@ def test_miwg_reference_models_are_accepted_or_refused_cleanly(path: Path) -> No
             assert problem.element_id and problem.line, problem.message
     else:
         assert processes and all(process.resource == path.name for process in processes)
+
+
+def test_every_unknown_extension_is_refused_where_it_is() -> None:
+    """No extension is accepted and then ignored: each one the engine does not run is named with its line."""
+    data = load("refuse_unknown_extensions.bpmn")
+    problems = problems_of(data, "refuse_unknown_extensions.bpmn")
+    expected = [
+        ("refuse_unknown_extensions", "camunda:candidateStarterGroups=", "camunda:candidateStarterGroups"),
+        ("work", 'acme:color="red"', "namespace http://example.com/acme"),
+        ("work", "<spiffworkflow:instructionsForEndUser>", "spiffworkflow:instructionsForEndUser"),
+        ("work", "<camunda:failedJobRetryTimeCycle>", "automatic retries are not supported"),
+        ("work", '<camunda:in source="a"', "camunda:in maps variables of a call activity"),
+        ("work", "<acme:note>", "extension <note>"),
+        ("gate", "<spiffworkflow:preScript>", "runs on activities"),
+        ("wait_x", 'camunda:expression="1"', "a catching event receives it"),
+        ("call", 'camunda:resultVariable="r"', "camunda:resultVariable on a serviceTask"),
+    ]
+    assert len(problems) == len(expected), [p.message for p in problems]
+    for element_id, needle, fragment in expected:
+        assert_one(problems, element_id, line_of(data, needle), fragment, resource="refuse_unknown_extensions.bpmn")
