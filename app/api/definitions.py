@@ -3,25 +3,28 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import bp, current_user, json_body, shapes
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, shapes
 from app.services import definitions, instances
 from app.store import new_uow
 from app.errors import InvalidInput
 from app.api.variables import from_rest, to_rest
 
 
+def _definitions() -> list:
+    """The rows GET /process-definition and its count share: filtered by ``key`` and ``latestVersion``."""
+    check_args(PAGING_ARGS | {"key", "latestVersion"})
+    return definitions.list_definitions(new_uow(write=False), key=request.args.get("key"),
+                                        latest_only=bool_arg("latestVersion", False))
+
+
 @bp.get("/process-definition")
 def list_definitions():
-    latest = request.args.get("latestVersion", "false").lower() == "true"
-    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
-    return jsonify([shapes.definition(r) for r in rows])
+    return jsonify([shapes.definition(r) for r in paging().apply(_definitions())])
 
 
 @bp.get("/process-definition/count")
 def count_definitions():
-    latest = request.args.get("latestVersion", "false").lower() == "true"
-    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
-    return jsonify({"count": len(rows)})
+    return jsonify({"count": len(_definitions())})
 
 
 @bp.get("/process-definition/<definition_id>")

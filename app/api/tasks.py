@@ -1,77 +1,46 @@
 """User tasks: query (GET, or POST with a JSON body), count, claim, unclaim, complete, variables, forms."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.api import bp, current_user, int_arg, json_body, shapes
+from app.api import PAGING_ARGS, bp, check_args, current_user, json_body, paging, queries, shapes
 from app.errors import InvalidInput
 from app.services import tasks
 from app.store import new_uow
 from app.api.variables import form_to_rest, from_rest, to_rest
 
-# filters that GET takes as query parameters and POST /task as body properties
-_TEXT_FILTERS = {"processInstanceId": "instance_id", "candidateGroup": "candidate_group",
-                 "candidateUser": "candidate_user", "assignee": "assignee", "taskDefinitionKey": "activity_id"}
-_MAX_RESULTS = 1000
-
-
-def _paging() -> dict[str, int]:
-    return {"first": int_arg("firstResult", 0), "limit": min(int_arg("maxResults", 100), _MAX_RESULTS)}
-
-
-def _sort_pair(sort_by: Any, sort_order: Any) -> tuple[tuple[str, str], ...]:
-    """Camunda refuses one of sortBy/sortOrder without the other rather than guess a default."""
-    if sort_by is None and sort_order is None:
-        return ()
-    if sort_by is None or sort_order is None:
-        raise InvalidInput("sortBy and sortOrder must be given together")
-    if not isinstance(sort_by, str) or not isinstance(sort_order, str):
-        raise InvalidInput("sortBy and sortOrder must be strings")
-    return ((sort_by, sort_order),)
-
-
-def _filters() -> dict[str, Any]:
-    """The filters of GET /task and GET /task/count, from query parameters."""
-    filters: dict[str, Any] = {field: request.args.get(name) for name, field in _TEXT_FILTERS.items()}
-    return {**filters, "unassigned": request.args.get("unassigned", "false").lower() == "true"}
+#: the filters GET /task takes as query parameters and POST /task as body properties (see app.api.queries)
+TASK_FILTERS = {
+    "processInstanceId": ("instance_id", "text"), "processInstanceIdIn": ("instance_ids", "list"),
+    "processInstanceBusinessKey": ("business_key", "text"),
+    "processInstanceBusinessKeyIn": ("business_keys", "list"),
+    "processDefinitionId": ("definition_id", "text"), "processDefinitionKey": ("definition_key", "text"),
+    "processDefinitionKeyIn": ("definition_keys", "list"),
+    "taskId": ("task_id", "text"), "name": ("name", "text"), "nameLike": ("name_like", "text"),
+    "taskDefinitionKey": ("activity_id", "text"), "taskDefinitionKeyIn": ("activity_ids", "list"),
+    "candidateGroup": ("candidate_group", "text"), "candidateGroups": ("candidate_groups", "list"),
+    "candidateUser": ("candidate_user", "text"), "assignee": ("assignee", "text"),
+    "assigned": ("assigned", "bool"), "unassigned": ("unassigned", "bool"),
+    "dueBefore": ("due_before", "date"), "dueAfter": ("due_after", "date"),
+    "priority": ("priority", "int"), "minPriority": ("min_priority", "int"), "maxPriority": ("max_priority", "int"),
+}
 
 
 def _query() -> tasks.TaskQuery:
     """GET /task: the filters, a sort and a page."""
-    return tasks.TaskQuery(**_filters(), sorting=_sort_pair(request.args.get("sortBy"), request.args.get("sortOrder")),
-                           **_paging())
+    page = paging()
+    return tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS), sorting=queries.args_sorting(),
+                           first=page.first, limit=page.limit)
 
 
 def _body_query(body: dict[str, Any]) -> tasks.TaskQuery:
-    """The task query of POST /task: the GET filters as JSON properties; other properties are ignored."""
-    filters: dict[str, Optional[str]] = {}
-    for name, field in _TEXT_FILTERS.items():
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InvalidInput(f"{name} must be a string")
-        filters[field] = value
-    unassigned = body.get("unassigned")
-    if unassigned is not None and not isinstance(unassigned, bool):
-        raise InvalidInput("unassigned must be a boolean")
-    return tasks.TaskQuery(**filters, unassigned=bool(unassigned), sorting=_body_sorting(body.get("sorting")),
-                           **_paging())
-
-
-def _body_sorting(sorting: Any) -> tuple[tuple[str, str], ...]:
-    """Camunda's ``sorting`` list of ``{"sortBy", "sortOrder"}``, most significant first."""
-    if sorting is None:
-        return ()
-    if not isinstance(sorting, list) or not all(isinstance(item, dict) for item in sorting):
-        raise InvalidInput("sorting must be a list of {sortBy, sortOrder} objects")
-    pairs: tuple[tuple[str, str], ...] = ()
-    for item in sorting:
-        pair = _sort_pair(item.get("sortBy"), item.get("sortOrder"))
-        if not pair:
-            raise InvalidInput("each sorting entry needs sortBy and sortOrder")
-        pairs += pair
-    return pairs
+    """The task query of POST /task: the GET filters as JSON properties, ``sorting`` as a list."""
+    check_args(PAGING_ARGS)
+    page = paging()
+    return tasks.TaskQuery(**queries.from_body(TASK_FILTERS, body, frozenset({"sorting"})),
+                           sorting=queries.body_sorting(body.get("sorting")), first=page.first, limit=page.limit)
 
 
 @bp.get("/task")
@@ -87,8 +56,9 @@ def query_tasks():
 
 @bp.get("/task/count")
 def count_tasks():
-    """Like Camunda, the count takes the filters only: sort and paging parameters do not apply."""
-    return jsonify({"count": tasks.count_tasks(new_uow(write=False), tasks.TaskQuery(**_filters()), current_user())})
+    """Like Camunda, the count takes the filters only: sort and paging parameters are allowed and do not apply."""
+    query = tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS))
+    return jsonify({"count": tasks.count_tasks(new_uow(write=False), query, current_user())})
 
 
 @bp.get("/task/<task_id>")

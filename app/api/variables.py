@@ -19,28 +19,59 @@ import json
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
+from flask import current_app, has_app_context
+
 from app.errors import InvalidInput
 from app.forms import FormSpec
-from app.values import format_date, is_variable_name, parse_boolean, parse_date, parse_number
+from app.values import format_date, is_variable_name, parse_boolean, parse_date, parse_json, parse_number
 
 _INT32 = 2 ** 31
 _INT64 = 2 ** 63
+_DEFAULT_MAX_VARIABLES = 500
+_DEFAULT_MAX_VARIABLE_BYTES = 1024 * 1024
 
 
 def from_rest(payload: Any) -> dict[str, Any]:
-    """Typed REST variables -> plain values; one InvalidInput naming every bad variable."""
+    """Typed REST variables -> plain values; one InvalidInput naming every bad variable.
+
+    The number of variables and the JSON size of each value are capped (settings ``MAX_VARIABLES``,
+    ``MAX_VARIABLE_BYTES``): whatever is accepted here is copied into the instance's state on every
+    later step, so one request must not be able to make it arbitrarily large.
+    """
     if not isinstance(payload, dict):
         raise InvalidInput("variables must be a JSON object of {name: {value, type, valueInfo}}")
+    max_count, max_bytes = _limits()
+    if len(payload) > max_count:
+        raise InvalidInput(f"at most {max_count} variables may be sent at once, not {len(payload)}")
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, entry in payload.items():
         try:
+            _check_size(entry, max_bytes)
             values[name] = _decode(name, entry)
         except ValueError as exc:
             problems.append(f"variable '{name}': {exc}")
     if problems:
         raise InvalidInput("; ".join(problems))
     return values
+
+
+def _limits() -> tuple[int, int]:
+    config = current_app.config if has_app_context() else {}
+    return (config.get("MAX_VARIABLES", _DEFAULT_MAX_VARIABLES),
+            config.get("MAX_VARIABLE_BYTES", _DEFAULT_MAX_VARIABLE_BYTES))
+
+
+def _check_size(entry: Any, max_bytes: int) -> None:
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if isinstance(value, str):
+        size = len(value.encode("utf-8"))
+    elif isinstance(value, (dict, list)):
+        size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    else:
+        return
+    if size > max_bytes:
+        raise ValueError(f"value is {size} bytes, more than the {max_bytes} allowed")
 
 
 def to_rest(values: dict[str, Any]) -> dict[str, dict]:
@@ -144,16 +175,12 @@ def _null(value: Any, info: dict, kind: str) -> Any:
     return None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON here")
-
-
 def _json(value: Any, info: dict, kind: str) -> Any:
     """JSON text is decoded; a value a client already sent decoded is taken as it is."""
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value, parse_constant=_reject_constant)
+        return parse_json(value)
     except ValueError as exc:
         raise ValueError(f"{kind} value is not valid JSON text ({exc})") from None
 
