@@ -80,7 +80,7 @@ def parse_json(text: str | bytes) -> Any:
     """JSON text as plain values, refusing what could not be stored and read back the same on every
     backend: ``NaN``/``Infinity`` and numbers beyond a double (``1e400``), which no JSON reader accepts
     back and PostgreSQL refuses; nesting deeper than :data:`MAX_JSON_DEPTH`; and text containing NUL,
-    which PostgreSQL cannot keep in a text column. ValueError says which."""
+    which PostgreSQL cannot keep in a text column, or a lone surrogate. ValueError says which."""
     try:
         document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
@@ -92,23 +92,34 @@ def parse_json(text: str | bytes) -> Any:
 
 
 def check_plain(value: Any) -> None:
-    """ValueError if ``value`` nests deeper than :data:`MAX_JSON_DEPTH` or holds text with NUL.
+    """ValueError if ``value`` nests deeper than :data:`MAX_JSON_DEPTH` or holds text with NUL or lone surrogates.
 
     Iterative, so that the check itself cannot run out of stack on the input it refuses."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         node, depth = pending.pop()
         if isinstance(node, str):
-            if "\x00" in node:
-                raise ValueError("text must not contain the NUL character (U+0000)")
+            _check_text(node)
         elif isinstance(node, (dict, list)):
             if depth >= MAX_JSON_DEPTH:
                 raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
             items = node.items() if isinstance(node, dict) else ((None, item) for item in node)
             for key, item in items:
-                if isinstance(key, str) and "\x00" in key:
-                    raise ValueError("text must not contain the NUL character (U+0000)")
+                if isinstance(key, str):
+                    _check_text(key)
                 pending.append((item, depth + 1))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(text: str) -> None:
+    """NUL cannot be stored in PostgreSQL text; a lone surrogate (JSON's "\\ud800") is not Unicode and
+    cannot be written as UTF-8 at all."""
+    if "\x00" in text:
+        raise ValueError("text must not contain the NUL character (U+0000)")
+    if _SURROGATE.search(text):
+        raise ValueError("text must not contain unpaired surrogates (\\ud800-\\udfff)")
 
 
 def _refuse_constant(name: str) -> Any:

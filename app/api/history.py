@@ -68,14 +68,15 @@ def history_activities():
 
 @bp.get("/history/variable-instance")
 def history_variables():
-    check_args(PAGING_ARGS | {"processInstanceId"})
+    check_args(PAGING_ARGS | {"processInstanceId", "deserializeValues"})
     instance_id = request.args.get("processInstanceId")
     if not instance_id:
         raise InvalidInput("processInstanceId is required")
     row = instances.get_instance(new_uow(write=False), instance_id, current_user())
+    typed = to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True))
     return jsonify([{"id": f"{row.id}:{name}", "name": name, **value, "processInstanceId": row.id,
                      "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
-                     "state": "CREATED"} for name, value in paging().apply(list(to_rest(row.variables).items()))])
+                     "state": "CREATED"} for name, value in paging().apply(list(typed.items()))])
 
 
 @bp.get("/history/audit/<instance_id>")

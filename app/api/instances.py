@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import PAGING_ARGS, bp, current_user, paging, queries, shapes
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, paging, queries, shapes
 from app.errors import NotFound
 from app.services import instances
 from app.store import new_uow
@@ -48,12 +48,15 @@ def _active(instance_id: str):
 
 @bp.get("/process-instance/<instance_id>/variables")
 def instance_variables(instance_id: str):
-    return jsonify(to_rest(_active(instance_id).variables))
+    check_args({"deserializeValues"})
+    row = _active(instance_id)
+    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
 
 
 @bp.get("/process-instance/<instance_id>/variables/<name>")
 def instance_variable(instance_id: str, name: str):
+    check_args({"deserializeValue"})
     row = _active(instance_id)
     if name not in row.variables:
         raise NotFound(f"variable {name} does not exist in process instance {instance_id}")
-    return jsonify(to_rest({name: row.variables[name]})[name])
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])

@@ -5,11 +5,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from app.api import PAGING_ARGS, bp, check_args, current_user, json_body, paging, queries, shapes
-from app.errors import InvalidInput
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, queries, shapes
+from app.errors import InvalidInput, NotFound
 from app.services import tasks
 from app.store import new_uow
-from app.api.variables import form_to_rest, from_rest, to_rest
+from app.api.variables import form_to_rest, from_rest, object_info, to_rest
 
 #: the filters GET /task takes as query parameters and POST /task as body properties (see app.api.queries)
 TASK_FILTERS = {
@@ -83,9 +83,10 @@ def unclaim(task_id: str):
 
 def _complete(task_id: str):
     body = json_body()
-    variables = tasks.complete(new_uow(), task_id, current_user(), from_rest(body.get("variables") or {}))
+    payload = body.get("variables") or {}
+    row = tasks.complete(new_uow(), task_id, current_user(), from_rest(payload), object_info(payload))
     if body.get("withVariablesInReturn"):
-        return jsonify(to_rest(variables))
+        return jsonify(to_rest(row.variables, row.variable_types))
     return "", 204
 
 
@@ -102,19 +103,32 @@ def submit_form(task_id: str):
 
 @bp.get("/task/<task_id>/variables")
 def task_variables(task_id: str):
-    return jsonify(to_rest(tasks.task_variables(new_uow(write=False), task_id, current_user())))
+    check_args({"deserializeValues"})
+    row = tasks.task_variables(new_uow(write=False), task_id, current_user())
+    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
 
 
 @bp.get("/task/<task_id>/variables/<name>")
 def task_variable(task_id: str, name: str):
-    value = tasks.task_variable(new_uow(write=False), task_id, name, current_user())
-    return jsonify(to_rest({name: value})[name])
+    check_args({"deserializeValue"})
+    row = tasks.task_variables(new_uow(write=False), task_id, current_user())
+    if name not in row.variables:
+        raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])
 
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
+    """The form's fields with their current values; ``variableNames`` (comma-separated) picks some of them."""
+    check_args({"variableNames", "deserializeValues"})
     _task, form, current = tasks.task_form_spec(new_uow(write=False), task_id, current_user())
-    return jsonify(form_to_rest(form, current) if form is not None else {})
+    values = form_to_rest(form, current) if form is not None else {}
+    names = request.args.get("variableNames")
+    if names is not None:
+        wanted = {name.strip() for name in names.split(",")}
+        values = {name: value for name, value in values.items() if name in wanted}
+    bool_arg("deserializeValues", True)  # form fields hold no Objects: both answers are the same
+    return jsonify(values)
 
 
 @bp.get("/task/<task_id>/deployed-form")

@@ -2,22 +2,24 @@
 
 Camunda clients (Modeler's "start instance", bpmn.io apps, scripts written for Camunda's REST API)
 send ``{"name": {"value": ..., "type": "String", "valueInfo": {}}}`` and expect the same shape back.
-Instance state, on the other hand, is plain JSON that sandboxed expressions read by name. So the
+Instance state, on the other hand, is plain data that sandboxed expressions read by name. So the
 REST layer converts here, once, and refuses whatever could not survive that trip:
 
-- Dates are stored as ISO-8601 text in UTC with milliseconds (``2026-11-24T10:00:00.000+00:00``):
-  the serialized workflow stays JSON, and because every stored date has the same zone and precision,
-  a condition can compare two of them as strings. A stored date is therefore a ``str`` and comes back
-  out of ``to_rest`` as a String; ``format_date`` renders Camunda's Date text where one is wanted.
+- A Date becomes an aware ``datetime`` (UTC, millisecond precision) in the workflow's data, which
+  SpiffWorkflow's serializer keeps as a datetime, so expressions compare dates as dates. The JSON
+  projection (``process_instance.variables``) holds it as ISO text, and ``variable_types`` marks it
+  as a Date, so it reads back as a Date in Camunda's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``.
 - Json (and Object with a JSON serialization format) travel as JSON text, Camunda's wire format, and
-  are stored decoded so that expressions can index into them.
+  are stored decoded so that expressions can index into them. An Object's ``valueInfo``
+  (objectTypeName, serializationDataFormat) is kept in ``variable_types`` and sent back with it;
+  ``deserializeValues=false`` returns its JSON text instead of the decoded value.
 - Java-serialized objects, bytes and files mean nothing to a Python engine and are refused.
 """
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Optional
 
 from flask import current_app, has_app_context
 
@@ -74,9 +76,32 @@ def _check_size(entry: Any, max_bytes: int) -> None:
         raise ValueError(f"value is {size} bytes, more than the {max_bytes} allowed")
 
 
-def to_rest(values: dict[str, Any]) -> dict[str, dict]:
-    """Plain values -> typed REST variables, typed the way Camunda types values read from JSON."""
-    return {name: _encode(value) for name, value in values.items()}
+def to_rest(values: Mapping[str, Any], types: Optional[Mapping[str, Any]] = None,
+            deserialize: bool = True) -> dict[str, dict]:
+    """Plain values -> typed REST variables, typed the way Camunda types values read from JSON, except
+    where ``types`` (an instance's ``variable_types``) says a value is a Date or an Object."""
+    types = types or {}
+    return {name: _encode_marked(value, types.get(name), deserialize) for name, value in values.items()}
+
+
+def object_info(payload: Mapping[str, Any]) -> dict[str, dict]:
+    """The ``valueInfo`` of each variable sent as an Object (``payload`` already passed ``from_rest``)."""
+    return {name: {key: entry["valueInfo"][key] for key in ("objectTypeName", "serializationDataFormat")
+                   if isinstance(entry["valueInfo"].get(key), str)}
+            for name, entry in payload.items() if str(entry.get("type", "")).lower() == "object"}
+
+
+def _encode_marked(value: Any, marker: Optional[Mapping[str, Any]], deserialize: bool) -> dict:
+    kind = (marker or {}).get("type")
+    if kind == "Date" and isinstance(value, str):
+        try:
+            return _typed(format_date(parse_date(value)), "Date")
+        except ValueError:
+            pass
+    if kind == "Object" and isinstance(value, (dict, list)):
+        shown = value if deserialize else json.dumps(value, ensure_ascii=False)
+        return {"value": shown, "type": "Object", "valueInfo": dict(marker.get("valueInfo") or {})}
+    return _encode(value)
 
 
 def to_rest_as(value: Any, rest_type: str) -> dict:
@@ -166,7 +191,8 @@ def _date(value: Any, info: dict, kind: str) -> Any:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{kind} value must be date text")
-    return parse_date(value).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    moment = parse_date(value).astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # Camunda keeps milliseconds
 
 
 def _null(value: Any, info: dict, kind: str) -> Any:

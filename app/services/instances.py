@@ -15,15 +15,18 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import step
-from app.services.audit import audit, jsonable
+from app.services.audit import audit, jsonable, retyped
 from app.services.definitions import latest_definition_row, process_spec
 from app.services.forms import start_form
 from app.services.users import Principal
 
 
 def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], key: Optional[str] = None,
-                   definition_id: Optional[str] = None, business_key: Optional[str] = None) -> ProcessInstance:
-    """Start the latest version of ``key`` (or an exact definition) and run it to its first wait."""
+                   definition_id: Optional[str] = None, business_key: Optional[str] = None,
+                   object_info: Optional[dict[str, dict]] = None) -> ProcessInstance:
+    """Start the latest version of ``key`` (or an exact definition) and run it to its first wait.
+
+    ``object_info``: the ``valueInfo`` of variables sent as Camunda Objects (see ``tasks.complete``)."""
     _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
@@ -35,6 +38,7 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         engine.advance(workflow)
         instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
                                    business_key=business_key, status="ACTIVE", state=b"", variables={},
+                                   variable_types=retyped({}, variables, object_info or {}),
                                    started_at=utcnow(), started_by=user.id)
         uow.session.add(instance)
         uow.session.flush()  # projections reference the instance row

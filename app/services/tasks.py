@@ -21,7 +21,7 @@ from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.forms import FormSpec, validate_submission
 from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
 from app.services import step
-from app.services.audit import audit, jsonable
+from app.services.audit import audit, jsonable, retyped
 from app.services import projections
 from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
@@ -254,8 +254,12 @@ def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
                                     "candidate_users": task.candidate_users, "created_at": task.created_at}])
 
 
-def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the form, complete the task, advance the instance; returns the instance variables."""
+def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any],
+             object_info: Optional[dict[str, dict]] = None) -> ProcessInstance:
+    """Validate the form, complete the task, advance the instance; returns the instance as saved.
+
+    ``object_info`` holds the ``valueInfo`` of variables sent as Camunda Objects, kept beside the
+    instance so that they read back as the Objects they were sent as."""
     with uow:
         task = _open_task(uow, task_id, user)
         _authorize(task, user)
@@ -274,10 +278,10 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         uow.session.flush()  # the projection sync below reads this row with plain SQL
         audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
                       {"variables": jsonable(clean)})
+        instance.variable_types = retyped(instance.variable_types, clean, object_info or {})
         step.save(uow, instance, definition, workflow, user.id, since)
-        variables = dict(instance.variables)
         uow.commit()
-        return variables
+        return instance
 
 
 def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
@@ -289,19 +293,11 @@ def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[Hu
         return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
 
 
-def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, Any]:
-    """The variables an open task sees: its instance's, since tasks hold no local variables here."""
+def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> ProcessInstance:
+    """The instance whose variables an open task sees (tasks hold no local variables here)."""
     with uow:
         task = _open_task(uow, task_id, viewer)
-        return dict(uow.session.get(ProcessInstance, task.instance_id).variables)
-
-
-def task_variable(uow: UnitOfWork, task_id: str, name: str, viewer: Principal) -> Any:
-    """One variable as the task sees it; NotFound names the variable so a client can tell it from a gone task."""
-    variables = task_variables(uow, task_id, viewer)
-    if name not in variables:
-        raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
-    return variables[name]
+        return uow.session.get(ProcessInstance, task.instance_id)
 
 
 def deployed_form(uow: UnitOfWork, task_id: str, viewer: Principal) -> bytes:

@@ -119,6 +119,8 @@ def test_nul_in_body_text_is_400_and_stores_nothing(api):
                                json={"variables": {"note": {"value": "a\u0000b", "type": "String"}}}), 400)
     assert_json_error(api.post("/process-definition/key/api_review/start",
                                json={"variables": {"doc": {"value": '{"k": "\\u0000"}', "type": "Json"}}}), 400)
+    lone_surrogate = '{"variables": {"note": {"value": "a\\ud800b", "type": "String"}}}'  # not Unicode: no UTF-8 form
+    assert_json_error(raw_post(api, "/process-definition/key/api_review/start", lone_surrogate), 400)
     assert stored(api) == before
 
 
