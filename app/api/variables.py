@@ -51,11 +51,27 @@ def from_rest(payload: Any) -> dict[str, Any]:
         try:
             _check_size(entry, max_bytes)
             values[name] = _decode(name, entry)
+            _check_reserved_keys(values[name])
         except ValueError as exc:
             problems.append(f"variable '{name}': {exc}")
     if problems:
         raise InvalidInput("; ".join(problems))
     return values
+
+
+def _check_reserved_keys(value: Any) -> None:
+    """SpiffWorkflow's state serializer reads any object with a ``typename`` key as one of its own typed
+    values: such a variable would be stored, then fail to load (or load as something else) on the next
+    step. Refused here, where the client can still be told why."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "typename" in node:
+                raise ValueError("an object key named 'typename' is reserved by the workflow state format")
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def _limits() -> tuple[int, int]:

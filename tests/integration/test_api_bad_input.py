@@ -166,3 +166,14 @@ def test_unknown_routes_and_wrong_methods_are_json(api, method, path, status):
 def test_routes_outside_the_api_keep_their_own_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and response.mimetype != "application/json"
+
+
+def test_a_typename_key_in_a_variable_value_is_400_and_stores_nothing(api):
+    """SpiffWorkflow's serializer would read such an object back as one of its typed values and fail."""
+    before = stored(api)
+    for entry in ({"value": '{"order": {"typename": "x"}}', "type": "Json"}, {"value": [{"typename": "datetime"}]},
+                  {"value": '{"typename": "x"}', "type": "Object",
+                   "valueInfo": {"serializationDataFormat": "application/json"}}):
+        response = api.post("/process-definition/key/api_review/start", json={"variables": {"doc": entry}})
+        assert "typename" in assert_json_error(response, 400)["message"]
+    assert stored(api) == before
