@@ -17,5 +17,11 @@ def default_config() -> dict:
         "SCHEDULER_ENABLED": False,
         "TIMER_POLL_SECONDS": float(os.environ.get("TIMER_POLL_SECONDS", "5")),
         "TIMER_BATCH": 50,
+        # Request limits: a body over MAX_CONTENT_LENGTH is answered 413 before it is read; the
+        # variables of one request are capped in number and in the JSON size of each value (400),
+        # so that no single call can grow an instance's state without bound.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
+        "MAX_VARIABLES": int(os.environ.get("MAX_VARIABLES", "500")),
+        "MAX_VARIABLE_BYTES": int(os.environ.get("MAX_VARIABLE_BYTES", str(1024 * 1024))),
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
     }

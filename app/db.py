@@ -9,6 +9,7 @@ concurrent writers are ordered by the instance's version column.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -23,8 +24,13 @@ import app.domain  # noqa: F401  (registers the domain tables)
 from app.models import AuditEntry
 
 
+def _json_text(value) -> str:
+    """JSON columns keep text as UTF-8: the default ``\\u`` escapes take 6 bytes per Chinese character, not 3."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json_text)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -79,7 +85,7 @@ def connect(url: str) -> Database:
         return Database(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_text)
     return Database(url, engine, engine)
 
 

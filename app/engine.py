@@ -329,7 +329,8 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
     """The instance's running state, without spec, as compressed JSON."""
     _REGISTRY._encoder_mode = True
     try:
-        text = json.dumps(_SERIALIZER.to_dict(workflow), cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+        text = json.dumps(_SERIALIZER.to_dict(workflow), cls=_SERIALIZER._encoder_cls, separators=(",", ":"),
+                          ensure_ascii=False)  # UTF-8, not \u escapes: Chinese text costs 3 bytes, not 6
     finally:
         _REGISTRY._encoder_mode = False
     return zlib.compress(text.encode("utf-8"), 1)

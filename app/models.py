@@ -122,6 +122,9 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(30), index=True)  # ACTIVE | COMPLETED | INTERNALLY_TERMINATED
     state: Mapped[bytes] = mapped_column(LargeBinary)
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # typed values (REST input area): {name: {"type": "Date"} | {"type": "Object", "valueInfo": {...}}} for
+    # the variables whose JSON form in ``variables`` does not say their type; see app.services.audit
+    variable_types: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[Optional[str]] = mapped_column(String(64))

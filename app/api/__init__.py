@@ -6,7 +6,9 @@ carries; views only parse the request and call one service.
 """
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -14,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from app import auth
 from app.errors import DeploymentError, DomainError, InvalidInput, Unauthorized
 from app.services.users import Principal
+from app.values import parse_json
 
 bp = Blueprint("api", __name__, url_prefix="/engine-rest")
 
@@ -51,17 +54,52 @@ def domain_error(exc: DomainError):
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
+    return _http_error(exc)
+
+
+@bp.app_errorhandler(HTTPException)
+def unmatched_route(exc: HTTPException):
+    """Flask raises routing errors (unknown path, wrong method) before any blueprint is chosen, so only
+    an app-wide handler sees them; it answers JSON for /engine-rest and leaves other paths alone."""
+    if request.path == bp.url_prefix or request.path.startswith(bp.url_prefix + "/"):
+        return _http_error(exc)
+    return exc
+
+
+def _http_error(exc: HTTPException):
     response = jsonify({"type": "InvalidRequestException" if exc.code and exc.code < 500 else "RestException",
                         "message": exc.description})
     response.status_code = exc.code or 500
+    for name, value in exc.get_headers():
+        if name.lower() == "allow":  # 405 names the methods the path does take
+            response.headers[name] = value
     return response
 
 
+@bp.before_request
+def refuse_nul() -> None:
+    """PostgreSQL cannot keep NUL in text, so an id or filter holding one would fail deep in a query
+    (a 500 there, silently different on SQLite); it is refused here for every route at once."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        raise InvalidInput("the request contains the NUL character (U+0000) in its path, query or form fields")
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; an empty body counts as ``{}``; anything else is a 400."""
-    if not request.get_data():
+    """The request's JSON object; an empty body counts as ``{}``; anything else is a 400.
+
+    Parsed by :func:`app.values.parse_json`, so NaN, Infinity, 1e400, NUL and deep nesting are refused
+    before any view sees them (Flask's own parser accepts the first three and fails with a 500 on the last).
+    """
+    raw = request.get_data()
+    if not raw:
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = parse_json(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"request body is not acceptable JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidInput("request body must be a JSON object")
     return data
@@ -71,17 +109,75 @@ def current_user() -> Principal:
     return g.user
 
 
-def int_arg(name: str, default: int) -> int:
+#: Camunda's paging and integer parameters are Java ints; larger values are refused, not wrapped.
+MAX_INT = 2 ** 31 - 1
+
+
+def int_arg(name: str, default: Optional[int], minimum: int = 0) -> Optional[int]:
+    """An integer query parameter between ``minimum`` and :data:`MAX_INT`, or ``default`` when absent."""
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"query parameter {name} must be an integer") from None
-    if value < 0:
-        raise InvalidInput(f"query parameter {name} must not be negative")
-    return value
+    return parse_int(name, raw, minimum)
+
+
+def parse_int(name: str, raw: Any, minimum: int = 0) -> int:
+    """An integer given as text (a query parameter) or as a JSON number (a body property)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        raise InvalidInput(f"{name} must be an integer")
+    if isinstance(raw, str):
+        if not _INTEGER.fullmatch(raw):
+            raise InvalidInput(f"query parameter {name} must be an integer")
+        raw = int(raw) if len(raw) <= 20 else (MAX_INT + 1 if raw[0] != "-" else minimum - 1)
+    if raw < minimum:
+        raise InvalidInput(f"{name} must be at least {minimum}" if minimum else f"{name} must not be negative")
+    if raw > MAX_INT:
+        raise InvalidInput(f"{name} must be at most {MAX_INT}")
+    return raw
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def bool_arg(name: str, default: Optional[bool] = None) -> Optional[bool]:
+    """A boolean query parameter: ``true`` or ``false`` (any case), anything else is a 400."""
+    raw = request.args.get(name)
+    return default if raw is None else parse_bool(name, raw)
+
+
+def parse_bool(name: str, raw: Any) -> bool:
+    """One rule for booleans, whether they come as query text or as JSON: true/false, nothing else."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise InvalidInput(f"{name} must be true or false")
+
+
+@dataclass(frozen=True)
+class Page:
+    """``firstResult``/``maxResults``; without ``maxResults`` a list is returned whole, as Camunda does."""
+
+    first: int = 0
+    limit: Optional[int] = None
+
+    def apply(self, rows: list) -> list:
+        """Page a list already in memory (small lists: definitions, deployments)."""
+        return rows[self.first:] if self.limit is None else rows[self.first:self.first + self.limit]
+
+
+def paging() -> Page:
+    return Page(int_arg("firstResult", 0) or 0, int_arg("maxResults", None))
+
+
+PAGING_ARGS = frozenset({"firstResult", "maxResults"})
+
+
+def check_args(allowed: frozenset[str] | set[str]) -> None:
+    """Refuse query parameters a list does not implement, so that no filter is silently ignored."""
+    unknown = sorted(set(request.args.keys()) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"unsupported query parameter(s): {', '.join(unknown)}")
 
 
 from app.api import (  # noqa: E402,F401  (each module registers its routes)

@@ -3,25 +3,28 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import bp, current_user, json_body, shapes
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, shapes
 from app.services import definitions, instances
 from app.store import new_uow
 from app.errors import InvalidInput
-from app.api.variables import from_rest, to_rest
+from app.api.variables import from_rest, object_info, to_rest
+
+
+def _definitions() -> list:
+    """The rows GET /process-definition and its count share: filtered by ``key`` and ``latestVersion``."""
+    check_args(PAGING_ARGS | {"key", "latestVersion"})
+    return definitions.list_definitions(new_uow(write=False), key=request.args.get("key"),
+                                        latest_only=bool_arg("latestVersion", False))
 
 
 @bp.get("/process-definition")
 def list_definitions():
-    latest = request.args.get("latestVersion", "false").lower() == "true"
-    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
-    return jsonify([shapes.definition(r) for r in rows])
+    return jsonify([shapes.definition(r) for r in paging().apply(_definitions())])
 
 
 @bp.get("/process-definition/count")
 def count_definitions():
-    latest = request.args.get("latestVersion", "false").lower() == "true"
-    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"), latest_only=latest)
-    return jsonify({"count": len(rows)})
+    return jsonify({"count": len(_definitions())})
 
 
 @bp.get("/process-definition/<definition_id>")
@@ -48,14 +51,16 @@ def definition_xml_by_key(key: str):
 
 def _start(**which):
     body = json_body()
-    variables = from_rest(body.get("variables") or {})
+    payload = body.get("variables") or {}
+    variables = from_rest(payload)
     business_key = body.get("businessKey")
     if business_key is not None and not isinstance(business_key, str):
         raise InvalidInput("businessKey must be a string")
-    row = instances.start_instance(new_uow(), current_user(), variables, business_key=business_key, **which)
+    row = instances.start_instance(new_uow(), current_user(), variables, business_key=business_key,
+                                   object_info=object_info(payload), **which)
     result = shapes.instance(row)
     if body.get("withVariablesInReturn"):
-        result["variables"] = to_rest(row.variables)
+        result["variables"] = to_rest(row.variables, row.variable_types)
     return jsonify(result)
 
 

@@ -13,8 +13,8 @@ from typing import Any, Optional
 
 from flask import jsonify, request
 
-from app.api import bp, criteria, current_user, json_body, shapes
-from app.api.tasks import _body_query
+from app.api import bp, criteria, current_user, json_body, paging, shapes
+from app.api.tasks import task_query_from_body
 from app.errors import InvalidInput
 from app.models import TaskFilter
 from app.services import filters, tasks
@@ -30,8 +30,12 @@ def filter_shape(row: TaskFilter, item_count: Optional[int] = None) -> dict[str,
     return body
 
 
-def _task_query(stored: dict[str, Any], extending: dict[str, Any], viewer: Principal) -> tasks.TaskQuery:
-    return _body_query(filters.resolve_expressions({**stored, **extending}, viewer))
+def _task_query(stored: dict[str, Any], extending: dict[str, Any], viewer: Principal,
+                paged: bool = False) -> tasks.TaskQuery:
+    """The stored query, extended by the request body; paging from the query string only for lists."""
+    page = paging() if paged else None
+    return task_query_from_body(filters.resolve_expressions({**stored, **extending}, viewer),
+                                page.first if page else 0, page.limit if page else None)
 
 
 def _checked(body: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +99,7 @@ def delete_filter(filter_id: str):
 
 def _rows(filter_id: str, extending: dict[str, Any]) -> list:
     row = filters.get_filter(new_uow(write=False), filter_id, current_user())
-    query = _task_query(row.query, extending, current_user())
+    query = _task_query(row.query, extending, current_user(), paged=True)
     return tasks.list_tasks(new_uow(write=False), query, current_user())
 
 

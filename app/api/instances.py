@@ -1,33 +1,37 @@
 """Running process instances and their variables."""
 from __future__ import annotations
 
-from typing import Optional
+from flask import jsonify
 
-from flask import jsonify, request
-
-from app.api import bp, current_user, int_arg, shapes
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, paging, queries, shapes
 from app.errors import NotFound
 from app.services import instances
 from app.store import new_uow
 from app.api.variables import to_rest
 
 
-def _filters() -> dict[str, Optional[str]]:
-    """The filters shared by the list and its count; only running instances, as in Camunda's runtime API."""
-    return {"key": request.args.get("processDefinitionKey"), "business_key": request.args.get("businessKey"),
-            "status": "ACTIVE"}
+#: the filters of GET /process-instance and its count; only running instances, as in Camunda's runtime API
+INSTANCE_FILTERS = {
+    "processInstanceIds": ("instance_ids", "list"), "processDefinitionId": ("definition_id", "text"),
+    "processDefinitionKey": ("key", "text"), "processDefinitionKeyIn": ("keys", "list"),
+    "businessKey": ("business_key", "text"), "businessKeyLike": ("business_key_like", "text"),
+}
+
+
+def _query() -> instances.InstanceQuery:
+    page = paging()
+    return instances.InstanceQuery(**queries.from_args(INSTANCE_FILTERS, PAGING_ARGS), status="ACTIVE",
+                                   first=page.first, limit=page.limit)
 
 
 @bp.get("/process-instance")
 def list_instances():
-    rows = instances.list_instances(new_uow(write=False), current_user(), **_filters(),
-                                    first=int_arg("firstResult", 0), limit=int_arg("maxResults", 100))
-    return jsonify([shapes.instance(r) for r in rows])
+    return jsonify([shapes.instance(r) for r in instances.list_instances(new_uow(write=False), _query(), current_user())])
 
 
 @bp.get("/process-instance/count")
 def count_instances():
-    return jsonify({"count": instances.count_instances(new_uow(write=False), current_user(), **_filters())})
+    return jsonify({"count": instances.count_instances(new_uow(write=False), _query(), current_user())})
 
 
 @bp.get("/process-instance/<instance_id>")
@@ -44,12 +48,15 @@ def _active(instance_id: str):
 
 @bp.get("/process-instance/<instance_id>/variables")
 def instance_variables(instance_id: str):
-    return jsonify(to_rest(_active(instance_id).variables))
+    check_args({"deserializeValues"})
+    row = _active(instance_id)
+    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
 
 
 @bp.get("/process-instance/<instance_id>/variables/<name>")
 def instance_variable(instance_id: str, name: str):
+    check_args({"deserializeValue"})
     row = _active(instance_id)
     if name not in row.variables:
         raise NotFound(f"variable {name} does not exist in process instance {instance_id}")
-    return jsonify(to_rest({name: row.variables[name]})[name])
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])

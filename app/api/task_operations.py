@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from app.api import bp, current_user, json_body
 from app.api.body import refuse_unknown, text
-from app.api.tasks import _body_query
+from app.api.tasks import task_query_from_body
 from app.api.variables import from_rest
 from app.errors import InvalidInput
 from app.services import task_operations, tasks
@@ -15,7 +15,7 @@ from app.store import new_uow
 @bp.post("/task/count")
 def count_tasks_by_body():
     """The filters of POST /task; like Camunda, sorting and paging do not apply to a count."""
-    return jsonify({"count": tasks.count_tasks(new_uow(write=False), _body_query(json_body()), current_user())})
+    return jsonify({"count": tasks.count_tasks(new_uow(write=False), task_query_from_body(json_body()), current_user())})
 
 
 @bp.post("/task/<task_id>/assignee")

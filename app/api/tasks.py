@@ -5,73 +5,48 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
-from app.api import bp, current_user, int_arg, json_body, shapes
-from app.errors import InvalidInput
+from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, queries, shapes
+from app.errors import InvalidInput, NotFound
 from app.services import tasks
 from app.store import new_uow
-from app.api.variables import form_to_rest, from_rest, to_rest
+from app.api.variables import form_to_rest, from_rest, object_info, to_rest
 
-# filters that GET takes as query parameters and POST /task as body properties
-_TEXT_FILTERS = {"processInstanceId": "instance_id", "candidateGroup": "candidate_group",
-                 "candidateUser": "candidate_user", "assignee": "assignee", "taskDefinitionKey": "activity_id"}
-_MAX_RESULTS = 1000
-
-
-def _paging() -> dict[str, int]:
-    return {"first": int_arg("firstResult", 0), "limit": min(int_arg("maxResults", 100), _MAX_RESULTS)}
-
-
-def _sort_pair(sort_by: Any, sort_order: Any) -> tuple[tuple[str, str], ...]:
-    """Camunda refuses one of sortBy/sortOrder without the other rather than guess a default."""
-    if sort_by is None and sort_order is None:
-        return ()
-    if sort_by is None or sort_order is None:
-        raise InvalidInput("sortBy and sortOrder must be given together")
-    if not isinstance(sort_by, str) or not isinstance(sort_order, str):
-        raise InvalidInput("sortBy and sortOrder must be strings")
-    return ((sort_by, sort_order),)
-
-
-def _filters() -> dict[str, Any]:
-    """The filters of GET /task and GET /task/count, from query parameters."""
-    filters: dict[str, Any] = {field: request.args.get(name) for name, field in _TEXT_FILTERS.items()}
-    return {**filters, "unassigned": request.args.get("unassigned", "false").lower() == "true"}
+#: the filters GET /task takes as query parameters and POST /task as body properties (see app.api.queries)
+TASK_FILTERS = {
+    "processInstanceId": ("instance_id", "text"), "processInstanceIdIn": ("instance_ids", "list"),
+    "processInstanceBusinessKey": ("business_key", "text"),
+    "processInstanceBusinessKeyIn": ("business_keys", "list"),
+    "processDefinitionId": ("definition_id", "text"), "processDefinitionKey": ("definition_key", "text"),
+    "processDefinitionKeyIn": ("definition_keys", "list"),
+    "taskId": ("task_id", "text"), "name": ("name", "text"), "nameLike": ("name_like", "text"),
+    "taskDefinitionKey": ("activity_id", "text"), "taskDefinitionKeyIn": ("activity_ids", "list"),
+    "candidateGroup": ("candidate_group", "text"), "candidateGroups": ("candidate_groups", "list"),
+    "candidateUser": ("candidate_user", "text"), "assignee": ("assignee", "text"),
+    "assigned": ("assigned", "bool"), "unassigned": ("unassigned", "bool"),
+    "dueBefore": ("due_before", "date"), "dueAfter": ("due_after", "date"),
+    "priority": ("priority", "int"), "minPriority": ("min_priority", "int"), "maxPriority": ("max_priority", "int"),
+}
 
 
 def _query() -> tasks.TaskQuery:
     """GET /task: the filters, a sort and a page."""
-    return tasks.TaskQuery(**_filters(), sorting=_sort_pair(request.args.get("sortBy"), request.args.get("sortOrder")),
-                           **_paging())
+    page = paging()
+    return tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS), sorting=queries.args_sorting(),
+                           first=page.first, limit=page.limit)
 
 
 def _body_query(body: dict[str, Any]) -> tasks.TaskQuery:
-    """The task query of POST /task: the GET filters as JSON properties; other properties are ignored."""
-    filters: dict[str, Optional[str]] = {}
-    for name, field in _TEXT_FILTERS.items():
-        value = body.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InvalidInput(f"{name} must be a string")
-        filters[field] = value
-    unassigned = body.get("unassigned")
-    if unassigned is not None and not isinstance(unassigned, bool):
-        raise InvalidInput("unassigned must be a boolean")
-    return tasks.TaskQuery(**filters, unassigned=bool(unassigned), sorting=_body_sorting(body.get("sorting")),
-                           **_paging())
+    """The task query of POST /task: the body's filters, with paging from the query string."""
+    check_args(PAGING_ARGS)
+    page = paging()
+    return task_query_from_body(body, page.first, page.limit)
 
 
-def _body_sorting(sorting: Any) -> tuple[tuple[str, str], ...]:
-    """Camunda's ``sorting`` list of ``{"sortBy", "sortOrder"}``, most significant first."""
-    if sorting is None:
-        return ()
-    if not isinstance(sorting, list) or not all(isinstance(item, dict) for item in sorting):
-        raise InvalidInput("sorting must be a list of {sortBy, sortOrder} objects")
-    pairs: tuple[tuple[str, str], ...] = ()
-    for item in sorting:
-        pair = _sort_pair(item.get("sortBy"), item.get("sortOrder"))
-        if not pair:
-            raise InvalidInput("each sorting entry needs sortBy and sortOrder")
-        pairs += pair
-    return pairs
+def task_query_from_body(body: dict[str, Any], first: int = 0, limit: Optional[int] = None) -> tasks.TaskQuery:
+    """A task query from a JSON body (POST /task, saved filters): the GET filters as JSON properties,
+    ``sorting`` as a list; anything else is a 400 naming it."""
+    return tasks.TaskQuery(**queries.from_body(TASK_FILTERS, body, frozenset({"sorting"})),
+                           sorting=queries.body_sorting(body.get("sorting")), first=first, limit=limit)
 
 
 @bp.get("/task")
@@ -87,8 +62,9 @@ def query_tasks():
 
 @bp.get("/task/count")
 def count_tasks():
-    """Like Camunda, the count takes the filters only: sort and paging parameters do not apply."""
-    return jsonify({"count": tasks.count_tasks(new_uow(write=False), tasks.TaskQuery(**_filters()), current_user())})
+    """Like Camunda, the count takes the filters only: sort and paging parameters are allowed and do not apply."""
+    query = tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS))
+    return jsonify({"count": tasks.count_tasks(new_uow(write=False), query, current_user())})
 
 
 @bp.get("/task/<task_id>")
@@ -113,9 +89,10 @@ def unclaim(task_id: str):
 
 def _complete(task_id: str):
     body = json_body()
-    variables = tasks.complete(new_uow(), task_id, current_user(), from_rest(body.get("variables") or {}))
+    payload = body.get("variables") or {}
+    row = tasks.complete(new_uow(), task_id, current_user(), from_rest(payload), object_info(payload))
     if body.get("withVariablesInReturn"):
-        return jsonify(to_rest(variables))
+        return jsonify(to_rest(row.variables, row.variable_types))
     return "", 204
 
 
@@ -132,19 +109,32 @@ def submit_form(task_id: str):
 
 @bp.get("/task/<task_id>/variables")
 def task_variables(task_id: str):
-    return jsonify(to_rest(tasks.task_variables(new_uow(write=False), task_id, current_user())))
+    check_args({"deserializeValues"})
+    row = tasks.task_variables(new_uow(write=False), task_id, current_user())
+    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
 
 
 @bp.get("/task/<task_id>/variables/<name>")
 def task_variable(task_id: str, name: str):
-    value = tasks.task_variable(new_uow(write=False), task_id, name, current_user())
-    return jsonify(to_rest({name: value})[name])
+    check_args({"deserializeValue"})
+    row = tasks.task_variables(new_uow(write=False), task_id, current_user())
+    if name not in row.variables:
+        raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])
 
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
+    """The form's fields with their current values; ``variableNames`` (comma-separated) picks some of them."""
+    check_args({"variableNames", "deserializeValues"})
     _task, form, current = tasks.task_form_spec(new_uow(write=False), task_id, current_user())
-    return jsonify(form_to_rest(form, current) if form is not None else {})
+    values = form_to_rest(form, current) if form is not None else {}
+    names = request.args.get("variableNames")
+    if names is not None:
+        wanted = {name.strip() for name in names.split(",")}
+        values = {name: value for name, value in values.items() if name in wanted}
+    bool_arg("deserializeValues", True)  # form fields hold no Objects: both answers are the same
+    return jsonify(values)
 
 
 @bp.get("/task/<task_id>/deployed-form")

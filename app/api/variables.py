@@ -2,40 +2,56 @@
 
 Camunda clients (Modeler's "start instance", bpmn.io apps, scripts written for Camunda's REST API)
 send ``{"name": {"value": ..., "type": "String", "valueInfo": {}}}`` and expect the same shape back.
-Instance state, on the other hand, is plain JSON that sandboxed expressions read by name. So the
+Instance state, on the other hand, is plain data that sandboxed expressions read by name. So the
 REST layer converts here, once, and refuses whatever could not survive that trip:
 
-- Dates are stored as ISO-8601 text in UTC with milliseconds (``2026-11-24T10:00:00.000+00:00``):
-  the serialized workflow stays JSON, and because every stored date has the same zone and precision,
-  a condition can compare two of them as strings. A stored date is therefore a ``str`` and comes back
-  out of ``to_rest`` as a String; ``format_date`` renders Camunda's Date text where one is wanted.
+- A Date becomes an aware ``datetime`` (UTC, millisecond precision) in the workflow's data, which
+  SpiffWorkflow's serializer keeps as a datetime, so expressions compare dates as dates. The JSON
+  projection (``process_instance.variables``) holds it as ISO text, and ``variable_types`` marks it
+  as a Date, so it reads back as a Date in Camunda's ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``.
 - Json (and Object with a JSON serialization format) travel as JSON text, Camunda's wire format, and
-  are stored decoded so that expressions can index into them.
+  are stored decoded so that expressions can index into them. An Object's ``valueInfo``
+  (objectTypeName, serializationDataFormat) is kept in ``variable_types`` and sent back with it;
+  ``deserializeValues=false`` returns its JSON text instead of the decoded value.
 - Java-serialized objects, bytes and files mean nothing to a Python engine and are refused.
 """
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Optional
+
+from flask import current_app, has_app_context
 
 from app.errors import InvalidInput
 from app.forms import FormSpec
-from app.values import format_date, is_variable_name, parse_boolean, parse_date, parse_number
+from app.values import format_date, is_variable_name, parse_boolean, parse_date, parse_json, parse_number
 
 _INT32 = 2 ** 31
 _INT64 = 2 ** 63
+_DEFAULT_MAX_VARIABLES = 500
+_DEFAULT_MAX_VARIABLE_BYTES = 1024 * 1024
 
 
 def from_rest(payload: Any) -> dict[str, Any]:
-    """Typed REST variables -> plain values; one InvalidInput naming every bad variable."""
+    """Typed REST variables -> plain values; one InvalidInput naming every bad variable.
+
+    The number of variables and the JSON size of each value are capped (settings ``MAX_VARIABLES``,
+    ``MAX_VARIABLE_BYTES``): whatever is accepted here is copied into the instance's state on every
+    later step, so one request must not be able to make it arbitrarily large.
+    """
     if not isinstance(payload, dict):
         raise InvalidInput("variables must be a JSON object of {name: {value, type, valueInfo}}")
+    max_count, max_bytes = _limits()
+    if len(payload) > max_count:
+        raise InvalidInput(f"at most {max_count} variables may be sent at once, not {len(payload)}")
     values: dict[str, Any] = {}
     problems: list[str] = []
     for name, entry in payload.items():
         try:
+            _check_size(entry, max_bytes)
             values[name] = _decode(name, entry)
+            _check_reserved_keys(values[name])
         except ValueError as exc:
             problems.append(f"variable '{name}': {exc}")
     if problems:
@@ -43,9 +59,65 @@ def from_rest(payload: Any) -> dict[str, Any]:
     return values
 
 
-def to_rest(values: dict[str, Any]) -> dict[str, dict]:
-    """Plain values -> typed REST variables, typed the way Camunda types values read from JSON."""
-    return {name: _encode(value) for name, value in values.items()}
+def _check_reserved_keys(value: Any) -> None:
+    """SpiffWorkflow's state serializer reads any object with a ``typename`` key as one of its own typed
+    values: such a variable would be stored, then fail to load (or load as something else) on the next
+    step. Refused here, where the client can still be told why."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "typename" in node:
+                raise ValueError("an object key named 'typename' is reserved by the workflow state format")
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def _limits() -> tuple[int, int]:
+    config = current_app.config if has_app_context() else {}
+    return (config.get("MAX_VARIABLES", _DEFAULT_MAX_VARIABLES),
+            config.get("MAX_VARIABLE_BYTES", _DEFAULT_MAX_VARIABLE_BYTES))
+
+
+def _check_size(entry: Any, max_bytes: int) -> None:
+    value = entry.get("value") if isinstance(entry, dict) else None
+    if isinstance(value, str):
+        size = len(value.encode("utf-8"))
+    elif isinstance(value, (dict, list)):
+        size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    else:
+        return
+    if size > max_bytes:
+        raise ValueError(f"value is {size} bytes, more than the {max_bytes} allowed")
+
+
+def to_rest(values: Mapping[str, Any], types: Optional[Mapping[str, Any]] = None,
+            deserialize: bool = True) -> dict[str, dict]:
+    """Plain values -> typed REST variables, typed the way Camunda types values read from JSON, except
+    where ``types`` (an instance's ``variable_types``) says a value is a Date or an Object."""
+    types = types or {}
+    return {name: _encode_marked(value, types.get(name), deserialize) for name, value in values.items()}
+
+
+def object_info(payload: Mapping[str, Any]) -> dict[str, dict]:
+    """The ``valueInfo`` of each variable sent as an Object (``payload`` already passed ``from_rest``)."""
+    return {name: {key: entry["valueInfo"][key] for key in ("objectTypeName", "serializationDataFormat")
+                   if isinstance(entry["valueInfo"].get(key), str)}
+            for name, entry in payload.items() if str(entry.get("type", "")).lower() == "object"}
+
+
+def _encode_marked(value: Any, marker: Optional[Mapping[str, Any]], deserialize: bool) -> dict:
+    kind = (marker or {}).get("type")
+    if kind == "Date" and isinstance(value, str):
+        try:
+            return _typed(format_date(parse_date(value)), "Date")
+        except ValueError:
+            pass
+    if kind == "Object" and isinstance(value, (dict, list)):
+        shown = value if deserialize else json.dumps(value, ensure_ascii=False)
+        return {"value": shown, "type": "Object", "valueInfo": dict(marker.get("valueInfo") or {})}
+    return _encode(value)
 
 
 def to_rest_as(value: Any, rest_type: str) -> dict:
@@ -135,7 +207,8 @@ def _date(value: Any, info: dict, kind: str) -> Any:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{kind} value must be date text")
-    return parse_date(value).astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    moment = parse_date(value).astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)  # Camunda keeps milliseconds
 
 
 def _null(value: Any, info: dict, kind: str) -> Any:
@@ -144,16 +217,12 @@ def _null(value: Any, info: dict, kind: str) -> Any:
     return None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON here")
-
-
 def _json(value: Any, info: dict, kind: str) -> Any:
     """JSON text is decoded; a value a client already sent decoded is taken as it is."""
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value, parse_constant=_reject_constant)
+        return parse_json(value)
     except ValueError as exc:
         raise ValueError(f"{kind} value is not valid JSON text ({exc})") from None
 

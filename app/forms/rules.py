@@ -133,7 +133,10 @@ def _check_rules(form: FormSpec, field: FormField, value: Any, partial: bool) ->
 def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False,
                         context: dict[str, Any] | None = None) -> dict[str, Any]:
     """Check submitted values against every rule; return them coerced, or raise one InvalidInput
-    naming each bad field. Keys the form does not know pass through (Camunda accepts extra variables).
+    naming each bad field. A key the form has no field for is refused too: the form is the whole of
+    what the person at this step may set, and without that rule anyone completing a task could
+    overwrite what the process keeps for itself (an SLA deadline, an escalation level). Camunda
+    accepts extra variables; tasks without a form keep doing so, since there is nothing to check against.
 
     A value sent for a readonly field is dropped, not refused: a renderer may send back every field it
     displayed, readonly ones included, so refusing would fail honest submissions, while storing it
@@ -146,7 +149,11 @@ def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = 
     if not isinstance(values, dict):
         raise InvalidInput("form values must be an object")
     known = {field.key for field in form.fields}
-    result = {key: value for key, value in values.items() if key not in known}
+    unknown = sorted(str(key) for key in values if key not in known)
+    if unknown:
+        raise InvalidInput(f"form {form.id} has no field for variable(s) {', '.join(repr(k) for k in unknown)}; "
+                           f"a task with a form accepts only its fields")
+    result: dict[str, Any] = {}
     hidden = hidden_keys(form, values, context or {})
     problems = []
     for field in form.fields:

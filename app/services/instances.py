@@ -4,25 +4,30 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import Select, func, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Forbidden, NotFound, SuspendedEntity
+from app.errors import Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import step
-from app.services.audit import audit, jsonable
+from app.services.audit import audit, jsonable, retyped
 from app.services.definitions import latest_definition_row, process_spec
 from app.services.forms import start_form
 from app.services.users import Principal
 
 
 def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], key: Optional[str] = None,
-                   definition_id: Optional[str] = None, business_key: Optional[str] = None) -> ProcessInstance:
-    """Start the latest version of ``key`` (or an exact definition) and run it to its first wait."""
+                   definition_id: Optional[str] = None, business_key: Optional[str] = None,
+                   object_info: Optional[dict[str, dict]] = None) -> ProcessInstance:
+    """Start the latest version of ``key`` (or an exact definition) and run it to its first wait.
+
+    ``object_info``: the ``valueInfo`` of variables sent as Camunda Objects (see ``tasks.complete``)."""
+    _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
         form = start_form(uow, definition)
@@ -32,24 +37,40 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         workflow = engine.new_workflow(process_spec(uow, definition), variables)
         engine.advance(workflow)
         instance = store_new_instance(uow, definition, workflow, user, business_key, since,
-                                      {"variables": jsonable(variables)})
+                                      {"variables": jsonable(variables)},
+                                      retyped({}, variables, object_info or {}))
         uow.commit()
         return instance
 
 
 def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow: Any, user: Principal,
-                       business_key: Optional[str], since: float, audit_data: dict) -> ProcessInstance:
+                       business_key: Optional[str], since: float, audit_data: dict,
+                       variable_types: Optional[dict] = None) -> ProcessInstance:
     """Insert the row of a just-started workflow and write its first step (any start: API, message, signal)."""
     if definition.suspended:
         raise SuspendedEntity(f"process definition {definition.id} is suspended; it cannot start new instances")
     instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
                                business_key=business_key, status="ACTIVE", state=b"", variables={},
-                               started_at=utcnow(), started_by=user.id)
+                               variable_types=variable_types or {}, started_at=utcnow(), started_by=user.id)
     uow.session.add(instance)
     uow.session.flush()  # projections reference the instance row
     audit(uow, instance.id, user.id, "instance_started", data=audit_data)
     step.save(uow, instance, definition, workflow, user.id, since)
     return instance
+
+
+_BUSINESS_KEY_LENGTH = ProcessInstance.__table__.c.business_key.type.length
+
+
+def _check_business_key(business_key: Optional[str]) -> None:
+    """Refused up front: PostgreSQL would fail on a longer key or on NUL, SQLite would store it silently."""
+    if business_key is None:
+        return
+    if len(business_key) > _BUSINESS_KEY_LENGTH:
+        raise InvalidInput(f"businessKey is {len(business_key)} characters long; at most "
+                           f"{_BUSINESS_KEY_LENGTH} are allowed")
+    if "\x00" in business_key:
+        raise InvalidInput("businessKey must not contain the NUL character (U+0000)")
 
 
 def get_instance(uow: UnitOfWork, instance_id: str, viewer: Principal) -> ProcessInstance:
@@ -66,72 +87,67 @@ def _visible_instance(uow: UnitOfWork, instance_id: str, viewer: Principal) -> P
     return instance
 
 
-def list_instances(uow: UnitOfWork, viewer: Principal, key: Optional[str] = None, business_key: Optional[str] = None,
-                   status: Optional[str] = None, first: int = 0, limit: int = 100) -> list[ProcessInstance]:
-    with uow:
-        query = _instance_filters(select(ProcessInstance), viewer, key=key, business_key=business_key,
-                                  status=status)
-        query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-        return list(uow.session.scalars(query.offset(first).limit(limit)))
-
-
-def count_instances(uow: UnitOfWork, viewer: Principal, key: Optional[str] = None,
-                    business_key: Optional[str] = None, status: Optional[str] = None) -> int:
-    """What ``list_instances`` would return without paging, counted by the database."""
-    with uow:
-        query = _instance_filters(select(func.count(ProcessInstance.id)), viewer, key=key,
-                                  business_key=business_key, status=status)
-        return uow.session.scalar(query) or 0
-
-
 @dataclass
-class HistoryQuery:
-    """Filters of the historic instance list; ``finished`` and ``unfinished`` together match nothing, as in Camunda."""
+class InstanceQuery:
+    """Filters of the running and historic instance lists; ``limit`` None returns every match.
+
+    The state flags (``active``, ``completed``, ...) and ``finished``/``unfinished`` are Camunda's
+    booleans where False means "no restriction"; ``finished`` and ``unfinished`` together match
+    nothing, as in Camunda. ``started_before``/``started_after`` include the instant itself."""
 
     instance_id: Optional[str] = None
+    instance_ids: Optional[list[str]] = None
+    definition_id: Optional[str] = None
     key: Optional[str] = None
+    keys: Optional[list[str]] = None
     business_key: Optional[str] = None
+    business_key_like: Optional[str] = None
+    status: Optional[str] = None
     finished: bool = False
     unfinished: bool = False
+    started_by: Optional[str] = None
+    started_before: Optional[datetime] = None
+    started_after: Optional[datetime] = None
+    finished_before: Optional[datetime] = None
+    finished_after: Optional[datetime] = None
     first: int = 0
-    limit: int = 100
+    limit: Optional[int] = None
 
 
-def list_history(uow: UnitOfWork, query: HistoryQuery, viewer: Principal) -> list[ProcessInstance]:
-    """Instances running or ended, newest first: the ``process_instance`` row is its own history."""
+def list_instances(uow: UnitOfWork, query: InstanceQuery, viewer: Principal) -> list[ProcessInstance]:
+    """Instances (running or ended, as ``query`` says), newest first: the row is its own history."""
     with uow:
-        stmt = _history_filters(select(ProcessInstance), query, viewer)
-        stmt = stmt.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-        return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
+        stmt = _instance_filters(select(ProcessInstance), query, viewer)
+        stmt = stmt.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).offset(query.first)
+        return list(uow.session.scalars(stmt if query.limit is None else stmt.limit(query.limit)))
 
 
-def count_history(uow: UnitOfWork, query: HistoryQuery, viewer: Principal) -> int:
+def count_instances(uow: UnitOfWork, query: InstanceQuery, viewer: Principal) -> int:
+    """What ``list_instances`` would return without paging, counted by the database."""
     with uow:
-        return uow.session.scalar(_history_filters(select(func.count(ProcessInstance.id)), query, viewer)) or 0
+        return uow.session.scalar(_instance_filters(select(func.count(ProcessInstance.id)), query, viewer)) or 0
 
 
-def _instance_filters(stmt: Select, viewer: Principal, key: Optional[str] = None, business_key: Optional[str] = None,
-                      status: Optional[str] = None, instance_id: Optional[str] = None) -> Select:
-    """The list filters, plus what the viewer may see: a requester only the tickets they reported."""
+def _instance_filters(stmt: Select, query: InstanceQuery, viewer: Principal) -> Select:
+    """The filters of ``query``, plus what the viewer may see: a requester only the tickets they reported."""
+    row = ProcessInstance
     if not viewer.is_staff:
-        stmt = stmt.where(ProcessInstance.started_by == viewer.id)
-    if instance_id:
-        stmt = stmt.where(ProcessInstance.id == instance_id)
-    if key:
-        stmt = stmt.where(ProcessInstance.definition_key == key)
-    if business_key:
-        stmt = stmt.where(ProcessInstance.business_key == business_key)
-    if status:
-        stmt = stmt.where(ProcessInstance.status == status)
-    return stmt
-
-
-def _history_filters(stmt: Select, query: HistoryQuery, viewer: Principal) -> Select:
-    stmt = _instance_filters(stmt, viewer, key=query.key, business_key=query.business_key, instance_id=query.instance_id)
+        stmt = stmt.where(row.started_by == viewer.id)
+    equal = ((row.id, query.instance_id), (row.definition_id, query.definition_id), (row.definition_key, query.key),
+             (row.business_key, query.business_key), (row.status, query.status), (row.started_by, query.started_by))
+    stmt = stmt.where(*(column == value for column, value in equal if value is not None))
+    within = ((row.id, query.instance_ids), (row.definition_key, query.keys))
+    stmt = stmt.where(*(column.in_(values) for column, values in within if values is not None))
+    if query.business_key_like is not None:
+        stmt = stmt.where(row.business_key.like(query.business_key_like))
     if query.finished:
-        stmt = stmt.where(ProcessInstance.status != "ACTIVE")
+        stmt = stmt.where(row.status != "ACTIVE")
     if query.unfinished:
-        stmt = stmt.where(ProcessInstance.status == "ACTIVE")
+        stmt = stmt.where(row.status == "ACTIVE")
+    for column, bound, op in ((row.started_at, query.started_before, "le"), (row.started_at, query.started_after, "ge"),
+                              (row.ended_at, query.finished_before, "le"), (row.ended_at, query.finished_after, "ge")):
+        if bound is not None:
+            stmt = stmt.where(column <= bound if op == "le" else column >= bound)
     return stmt
 
 

@@ -17,7 +17,7 @@ from app.db import UnitOfWork
 from app.errors import NotFound, SuspendedEntity
 from app.models import ProcessDefinition, ProcessInstance
 from app.services import dispatch, projections, runtime_projections
-from app.services.audit import audit, jsonable
+from app.services.audit import audit, jsonable, variable_types
 from app.services.definitions import definition_row, process_spec
 
 
@@ -41,7 +41,9 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     now = clock.now()
     active = engine.active_tasks(workflow)
     instance.state = engine.dump_state(workflow)
-    instance.variables = jsonable(engine.variables(workflow))
+    values = engine.variables(workflow)
+    instance.variables = jsonable(values)
+    instance.variable_types = variable_types(values, instance.variable_types or {})
     if engine.is_completed(workflow) and instance.status == "ACTIVE":  # not when cancelled
         instance.status, instance.ended_at = "COMPLETED", now
         audit(uow, instance.id, actor, "instance_completed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import Select, delete, func, or_, select
@@ -18,9 +19,9 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import FormSpec, validate_submission
-from app.models import HumanTask, Membership, ProcessInstance, TaskCandidate, utcnow
+from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
 from app.services import step
-from app.services.audit import audit, jsonable
+from app.services.audit import audit, jsonable, retyped
 from app.services import projections
 from app.services.definitions import definition_row
 from app.services.forms import form_source, task_form
@@ -34,14 +35,36 @@ SORT_ORDERS = ("asc", "desc")
 
 @dataclass
 class TaskQuery:
+    """Camunda's task filters (all given ones must hold); ``limit`` None returns every match.
+
+    ``assigned``/``unassigned`` False mean "no restriction", as in Camunda; ``name_like`` is an SQL
+    LIKE pattern (``%`` and ``_`` are wildcards) as Camunda passes it to its query."""
+
     instance_id: Optional[str] = None
+    instance_ids: Optional[list[str]] = None
+    business_key: Optional[str] = None
+    business_keys: Optional[list[str]] = None
+    definition_id: Optional[str] = None
+    definition_key: Optional[str] = None
+    definition_keys: Optional[list[str]] = None
+    task_id: Optional[str] = None
+    name: Optional[str] = None
+    name_like: Optional[str] = None
+    activity_id: Optional[str] = None
+    activity_ids: Optional[list[str]] = None
     candidate_group: Optional[str] = None
+    candidate_groups: Optional[list[str]] = None
     candidate_user: Optional[str] = None
     assignee: Optional[str] = None
+    assigned: bool = False
     unassigned: bool = False
-    activity_id: Optional[str] = None
+    due_before: Optional[datetime] = None
+    due_after: Optional[datetime] = None
+    priority: Optional[int] = None
+    min_priority: Optional[int] = None
+    max_priority: Optional[int] = None
     first: int = 0
-    limit: int = 100
+    limit: Optional[int] = None
     sorting: tuple[tuple[str, str], ...] = ()  # (sortBy, sortOrder) pairs, most significant first
 
 
@@ -56,8 +79,8 @@ def list_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> list[Hum
     """
     _check_sorting(query.sorting)
     with uow:
-        stmt = _filtered(select(HumanTask), query, viewer).order_by(*_order(query))
-        return list(uow.session.scalars(stmt.offset(query.first).limit(query.limit)))
+        stmt = _filtered(select(HumanTask), query, viewer).order_by(*_order(query)).offset(query.first)
+        return list(uow.session.scalars(stmt if query.limit is None else stmt.limit(query.limit)))
 
 
 def count_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> int:
@@ -77,7 +100,8 @@ def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
 def _filtered(stmt: Select, query: TaskQuery, viewer: Principal) -> Select:
     """Every filter of ``query`` applied to ``stmt`` (a select of tasks or of their count).
 
-    Staff see every open task; a requester only those offered to them.
+    Staff see every open task; a requester only those offered to them. A single candidate group
+    joins the candidate index (the inbox's fast path); the other filters narrow what it yields.
     """
     if not viewer.is_staff:
         stmt = stmt.where(HumanTask.id.in_(select(TaskCandidate.task_id).where(or_(
@@ -88,6 +112,9 @@ def _filtered(stmt: Select, query: TaskQuery, viewer: Principal) -> Select:
                 .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group))
     else:
         stmt = stmt.where(HumanTask.status == "open")
+    if query.candidate_groups:  # group rows exist only while a task is unassigned, as Camunda offers them
+        stmt = stmt.where(HumanTask.id.in_(select(TaskCandidate.task_id).where(
+            TaskCandidate.kind == "group", TaskCandidate.name.in_(query.candidate_groups))))
     if query.candidate_user:
         groups = select(Membership.group_id).where(Membership.user_id == query.candidate_user)
         visible = select(TaskCandidate.task_id).where(or_(
@@ -95,15 +122,50 @@ def _filtered(stmt: Select, query: TaskQuery, viewer: Principal) -> Select:
             (TaskCandidate.kind == "group") & TaskCandidate.name.in_(groups)))
         stmt = stmt.where(HumanTask.id.in_(visible),
                           or_(HumanTask.assignee.is_(None), HumanTask.assignee == query.candidate_user))
-    if query.instance_id:
-        stmt = stmt.where(HumanTask.instance_id == query.instance_id)
-    if query.assignee:
-        stmt = stmt.where(HumanTask.assignee == query.assignee)
+    return _instance_filters(_task_filters(stmt, query), query)
+
+
+def _task_filters(stmt: Select, query: TaskQuery) -> Select:
+    """Filters on the task row itself."""
+    equal = ((HumanTask.id, query.task_id), (HumanTask.instance_id, query.instance_id),
+             (HumanTask.definition_id, query.definition_id), (HumanTask.name, query.name),
+             (HumanTask.activity_id, query.activity_id), (HumanTask.assignee, query.assignee),
+             (HumanTask.priority, query.priority))
+    stmt = stmt.where(*(column == value for column, value in equal if value is not None))
+    within = ((HumanTask.instance_id, query.instance_ids), (HumanTask.activity_id, query.activity_ids))
+    stmt = stmt.where(*(column.in_(values) for column, values in within if values is not None))
+    if query.name_like is not None:
+        stmt = stmt.where(HumanTask.name.like(query.name_like))
+    if query.assigned:
+        stmt = stmt.where(HumanTask.assignee.is_not(None))
     if query.unassigned:
         stmt = stmt.where(HumanTask.assignee.is_(None))
-    if query.activity_id:
-        stmt = stmt.where(HumanTask.activity_id == query.activity_id)
+    if query.due_before is not None:
+        stmt = stmt.where(HumanTask.due_at < query.due_before)
+    if query.due_after is not None:
+        stmt = stmt.where(HumanTask.due_at > query.due_after)
+    if query.min_priority is not None:
+        stmt = stmt.where(HumanTask.priority >= query.min_priority)
+    if query.max_priority is not None:
+        stmt = stmt.where(HumanTask.priority <= query.max_priority)
     return stmt
+
+
+def _instance_filters(stmt: Select, query: TaskQuery) -> Select:
+    """Filters on the task's definition or instance, as sub-selects over their indexed key columns."""
+    for keys in (_one(query.definition_key), query.definition_keys):
+        if keys is not None:
+            stmt = stmt.where(HumanTask.definition_id.in_(
+                select(ProcessDefinition.id).where(ProcessDefinition.key.in_(keys))))
+    for business_keys in (_one(query.business_key), query.business_keys):
+        if business_keys is not None:
+            stmt = stmt.where(HumanTask.instance_id.in_(
+                select(ProcessInstance.id).where(ProcessInstance.business_key.in_(business_keys))))
+    return stmt
+
+
+def _one(value: Optional[str]) -> Optional[list[str]]:
+    return None if value is None else [value]
 
 
 def _order(query: TaskQuery) -> list:
@@ -201,8 +263,12 @@ def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
                                     "candidate_users": task.candidate_users, "created_at": task.created_at}])
 
 
-def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate the form, complete the task, advance the instance; returns the instance variables."""
+def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any],
+             object_info: Optional[dict[str, dict]] = None) -> ProcessInstance:
+    """Validate the form, complete the task, advance the instance; returns the instance as saved.
+
+    ``object_info`` holds the ``valueInfo`` of variables sent as Camunda Objects, kept beside the
+    instance so that they read back as the Objects they were sent as."""
     with uow:
         task = _open_task(uow, task_id, user)
         _authorize(task, user)
@@ -223,10 +289,10 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
         uow.session.flush()  # the projection sync below reads this row with plain SQL
         audit(uow, instance.id, user.id, "task_completed", task.activity_id, task_id,
                       {"variables": jsonable(clean)})
+        instance.variable_types = retyped(instance.variable_types, clean, object_info or {})
         step.save(uow, instance, definition, workflow, user.id, since)
-        variables = dict(instance.variables)
         uow.commit()
-        return variables
+        return instance
 
 
 def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
@@ -238,21 +304,20 @@ def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[Hu
         return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
 
 
-def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> dict[str, Any]:
-    """The variables an open task sees: its own data in the workflow, so that each instance of a
-    multi-instance task shows its own element variable (the instance's merged view shows one)."""
+@dataclass(frozen=True)
+class TaskScope:
+    """What an open task sees: its own data (so each instance of a multi-instance task shows its own
+    element variable) and the instance's variable types (so a Date reads back as a Date)."""
+
+    variables: dict[str, Any]
+    variable_types: dict[str, Any]
+
+
+def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> TaskScope:
     with uow:
         task = _open_task(uow, task_id, viewer)
-        _, _, workflow = step.load(uow, task.instance_id)
-        return jsonable(engine.task_data(workflow, task_id))
-
-
-def task_variable(uow: UnitOfWork, task_id: str, name: str, viewer: Principal) -> Any:
-    """One variable as the task sees it; NotFound names the variable so a client can tell it from a gone task."""
-    variables = task_variables(uow, task_id, viewer)
-    if name not in variables:
-        raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
-    return variables[name]
+        instance, _, workflow = step.load(uow, task.instance_id, allow_suspended=True)
+        return TaskScope(jsonable(engine.task_data(workflow, task_id)), dict(instance.variable_types or {}))
 
 
 def deployed_form(uow: UnitOfWork, task_id: str, viewer: Principal) -> bytes:

@@ -174,8 +174,9 @@ def test_post_task_query_filters_like_get(api):
              ({"candidateUser": "desk", "unassigned": True}, "candidateUser=desk&unassigned=true")]
     for body, query in cases:
         assert ids(api.post("/task", json=body)) == ids(api.get(f"/task?{query}")), body
-    assert ids(api.post("/task", json={"assignee": "desk", "processDefinitionKeyIn": ["x"], "active": True,
+    assert ids(api.post("/task", json={"assignee": "desk", "processDefinitionKeyIn": ["api_review"],
                                        "unassigned": None})) == [task_of(api, second)]
+    assert ids(api.post("/task", json={"assignee": "desk", "processDefinitionKeyIn": ["x"]})) == []
     assert ids(api.post("/task", data="", content_type="application/json")) == ids(api.get("/task"))
     everything = ids(api.get("/task"))
     assert ids(api.post("/task?firstResult=1&maxResults=1", json={})) == everything[1:2]

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from app.errors import InvalidInput
-from app.api.variables import (format_date, from_rest, is_variable_name, parse_boolean, parse_date,
-                           parse_number, to_rest, to_rest_as)
+from app.api.variables import (from_rest, is_variable_name, object_info, parse_boolean, parse_number, to_rest,
+                               to_rest_as)
 
 
 def typed(value, kind, **info):
@@ -59,23 +59,26 @@ def test_boolean_accepts_true_false_text():
     assert from_rest({"a": typed("true", "Boolean"), "b": typed("FALSE", "Boolean")}) == {"a": True, "b": False}
 
 
-def test_dates_are_stored_as_utc_iso_text_with_milliseconds():
+def test_dates_are_stored_as_utc_datetimes_with_milliseconds():
+    utc = timezone.utc
     assert from_rest({
         "camunda": typed("2026-11-24T10:00:00.000+0000", "Date"),
         "offset": typed("2026-11-24T12:00:00+02:00", "Date"),
         "zulu": typed("2026-11-24T10:00:00.5Z", "Date"),
+        "micro": typed("2026-11-24T10:00:00.123456Z", "Date"),
         "naive": typed("2026-11-24T10:00:00", "Date"),
         "day": typed("2026-11-24", "Date"),
     }) == {
-        "camunda": "2026-11-24T10:00:00.000+00:00",
-        "offset": "2026-11-24T10:00:00.000+00:00",
-        "zulu": "2026-11-24T10:00:00.500+00:00",
-        "naive": "2026-11-24T10:00:00.000+00:00",
-        "day": "2026-11-24T00:00:00.000+00:00",
+        "camunda": datetime(2026, 11, 24, 10, tzinfo=utc),
+        "offset": datetime(2026, 11, 24, 10, tzinfo=utc),
+        "zulu": datetime(2026, 11, 24, 10, 0, 0, 500000, tzinfo=utc),
+        "micro": datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=utc),
+        "naive": datetime(2026, 11, 24, 10, tzinfo=utc),
+        "day": datetime(2026, 11, 24, tzinfo=utc),
     }
 
 
-def test_stored_dates_compare_correctly_as_strings():
+def test_stored_dates_compare_as_instants():
     early = from_rest({"d": typed("2026-11-24T23:30:00.000-0500", "Date")})["d"]  # 04:30 UTC next day
     late = from_rest({"d": typed("2026-11-25T05:00:00.000+0000", "Date")})["d"]
     assert early < late
@@ -215,11 +218,28 @@ def test_round_trip_keeps_plain_values():
     assert from_rest(to_rest(values)) == values
 
 
-def test_round_trip_of_a_date_yields_the_stored_iso_text():
-    stored = from_rest(to_rest({"due": datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)}))
-    assert stored == {"due": "2026-11-24T10:00:00.000+00:00"}
-    assert to_rest(stored) == {"due": typed("2026-11-24T10:00:00.000+00:00", "String")}
-    assert from_rest({"due": typed(format_date(parse_date(stored["due"])), "Date")}) == stored
+def test_a_date_round_trips_as_a_date():
+    due = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+    stored = from_rest(to_rest({"due": due}))
+    assert stored == {"due": due}
+    assert to_rest(stored) == {"due": typed("2026-11-24T10:00:00.000+0000", "Date")}
+
+
+def test_projected_iso_text_marked_as_date_reads_back_as_a_date():
+    projected = {"due": "2026-11-24T10:00:00.123456+00:00", "note": "2026-11-24T10:00:00"}
+    assert to_rest(projected, {"due": {"type": "Date"}}) == {
+        "due": typed("2026-11-24T10:00:00.123+0000", "Date"), "note": typed("2026-11-24T10:00:00", "String")}
+
+
+def test_objects_keep_their_value_info_and_serialize_on_request():
+    info = {"objectTypeName": "com.example.Order", "serializationDataFormat": "application/json"}
+    payload = {"order": typed('{"id": 7, "lines": ["纸"]}', "Object", **info), "n": typed(1, "Integer")}
+    values = from_rest(payload)
+    assert object_info(payload) == {"order": info}
+    types = {"order": {"type": "Object", "valueInfo": info}}
+    assert to_rest(values, types)["order"] == typed({"id": 7, "lines": ["纸"]}, "Object", **info)
+    assert to_rest(values, types, deserialize=False)["order"] == typed('{"id": 7, "lines": ["纸"]}', "Object", **info)
+    assert to_rest({"order": "replaced by a script"}, types)["order"] == typed("replaced by a script", "String")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
