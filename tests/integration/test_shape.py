@@ -66,3 +66,41 @@ def test_handlers_record_domain_rows_with_the_step(app, api):
         events = uow.session.scalars(select(SlaEvent).where(SlaEvent.instance_id == instance_id)).all()
     assert [(e.sla, e.kind, e.business_key) for e in events] == [("response", "deadline_set", "SR-SLA-EVENT")]
     assert events[0].deadline == due
+
+
+WAIT_AN_HOUR = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_wait" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="wait_an_hour" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="an_hour"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="after_the_wait" camunda:candidateGroups="service_desk">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="an_hour" />
+    <bpmn:sequenceFlow id="f2" sourceRef="an_hour" targetRef="after_the_wait" />
+    <bpmn:sequenceFlow id="f3" sourceRef="after_the_wait" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_engine_timers_follow_the_service_clock(app, api):
+    """An hour's timer fires when the service clock has moved an hour on, with no sleep and no real hour."""
+    from scheduler import tick
+
+    from tests.helpers import deploy
+
+    assert deploy(api, ("wait_an_hour.bpmn", WAIT_AN_HOUR)).status_code == 200
+    with clock.frozen(datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)) as advance:
+        instance_id = api.start("wait_an_hour", {}, user="desk")
+        [job] = api.get(f"/job?processInstanceId={instance_id}").get_json()
+        assert job["dueDate"].startswith("2026-12-01T10:00:00")
+        advance(timedelta(minutes=59))
+        tick(app)
+        assert api.tasks(instance_id) == []
+        advance(timedelta(minutes=2))
+        tick(app)
+        assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after_the_wait"]

@@ -21,7 +21,7 @@ PREFIX = "/engine-rest"
 #: Routes of ours that Camunda does not have, on purpose.
 EXTENSIONS = {("GET", "/openapi.json"), ("GET", "/history/audit/{}")}
 #: The count this branch reaches; raise it as operations are added, never lower it.
-FLOOR = 97
+FLOOR = 180  # the issue's target: at least 180 of Camunda 7's 386 operations
 
 
 def _reference() -> set[tuple[str, str]]:
