@@ -55,8 +55,8 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     """
     if user is not None and DEPLOYER_GROUP not in user.groups:
         raise Forbidden(f"user {user.id} may not deploy models (needs group {DEPLOYER_GROUP})")
+    uploads = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
     with uow:
-        uploads = _check_files(files)
         result = _store(uow, uploads, name, user.id if user else None, source)
         uow.commit()
         return result
