@@ -252,6 +252,12 @@ def latest_definition_row(uow: UnitOfWork, key: str) -> Optional[ProcessDefiniti
                                .order_by(ProcessDefinition.version.desc())).first()
 
 
+def latest_definition_id(uow: UnitOfWork, key: str) -> Optional[str]:
+    """Only the id: the row itself comes from :func:`definition_row`, read once per process."""
+    return uow.session.scalars(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+                               .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
 def list_definitions(uow: UnitOfWork, key: Optional[str] = None, latest_only: bool = False) -> list[ProcessDefinition]:
     with uow:
         query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)

@@ -14,7 +14,7 @@ from app.errors import Forbidden, NotFound
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import runtime
-from app.services.definitions import latest_definition_row, process_spec
+from app.services.definitions import definition_row, latest_definition_id, process_spec
 from app.services.forms import start_form
 from app.services.users import Principal
 
@@ -139,11 +139,12 @@ def start_form_key(uow: UnitOfWork, key: Optional[str] = None, definition_id: Op
 
 
 def _definition(uow: UnitOfWork, key: Optional[str], definition_id: Optional[str]) -> ProcessDefinition:
-    definition = (uow.session.get(ProcessDefinition, definition_id) if definition_id
-                  else latest_definition_row(uow, key))
-    if definition is None:
-        raise NotFound(f"process definition {definition_id or key} does not exist")
-    return definition
+    """The given version, or the latest of ``key``; every start asks, so only the id is read each time."""
+    if not definition_id:
+        definition_id = latest_definition_id(uow, key)
+        if definition_id is None:
+            raise NotFound(f"process definition {key} does not exist")
+    return definition_row(uow, definition_id)
 
 
 def activity_history(uow: UnitOfWork, instance_id: str, viewer: Principal) -> list[ActivityInstance]:
