@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 
 from app import create_app
@@ -24,6 +25,10 @@ def main() -> None:
                       "SCHEDULER_ENABLED": not args.no_scheduler})
     from waitress import serve
 
+    # What start-up built (modules, parsed models, the app) lives as long as the process; frozen, a full
+    # garbage collection no longer walks its ~100,000 objects (about 40 ms with every request waiting)
+    gc.collect()
+    gc.freeze()
     print(f"service desk listening on http://{args.host}:{args.port}/engine-rest", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads)
 
