@@ -210,7 +210,7 @@ def main() -> None:
         sizes = loop_sizes(db)
         median, p95, rest_median, rest_p95 = task_list_times(db, args.tasks, args.runs)
         db.dispose()
-    http = http_rows(INTAKE, STEPS)
+    http_table = http_rows(INTAKE, STEPS)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
     print(f"{'measure':<62} {'value':>12} {'target':>14}")
@@ -227,8 +227,8 @@ def main() -> None:
     print(f"{f'task list, {args.tasks:,} open tasks, service: p95 ms':<62} {p95:>12.2f} {'<= 20 ms':>14}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: median ms':<62} {rest_median:>12.2f}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: p95 ms':<62} {rest_p95:>12.2f}")
-    for label, value, target in http:
-        print(f"{label:<62} {value:>12} {target:>14}")
+    for label, value, target in http_table:
+        print(f"{label:<62} {value:>12} {target:>14}".rstrip())
 
 
 if __name__ == "__main__":
