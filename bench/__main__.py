@@ -7,6 +7,8 @@
 2. Stored size of one instance after 5 and 50 loop steps against SpiffWorkflow's
    own full serialization of the same workflow.
 3. Task-list query time with 100,000 open tasks (median and p95).
+4. Flow-1 lifecycles over HTTP with 8 concurrent clients against a real run.py,
+   against the same path through the service layer (``bench/http.py``).
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from app.services import instances, tasks  # noqa: E402
 from app.services.definitions import definition_row, deploy, process_spec  # noqa: E402
 from app.services.users import Principal, create_user  # noqa: E402
 from app.store import database  # noqa: E402
+from bench.http import http_rows  # noqa: E402
 
 INTAKE = {"requester": "王五", "contact": "13800000000", "department": "财务部", "channel": "portal",
           "symptom": "打印机无法打印", "occurred_at": "2026-11-24T09:00:00", "impact_scope": "本人",
@@ -207,6 +210,7 @@ def main() -> None:
         sizes = loop_sizes(db)
         median, p95, rest_median, rest_p95 = task_list_times(db, args.tasks, args.runs)
         db.dispose()
+    http_table = http_rows(INTAKE, STEPS)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
     print(f"{'measure':<62} {'value':>12} {'target':>14}")
@@ -223,6 +227,8 @@ def main() -> None:
     print(f"{f'task list, {args.tasks:,} open tasks, service: p95 ms':<62} {p95:>12.2f} {'<= 20 ms':>14}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: median ms':<62} {rest_median:>12.2f}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: p95 ms':<62} {rest_p95:>12.2f}")
+    for label, value, target in http_table:
+        print(f"{label:<62} {value:>12} {target:>14}".rstrip())
 
 
 if __name__ == "__main__":

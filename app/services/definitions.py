@@ -59,8 +59,8 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     """
     if user is not None and DEPLOYER_GROUP not in user.groups:
         raise Forbidden(f"user {user.id} may not deploy models (needs group {DEPLOYER_GROUP})")
+    uploads = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
     with uow:
-        uploads = _check_files(files)
         result = _store(uow, uploads, name, user.id if user else None, source)
         result.warnings = [warning for upload in uploads if upload.kind == "bpmn"
                            for process in upload.parsed for warning in process.warnings]
@@ -269,6 +269,12 @@ def latest_definition_row(uow: UnitOfWork, key: str) -> Optional[ProcessDefiniti
                                .order_by(ProcessDefinition.version.desc())).first()
 
 
+def latest_definition_id(uow: UnitOfWork, key: str) -> Optional[str]:
+    """Only the id: the row itself comes from :func:`definition_row`, read once per process."""
+    return uow.session.scalars(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
+                               .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
 def list_definitions(uow: UnitOfWork, key: Optional[str] = None, latest_only: bool = False) -> list[ProcessDefinition]:
     with uow:
         query = select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
@@ -306,7 +312,8 @@ def definition_xml(uow: UnitOfWork, definition_id: Optional[str] = None, key: Op
 
 
 def definition_row(uow: UnitOfWork, definition_id: str) -> ProcessDefinition:
-    """A definition by id; deployed definitions never change, so each process reads each one once."""
+    """A definition by id, read once per process: what a deployment made never changes (only its
+    ``suspended`` flag does, which is read afresh where it matters)."""
     row = uow.db.definitions.get(definition_id)
     if row is None:
         row = uow.session.get(ProcessDefinition, definition_id)

@@ -34,23 +34,26 @@ def _form_resource_id(definition: ProcessDefinition, spec: dict) -> Optional[str
     return None
 
 
-_TASK_FORMS: dict[tuple[str, str], Optional[FormSpec]] = {}
+# (definition id, user task id, or None for the start event) -> its form
+_FORMS: dict[tuple[str, Optional[str]], Optional[FormSpec]] = {}
+
+
+def _kept(uow: UnitOfWork, definition: ProcessDefinition, activity_id: Optional[str], spec: dict) -> Optional[FormSpec]:
+    """A definition's forms are fixed at deployment, so each answer is kept per (definition, element)."""
+    key = (definition.id, activity_id)
+    if key not in _FORMS:
+        _FORMS[key] = _resolve(uow, definition, activity_id or "start", spec)
+    return _FORMS[key]
 
 
 def task_form(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[FormSpec]:
-    """The form a user task shows and the server enforces, or None for a form-less task.
-
-    A definition's forms are fixed at deployment, so the answer is kept per (definition, task).
-    """
-    key = (definition.id, activity_id)
-    if key not in _TASK_FORMS:
-        spec = definition.meta.get("user_tasks", {}).get(activity_id, {})
-        _TASK_FORMS[key] = _resolve(uow, definition, activity_id, spec)
-    return _TASK_FORMS[key]
+    """The form a user task shows and the server enforces, or None for a form-less task."""
+    return _kept(uow, definition, activity_id, definition.meta.get("user_tasks", {}).get(activity_id, {}))
 
 
 def start_form(uow: UnitOfWork, definition: ProcessDefinition) -> Optional[FormSpec]:
-    return _resolve(uow, definition, "start", definition.meta.get("start", {}))
+    """The start event's form, checked on every start: kept like a task's, not read from the database each time."""
+    return _kept(uow, definition, None, definition.meta.get("start", {}))
 
 
 def form_source(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[bytes]:

@@ -16,7 +16,7 @@ from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
 from app.services import step
 from app.services.audit import audit, jsonable, retyped
-from app.services.definitions import latest_definition_row, process_spec
+from app.services.definitions import definition_row, latest_definition_id, process_spec
 from app.services.forms import start_form
 from app.services.users import Principal
 
@@ -47,7 +47,8 @@ def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow:
                        business_key: Optional[str], since: float, audit_data: dict,
                        variable_types: Optional[dict] = None) -> ProcessInstance:
     """Insert the row of a just-started workflow and write its first step (any start: API, message, signal)."""
-    if definition.suspended:
+    # read afresh: definition rows are cached per process, but suspension changes
+    if uow.session.scalar(select(ProcessDefinition.suspended).where(ProcessDefinition.id == definition.id)):
         raise SuspendedEntity(f"process definition {definition.id} is suspended; it cannot start new instances")
     instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
                                business_key=business_key, status="ACTIVE", state=b"", variables={},
@@ -166,11 +167,12 @@ def start_form_key(uow: UnitOfWork, key: Optional[str] = None, definition_id: Op
 
 
 def _definition(uow: UnitOfWork, key: Optional[str], definition_id: Optional[str]) -> ProcessDefinition:
-    definition = (uow.session.get(ProcessDefinition, definition_id) if definition_id
-                  else latest_definition_row(uow, key))
-    if definition is None:
-        raise NotFound(f"process definition {definition_id or key} does not exist")
-    return definition
+    """The given version, or the latest of ``key``; every start asks, so only the id is read each time."""
+    if not definition_id:
+        definition_id = latest_definition_id(uow, key)
+        if definition_id is None:
+            raise NotFound(f"process definition {key} does not exist")
+    return definition_row(uow, definition_id)
 
 
 def activity_history(uow: UnitOfWork, instance_id: str, viewer: Principal) -> list[ActivityInstance]:

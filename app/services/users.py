@@ -82,12 +82,13 @@ def ensure_groups(uow: UnitOfWork) -> None:
 def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
                 display_name: Optional[str] = None) -> None:
     """Create or update a user; the password is stored only as a salted hash."""
+    password_hash = generate_password_hash(password)  # slow by design: before the transaction, not inside it
     with uow:
         user = uow.session.get(User, user_id)
         if user is None:
             user = User(id=user_id, display_name=display_name or user_id, password_hash="")
             uow.session.add(user)
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = password_hash
         if display_name:
             user.display_name = display_name
         uow.session.flush()
