@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Optional
 
 from flask import Flask, current_app
 
@@ -24,8 +26,30 @@ _MAX_ENTRIES = 10_000
 
 @dataclass
 class _Cache:
-    entries: dict[tuple[str, str], tuple[Principal, float]] = field(default_factory=dict)
+    """Remembered checks, least recently used first; one in-flight check per credential pair."""
+
+    entries: OrderedDict[tuple[str, str], tuple[Principal, float]] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    checking: dict[tuple[str, str], threading.Lock] = field(default_factory=dict)
+
+    def get(self, key: tuple[str, str], now: float) -> Optional[Principal]:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is None or hit[1] <= now:
+                return None
+            self.entries.move_to_end(key)
+            return hit[0]
+
+    def put(self, key: tuple[str, str], principal: Principal, now: float) -> None:
+        with self.lock:
+            self.entries[key] = (principal, now + CACHE_TTL_SECONDS)
+            self.entries.move_to_end(key)
+            while len(self.entries) > _MAX_ENTRIES:
+                self.entries.popitem(last=False)
+
+    def checking_lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self.lock:
+            return self.checking.setdefault(key, threading.Lock())
 
 
 def init_app(app: Flask) -> None:
@@ -37,17 +61,21 @@ def check_password(user_id: str, password: str) -> Principal:
     cache: _Cache = current_app.extensions["servicedesk_auth"]
     secret = current_app.config["SECRET_KEY"].encode()
     key = (user_id, hmac.new(secret, password.encode(), hashlib.sha256).hexdigest())
-    now = time.monotonic()
-    with cache.lock:
-        hit = cache.entries.get(key)
-        if hit and hit[1] > now:
-            return hit[0]
-    principal = users.authenticate(new_uow(write=False), user_id, password)
-    with cache.lock:
-        if len(cache.entries) > _MAX_ENTRIES:
-            cache.entries.clear()
-        cache.entries[key] = (principal, now + CACHE_TTL_SECONDS)
-    return principal
+    remembered = cache.get(key, time.monotonic())
+    if remembered is not None:
+        return remembered
+    # several requests of one client arriving together run one slow hash check, not one each
+    with cache.checking_lock(key):
+        remembered = cache.get(key, time.monotonic())
+        if remembered is not None:
+            return remembered
+        try:
+            principal = users.authenticate(new_uow(write=False), user_id, password)
+        finally:
+            with cache.lock:
+                cache.checking.pop(key, None)
+        cache.put(key, principal, time.monotonic())
+        return principal
 
 
 def forget(user_id: str) -> None:
