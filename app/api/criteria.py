@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from flask import request
 
-from app.api import int_arg
+from app.api.queries import int_arg
 from app.errors import InvalidInput
 from app.services.criteria import DATE, FLAG, LIKE, SORT_ORDERS, TEXT, TEXTS, Criteria
 from app.values import parse_date

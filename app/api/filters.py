@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from flask import jsonify, request
 
-from app.api import bp, criteria, current_user, json_body, paging, shapes
+from app.api import bp, criteria, current_user, json_body, queries, shapes
 from app.api.tasks import task_query_from_body
 from app.errors import InvalidInput
 from app.models import TaskFilter
@@ -33,7 +33,7 @@ def filter_shape(row: TaskFilter, item_count: Optional[int] = None) -> dict[str,
 def _task_query(stored: dict[str, Any], extending: dict[str, Any], viewer: Principal,
                 paged: bool = False) -> tasks.TaskQuery:
     """The stored query, extended by the request body; paging from the query string only for lists."""
-    page = paging() if paged else None
+    page = queries.paging() if paged else None
     return task_query_from_body(filters.resolve_expressions({**stored, **extending}, viewer),
                                 page.first if page else 0, page.limit if page else None)
 

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from flask import request
 
-from app.api import int_arg
+from app.api.queries import int_arg
 from app.errors import InvalidInput
 
 PAGING = ("firstResult", "maxResults")
