@@ -6,9 +6,7 @@ carries; views only parse the request and call one service.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -107,77 +105,6 @@ def json_body() -> dict[str, Any]:
 
 def current_user() -> Principal:
     return g.user
-
-
-#: Camunda's paging and integer parameters are Java ints; larger values are refused, not wrapped.
-MAX_INT = 2 ** 31 - 1
-
-
-def int_arg(name: str, default: Optional[int], minimum: int = 0) -> Optional[int]:
-    """An integer query parameter between ``minimum`` and :data:`MAX_INT`, or ``default`` when absent."""
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    return parse_int(name, raw, minimum)
-
-
-def parse_int(name: str, raw: Any, minimum: int = 0) -> int:
-    """An integer given as text (a query parameter) or as a JSON number (a body property)."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        raise InvalidInput(f"{name} must be an integer")
-    if isinstance(raw, str):
-        if not _INTEGER.fullmatch(raw):
-            raise InvalidInput(f"query parameter {name} must be an integer")
-        raw = int(raw) if len(raw) <= 20 else (MAX_INT + 1 if raw[0] != "-" else minimum - 1)
-    if raw < minimum:
-        raise InvalidInput(f"{name} must be at least {minimum}" if minimum else f"{name} must not be negative")
-    if raw > MAX_INT:
-        raise InvalidInput(f"{name} must be at most {MAX_INT}")
-    return raw
-
-
-_INTEGER = re.compile(r"-?[0-9]+")
-
-
-def bool_arg(name: str, default: Optional[bool] = None) -> Optional[bool]:
-    """A boolean query parameter: ``true`` or ``false`` (any case), anything else is a 400."""
-    raw = request.args.get(name)
-    return default if raw is None else parse_bool(name, raw)
-
-
-def parse_bool(name: str, raw: Any) -> bool:
-    """One rule for booleans, whether they come as query text or as JSON: true/false, nothing else."""
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str) and raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise InvalidInput(f"{name} must be true or false")
-
-
-@dataclass(frozen=True)
-class Page:
-    """``firstResult``/``maxResults``; without ``maxResults`` a list is returned whole, as Camunda does."""
-
-    first: int = 0
-    limit: Optional[int] = None
-
-    def apply(self, rows: list) -> list:
-        """Page a list already in memory (small lists: definitions, deployments)."""
-        return rows[self.first:] if self.limit is None else rows[self.first:self.first + self.limit]
-
-
-def paging() -> Page:
-    return Page(int_arg("firstResult", 0) or 0, int_arg("maxResults", None))
-
-
-PAGING_ARGS = frozenset({"firstResult", "maxResults"})
-
-
-def check_args(allowed: frozenset[str] | set[str]) -> None:
-    """Refuse query parameters a list does not implement, so that no filter is silently ignored."""
-    unknown = sorted(set(request.args.keys()) - set(allowed))
-    if unknown:
-        raise InvalidInput(f"unsupported query parameter(s): {', '.join(unknown)}")
 
 
 from app.api import (  # noqa: E402,F401  (each module registers its routes)

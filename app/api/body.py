@@ -30,3 +30,13 @@ def text(body: dict[str, Any], name: str) -> Optional[str]:
     if value is not None and not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string")
     return value
+
+
+def texts(body: dict[str, Any], name: str) -> list[str]:
+    """A list of strings; absent or null is empty. An empty list is allowed: here it selects, not filters."""
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidInput(f"{name} must be a list of strings")
+    return value

@@ -3,32 +3,29 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import bp, current_user, json_body, query, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.api.variables import from_rest, to_rest
 from app.errors import InvalidInput
+from app.services.criteria import FLAG, INT, LIKE, TEXT, TEXTS
 from app.services import decisions
 from app.store import new_uow
 
-_FILTERS = ("decisionDefinitionId", "decisionDefinitionIdIn", "key", "keyLike", "name", "nameLike", "deploymentId",
-            "resourceName", "version", "latestVersion")
+_FILTERS = {"decisionDefinitionId": ("id", TEXT), "decisionDefinitionIdIn": ("ids", TEXTS), "key": TEXT,
+            "keyLike": ("key_like", LIKE), "name": TEXT, "nameLike": ("name_like", LIKE),
+            "deploymentId": ("deployment_id", TEXT), "resourceName": ("resource_name", TEXT), "version": INT,
+            "latestVersion": ("latest_only", FLAG)}
 _SORT = ("id", "key", "name", "version", "deployTime", "deploymentId")
 
 
 def _query(with_page: bool) -> decisions.DecisionQuery:
-    query.only(*_FILTERS, *(("sortBy", "sortOrder", *query.PAGING) if with_page else ()))
-    ids = query.text_list("decisionDefinitionIdIn") + ([query.text("decisionDefinitionId")]
-                                                       if query.text("decisionDefinitionId") else [])
-    version = query.text("version")
-    if version is not None and not version.isdigit():
-        raise InvalidInput("query parameter version must be a positive integer")
-    result = decisions.DecisionQuery(
-        ids=ids, key=query.text("key"), key_like=query.text("keyLike"), name=query.text("name"),
-        name_like=query.text("nameLike"), deployment_id=query.text("deploymentId"),
-        resource_name=query.text("resourceName"), version=int(version) if version else None,
-        latest_only=bool(query.flag("latestVersion")))
+    """The list's filters (``decisionDefinitionId`` joins the ids of ``…IdIn``); sort and page for the list only."""
+    filters = queries.from_args(_FILTERS, queries.LIST_ARGS if with_page else ())
+    one = filters.pop("id", None)
+    result = decisions.DecisionQuery(ids=filters.pop("ids", []) + ([one] if one else []), **filters)
     if with_page:
-        result.sort_by, result.descending = query.sorting(_SORT)
-        result.first, result.limit = query.paging()
+        result.sort_by, result.descending = queries.one_sort(queries.args_sorting(_SORT))
+        page = queries.paging()
+        result.first, result.limit = page.first, page.limit
     return result
 
 
@@ -44,32 +41,32 @@ def count_decision_definitions():
 
 @bp.get("/decision-definition/<decision_id>")
 def get_decision_definition(decision_id: str):
-    query.only()
+    queries.check_args()
     return jsonify(shapes.decision(decisions.get_decision(new_uow(write=False), decision_id=decision_id)))
 
 
 @bp.get("/decision-definition/key/<key>")
 def get_decision_definition_by_key(key: str):
-    query.only()
+    queries.check_args()
     return jsonify(shapes.decision(decisions.get_decision(new_uow(write=False), key=key)))
 
 
 @bp.get("/decision-definition/<decision_id>/xml")
 def decision_definition_xml(decision_id: str):
-    query.only()
+    queries.check_args()
     row, xml = decisions.decision_xml(new_uow(write=False), decision_id=decision_id)
     return jsonify({"id": row.id, "dmnXml": xml})
 
 
 @bp.get("/decision-definition/key/<key>/xml")
 def decision_definition_xml_by_key(key: str):
-    query.only()
+    queries.check_args()
     row, xml = decisions.decision_xml(new_uow(write=False), key=key)
     return jsonify({"id": row.id, "dmnXml": xml})
 
 
 def _evaluate(**which):
-    query.only()
+    queries.check_args()
     body = json_body()
     unknown = sorted(set(body) - {"variables"})
     if unknown:

@@ -5,21 +5,22 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from app.api import bp, current_user, query, shapes
+from app.api import bp, current_user, queries, shapes
 from app.api.deployment_resources import DELETE_OPTIONS
 from app.api.variables import form_to_rest
 from app.errors import InvalidInput
+from app.services.criteria import FLAG, TEXT, TEXTS
 from app.services import definition_details, deployments, statistics
 from app.store import new_uow
 
-_STAT_OPTIONS = ("failedJobs", "incidents", "incidentsForType", "rootIncidents")
+_STAT_OPTIONS = {"failedJobs": FLAG, "incidents": FLAG, "incidentsForType": TEXT, "rootIncidents": FLAG}
 
 
 def _stat_options() -> dict[str, Any]:
     """Which counts to include: failedJobs, and incidents (all types, or one type); rootIncidents = incidents here."""
-    query.only(*_STAT_OPTIONS)
-    failed, incidents, roots = query.flag("failedJobs"), query.flag("incidents"), query.flag("rootIncidents")
-    only_type = query.text("incidentsForType")
+    options = queries.from_args(_STAT_OPTIONS)
+    failed, incidents, roots = (options.get(name) for name in ("failedJobs", "incidents", "rootIncidents"))
+    only_type = options.get("incidentsForType")
     if sum(bool(x) for x in (incidents, roots, only_type)) > 1:
         raise InvalidInput("incidents, rootIncidents and incidentsForType exclude each other")
     return {"failed": bool(failed), "incidents": bool(incidents or roots or only_type), "type": only_type}
@@ -60,7 +61,7 @@ def activity_statistics_by_key(key: str):
 
 
 def _deployed_start_form(**which):
-    query.only()
+    queries.check_args()
     return Response(definition_details.start_form_source(new_uow(write=False), **which), mimetype="application/json")
 
 
@@ -75,9 +76,8 @@ def deployed_start_form_by_key(key: str):
 
 
 def _form_variables(**which):
-    query.only("variableNames", "deserializeValues")
-    query.flag("deserializeValues")  # values are plain JSON here: serialized and deserialized are the same
-    names = query.text_list("variableNames")
+    # deserializeValues changes nothing: values are plain JSON here, serialized and deserialized alike
+    names = queries.from_args({"variableNames": TEXTS, "deserializeValues": FLAG}).get("variableNames", [])
     form = definition_details.start_form_spec(new_uow(write=False), **which)
     values = form_to_rest(form, {}) if form is not None else {}
     return jsonify({k: v for k, v in values.items() if not names or k in names})
@@ -95,7 +95,7 @@ def start_form_variables_by_key(key: str):
 
 @bp.get("/process-definition/<definition_id>/static-called-process-definitions")
 def called_process_definitions(definition_id: str):
-    query.only()
+    queries.check_args()
     return jsonify([{**shapes.definition(c.definition), "calledFromActivityIds": c.activity_ids,
                      "callingProcessDefinitionId": definition_id}
                     for c in definition_details.called_definitions(new_uow(write=False), definition_id)])
@@ -103,7 +103,7 @@ def called_process_definitions(definition_id: str):
 
 def _diagram(**which):
     """Camunda serves a PNG or SVG deployed beside the BPMN; none is kept here, so the answer is 204."""
-    query.only()
+    queries.check_args()
     definition_details.get_definition(new_uow(write=False), **which)
     return "", 204
 
@@ -119,10 +119,8 @@ def definition_diagram_by_key(key: str):
 
 
 def _delete(**which):
-    query.only(*DELETE_OPTIONS)
-    for option in DELETE_OPTIONS[1:]:
-        query.flag(option)
-    deployments.delete_definitions(new_uow(), current_user(), bool(query.flag("cascade")), **which)
+    cascade = queries.from_args(DELETE_OPTIONS).get("cascade", False)
+    deployments.delete_definitions(new_uow(), current_user(), cascade, **which)
     return "", 204
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.services import definitions, instances
 from app.store import new_uow
 from app.errors import InvalidInput
@@ -12,14 +12,14 @@ from app.api.variables import from_rest, object_info, to_rest
 
 def _definitions() -> list:
     """The rows GET /process-definition and its count share: filtered by ``key`` and ``latestVersion``."""
-    check_args(PAGING_ARGS | {"key", "latestVersion"})
+    queries.check_args(queries.PAGING_ARGS | {"key", "latestVersion"})
     return definitions.list_definitions(new_uow(write=False), key=request.args.get("key"),
-                                        latest_only=bool_arg("latestVersion", False))
+                                        latest_only=queries.bool_arg("latestVersion", False))
 
 
 @bp.get("/process-definition")
 def list_definitions():
-    return jsonify([shapes.definition(r) for r in paging().apply(_definitions())])
+    return jsonify([shapes.definition(r) for r in queries.paging().apply(_definitions())])
 
 
 @bp.get("/process-definition/count")

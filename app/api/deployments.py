@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import PAGING_ARGS, bp, check_args, current_user, paging, shapes
+from app.api import bp, current_user, queries, shapes
 from app.errors import InvalidInput
 from app.services import definitions
 from app.store import new_uow
@@ -27,6 +27,6 @@ def create_deployment():
 
 @bp.get("/deployment")
 def list_deployments():
-    check_args(PAGING_ARGS)
+    queries.check_args(queries.PAGING_ARGS)
     rows = definitions.list_deployments(new_uow(write=False))
-    return jsonify([shapes.deployment(d) for d in paging().apply(rows)])
+    return jsonify([shapes.deployment(d) for d in queries.paging().apply(rows)])

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Optional
 
-from flask import jsonify, request
+from flask import jsonify
 
-from app.api import bp, criteria, current_user, json_body, paging, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.api.tasks import task_query_from_body
 from app.errors import InvalidInput
 from app.models import TaskFilter
@@ -33,7 +33,7 @@ def filter_shape(row: TaskFilter, item_count: Optional[int] = None) -> dict[str,
 def _task_query(stored: dict[str, Any], extending: dict[str, Any], viewer: Principal,
                 paged: bool = False) -> tasks.TaskQuery:
     """The stored query, extended by the request body; paging from the query string only for lists."""
-    page = paging() if paged else None
+    page = queries.paging() if paged else None
     return task_query_from_body(filters.resolve_expressions({**stored, **extending}, viewer),
                                 page.first if page else 0, page.limit if page else None)
 
@@ -54,23 +54,20 @@ def _checked(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item_count() -> bool:
-    raw = request.args.get("itemCount")
-    if raw not in (None, "true", "false"):
-        raise InvalidInput("query parameter itemCount must be true or false")
-    return raw == "true"
+    return bool(queries.bool_arg("itemCount", False))
 
 
 @bp.get("/filter")
 def list_filters():
     with_count = _item_count()
-    query = criteria.from_query(filters.FILTER_FILTERS, filters.FILTER_SORT_KEYS, tolerated=("itemCount",))
+    query = queries.criteria(filters.FILTER_FILTERS, filters.FILTER_SORT_KEYS, tolerated=("itemCount",))
     rows = filters.list_filters(new_uow(write=False), query, current_user())
     return jsonify([filter_shape(r, _count(r, {}) if with_count else None) for r in rows])
 
 
 @bp.get("/filter/count")
 def count_filters():
-    query = criteria.from_query(filters.FILTER_FILTERS, paged=False)
+    query = queries.criteria(filters.FILTER_FILTERS, paged=False)
     return jsonify({"count": filters.count_filters(new_uow(write=False), query, current_user())})
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import jsonify
 
 from app import auth
-from app.api import bp, criteria, current_user, json_body
+from app.api import bp, current_user, json_body, queries
 from app.models import Group
 from app.services import groups
 from app.store import new_uow
@@ -22,25 +22,25 @@ def group_shape(group: Group) -> dict[str, Any]:
 
 @bp.get("/group")
 def list_groups():
-    query = criteria.from_query(groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS)
+    query = queries.criteria(groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS)
     return jsonify([group_shape(g) for g in groups.list_groups(new_uow(write=False), query, current_user())])
 
 
 @bp.post("/group")
 def query_groups():
-    query = criteria.from_body(json_body(), groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS)
+    query = queries.body_criteria(json_body(), groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS)
     return jsonify([group_shape(g) for g in groups.list_groups(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/group/count")
 def count_groups():
-    query = criteria.from_query(groups.GROUP_FILTERS, paged=False)
+    query = queries.criteria(groups.GROUP_FILTERS, paged=False)
     return jsonify({"count": groups.count_groups(new_uow(write=False), query, current_user())})
 
 
 @bp.post("/group/count")
 def count_groups_by_body():
-    query = criteria.from_body(json_body(), groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS, paged=False)
+    query = queries.body_criteria(json_body(), groups.GROUP_FILTERS, groups.GROUP_SORT_KEYS, paged=False)
     return jsonify({"count": groups.count_groups(new_uow(write=False), query, current_user())})
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, paging, queries, shapes
+from app.api import bp, current_user, queries, shapes
+from app.services.criteria import DATE, FLAG, LIKE, TEXT, TEXTS
 from app.errors import InvalidInput
 from app.services import instances
 from app.store import new_uow
@@ -12,14 +13,14 @@ from app.api.variables import to_rest
 
 #: the filters of GET /history/process-instance and its count (see app.api.queries)
 HISTORY_FILTERS = {
-    "processInstanceId": ("instance_id", "text"), "processInstanceIds": ("instance_ids", "list"),
-    "processDefinitionId": ("definition_id", "text"), "processDefinitionKey": ("key", "text"),
-    "processDefinitionKeyIn": ("keys", "list"), "processInstanceBusinessKey": ("business_key", "text"),
-    "processInstanceBusinessKeyLike": ("business_key_like", "text"),
-    "finished": ("finished", "bool"), "unfinished": ("unfinished", "bool"),
-    "startedBy": ("started_by", "text"), "startedBefore": ("started_before", "date"),
-    "startedAfter": ("started_after", "date"), "finishedBefore": ("finished_before", "date"),
-    "finishedAfter": ("finished_after", "date"),
+    "processInstanceId": ("instance_id", TEXT), "processInstanceIds": ("instance_ids", TEXTS),
+    "processDefinitionId": ("definition_id", TEXT), "processDefinitionKey": ("key", TEXT),
+    "processDefinitionKeyIn": ("keys", TEXTS), "processInstanceBusinessKey": ("business_key", TEXT),
+    "processInstanceBusinessKeyLike": ("business_key_like", LIKE),
+    "finished": ("finished", FLAG), "unfinished": ("unfinished", FLAG),
+    "startedBy": ("started_by", TEXT), "startedBefore": ("started_before", DATE),
+    "startedAfter": ("started_after", DATE), "finishedBefore": ("finished_before", DATE),
+    "finishedAfter": ("finished_after", DATE),
 }
 #: Camunda's state flags and the status each selects; only one may be true at a time
 _STATES = {"active": "ACTIVE", "completed": "COMPLETED", "externallyTerminated": "EXTERNALLY_TERMINATED",
@@ -27,15 +28,15 @@ _STATES = {"active": "ACTIVE", "completed": "COMPLETED", "externallyTerminated":
 
 
 def _history_query() -> instances.InstanceQuery:
-    filters = queries.from_args(HISTORY_FILTERS, PAGING_ARGS | {"businessKey", *_STATES})
-    chosen = [status for flag, status in _STATES.items() if bool_arg(flag, False)]
+    filters = queries.from_args(HISTORY_FILTERS, queries.PAGING_ARGS | {"businessKey", *_STATES})
+    chosen = [status for flag, status in _STATES.items() if queries.bool_arg(flag, False)]
     if len(chosen) > 1:
         raise InvalidInput(f"only one of {', '.join(_STATES)} may be true")
     short = request.args.get("businessKey")  # as on /process-instance; Camunda's own name is the long one
     if short is not None:
         if filters.setdefault("business_key", short) != short:
             raise InvalidInput("processInstanceBusinessKey and businessKey disagree")
-    page = paging()
+    page = queries.paging()
     return instances.InstanceQuery(**filters, status=chosen[0] if chosen else None, first=page.first,
                                    limit=page.limit)
 
@@ -58,30 +59,30 @@ def history_instance(instance_id: str):
 
 @bp.get("/history/activity-instance")
 def history_activities():
-    check_args(PAGING_ARGS | {"processInstanceId"})
+    queries.check_args(queries.PAGING_ARGS | {"processInstanceId"})
     instance_id = request.args.get("processInstanceId")
     if not instance_id:
         raise InvalidInput("processInstanceId is required")
     rows = instances.activity_history(new_uow(write=False), instance_id, current_user())
-    return jsonify([shapes.activity(r) for r in paging().apply(rows)])
+    return jsonify([shapes.activity(r) for r in queries.paging().apply(rows)])
 
 
 @bp.get("/history/variable-instance")
 def history_variables():
-    check_args(PAGING_ARGS | {"processInstanceId", "deserializeValues"})
+    queries.check_args(queries.PAGING_ARGS | {"processInstanceId", "deserializeValues"})
     instance_id = request.args.get("processInstanceId")
     if not instance_id:
         raise InvalidInput("processInstanceId is required")
     row = instances.get_instance(new_uow(write=False), instance_id, current_user())
-    typed = to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True))
+    typed = to_rest(row.variables, row.variable_types, queries.bool_arg("deserializeValues", True))
     return jsonify([{"id": f"{row.id}:{name}", "name": name, **value, "processInstanceId": row.id,
                      "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
-                     "state": "CREATED"} for name, value in paging().apply(list(typed.items()))])
+                     "state": "CREATED"} for name, value in queries.paging().apply(list(typed.items()))])
 
 
 @bp.get("/history/audit/<instance_id>")
 def history_audit(instance_id: str):
-    check_args(PAGING_ARGS)
-    rows = paging().apply(instances.audit_log(new_uow(write=False), instance_id, current_user()))
+    queries.check_args(queries.PAGING_ARGS)
+    rows = queries.paging().apply(instances.audit_log(new_uow(write=False), instance_id, current_user()))
     return jsonify([{"id": r.id, "time": shapes.camunda_date(r.at), "userId": r.actor, "action": r.action,
                      "activityId": r.activity_id, "taskId": r.task_id, "data": r.data} for r in rows])

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import jsonify
 
-from app.api import bp, criteria, current_user, json_body, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.api.variables import to_rest
 from app.services import history_details as history
 from app.store import new_uow
@@ -46,49 +46,49 @@ def detail_shape(detail: history.Detail) -> dict[str, Any]:
 
 @bp.post("/history/variable-instance")
 def query_historic_variables():
-    query = criteria.from_body(json_body(), history.VARIABLE_FILTERS, history.VARIABLE_SORT_KEYS,
+    query = queries.body_criteria(json_body(), history.VARIABLE_FILTERS, history.VARIABLE_SORT_KEYS,
                                tolerated=_TOLERATED)
     return jsonify([variable_shape(v) for v in history.list_variables(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/variable-instance/count")
 def count_historic_variables():
-    query = criteria.from_query(history.VARIABLE_FILTERS, paged=False)
+    query = queries.criteria(history.VARIABLE_FILTERS, paged=False)
     return jsonify({"count": history.count_variables(new_uow(write=False), query, current_user())})
 
 
 @bp.post("/history/variable-instance/count")
 def count_historic_variables_by_body():
-    query = criteria.from_body(json_body(), history.VARIABLE_FILTERS, history.VARIABLE_SORT_KEYS, paged=False,
+    query = queries.body_criteria(json_body(), history.VARIABLE_FILTERS, history.VARIABLE_SORT_KEYS, paged=False,
                                tolerated=_TOLERATED)
     return jsonify({"count": history.count_variables(new_uow(write=False), query, current_user())})
 
 
 @bp.get("/history/variable-instance/<variable_id>")
 def historic_variable(variable_id: str):
-    criteria.from_query({}, paged=False, tolerated=_TOLERATED)
+    queries.criteria({}, paged=False, tolerated=_TOLERATED)
     return jsonify(variable_shape(history.get_variable(new_uow(write=False), variable_id, current_user())))
 
 
 @bp.get("/history/detail")
 def historic_details():
-    query = criteria.from_query(history.DETAIL_FILTERS, history.DETAIL_SORT_KEYS, tolerated=_TOLERATED)
+    query = queries.criteria(history.DETAIL_FILTERS, history.DETAIL_SORT_KEYS, tolerated=_TOLERATED)
     return jsonify([detail_shape(d) for d in history.list_details(new_uow(write=False), query, current_user())])
 
 
 @bp.post("/history/detail")
 def query_historic_details():
-    query = criteria.from_body(json_body(), history.DETAIL_FILTERS, history.DETAIL_SORT_KEYS, tolerated=_TOLERATED)
+    query = queries.body_criteria(json_body(), history.DETAIL_FILTERS, history.DETAIL_SORT_KEYS, tolerated=_TOLERATED)
     return jsonify([detail_shape(d) for d in history.list_details(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/detail/count")
 def count_historic_details():
-    query = criteria.from_query(history.DETAIL_FILTERS, paged=False)
+    query = queries.criteria(history.DETAIL_FILTERS, paged=False)
     return jsonify({"count": history.count_details(new_uow(write=False), query, current_user())})
 
 
 @bp.get("/history/detail/<detail_id>")
 def historic_detail(detail_id: str):
-    criteria.from_query({}, paged=False, tolerated=_TOLERATED)
+    queries.criteria({}, paged=False, tolerated=_TOLERATED)
     return jsonify(detail_shape(history.get_detail(new_uow(write=False), detail_id, current_user())))

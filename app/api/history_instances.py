@@ -10,7 +10,7 @@ import uuid
 
 from flask import jsonify, request
 
-from app.api import bp, criteria, current_user, json_body, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.errors import InvalidInput
 from app.services import history_instances as history
 from app.store import new_uow
@@ -18,14 +18,14 @@ from app.store import new_uow
 
 @bp.post("/history/process-instance")
 def query_historic_instances():
-    query = criteria.from_body(json_body(), history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS)
+    query = queries.body_criteria(json_body(), history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS)
     rows = history.list_instances(new_uow(write=False), query, current_user())
     return jsonify([shapes.history_instance(r) for r in rows])
 
 
 @bp.post("/history/process-instance/count")
 def count_historic_instances_by_body():
-    query = criteria.from_body(json_body(), history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS, paged=False)
+    query = queries.body_criteria(json_body(), history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS, paged=False)
     return jsonify({"count": history.count_instances(new_uow(write=False), query, current_user())})
 
 
@@ -55,7 +55,7 @@ def delete_historic_instances():
         raise InvalidInput("give historicProcessInstanceIds or historicProcessInstanceQuery")
     if (reason is not None and not isinstance(reason, str)) or not isinstance(fail, bool):
         raise InvalidInput("deleteReason must be a string and failIfNotExists a boolean")
-    query = (criteria.from_body(query_body, history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS, paged=False)
+    query = (queries.body_criteria(query_body, history.INSTANCE_FILTERS, history.INSTANCE_SORT_KEYS, paged=False)
              if query_body is not None else None)
     deleted = history.delete_history(new_uow(), current_user(), ids, query, fail_if_missing=fail, reason=reason)
     return jsonify({"id": str(uuid.uuid4()), "type": "historic-process-instance-deletion",

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import jsonify
 
-from app.api import bp, criteria, current_user, shapes
+from app.api import bp, current_user, queries, shapes
 from app.services import history_log as history
 from app.store import new_uow
 
@@ -37,23 +37,23 @@ def link_shape(item: history.LogEntry) -> dict[str, Any]:
 
 @bp.get("/history/user-operation")
 def user_operations():
-    query = criteria.from_query(history.OPERATION_FILTERS, history.OPERATION_SORT_KEYS)
+    query = queries.criteria(history.OPERATION_FILTERS, history.OPERATION_SORT_KEYS)
     return jsonify([operation_shape(e) for e in history.list_operations(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/user-operation/count")
 def count_user_operations():
-    query = criteria.from_query(history.OPERATION_FILTERS, paged=False)
+    query = queries.criteria(history.OPERATION_FILTERS, paged=False)
     return jsonify({"count": history.count_operations(new_uow(write=False), query, current_user())})
 
 
 @bp.get("/history/identity-link-log")
 def identity_link_log():
-    query = criteria.from_query(history.LINK_FILTERS, history.LINK_SORT_KEYS)
+    query = queries.criteria(history.LINK_FILTERS, history.LINK_SORT_KEYS)
     return jsonify([link_shape(e) for e in history.list_links(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/identity-link-log/count")
 def count_identity_link_log():
-    query = criteria.from_query(history.LINK_FILTERS, paged=False)
+    query = queries.criteria(history.LINK_FILTERS, paged=False)
     return jsonify({"count": history.count_links(new_uow(write=False), query, current_user())})

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import jsonify
 
-from app.api import bp, criteria, current_user, json_body, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.models import HumanTask
 from app.services import history_tasks as history
 from app.store import new_uow
@@ -37,44 +37,44 @@ def historic_task(row: HumanTask) -> dict[str, Any]:
 
 @bp.get("/history/task")
 def historic_tasks():
-    query = criteria.from_query(history.TASK_FILTERS, history.TASK_SORT_KEYS)
+    query = queries.criteria(history.TASK_FILTERS, history.TASK_SORT_KEYS)
     return jsonify([historic_task(t) for t in history.list_tasks(new_uow(write=False), query, current_user())])
 
 
 @bp.post("/history/task")
 def query_historic_tasks():
-    query = criteria.from_body(json_body(), history.TASK_FILTERS, history.TASK_SORT_KEYS)
+    query = queries.body_criteria(json_body(), history.TASK_FILTERS, history.TASK_SORT_KEYS)
     return jsonify([historic_task(t) for t in history.list_tasks(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/history/task/count")
 def count_historic_tasks():
-    query = criteria.from_query(history.TASK_FILTERS, paged=False)
+    query = queries.criteria(history.TASK_FILTERS, paged=False)
     return jsonify({"count": history.count_tasks(new_uow(write=False), query, current_user())})
 
 
 @bp.post("/history/task/count")
 def count_historic_tasks_by_body():
-    query = criteria.from_body(json_body(), history.TASK_FILTERS, history.TASK_SORT_KEYS, paged=False)
+    query = queries.body_criteria(json_body(), history.TASK_FILTERS, history.TASK_SORT_KEYS, paged=False)
     return jsonify({"count": history.count_tasks(new_uow(write=False), query, current_user())})
 
 
 @bp.post("/history/activity-instance")
 def query_historic_activities():
-    query = criteria.from_body(json_body(), history.ACTIVITY_FILTERS, history.ACTIVITY_SORT_KEYS)
+    query = queries.body_criteria(json_body(), history.ACTIVITY_FILTERS, history.ACTIVITY_SORT_KEYS)
     rows = history.list_activities(new_uow(write=False), query, current_user())
     return jsonify([shapes.activity(r) for r in rows])
 
 
 @bp.get("/history/activity-instance/count")
 def count_historic_activities():
-    query = criteria.from_query(history.ACTIVITY_FILTERS, paged=False)
+    query = queries.criteria(history.ACTIVITY_FILTERS, paged=False)
     return jsonify({"count": history.count_activities(new_uow(write=False), query, current_user())})
 
 
 @bp.post("/history/activity-instance/count")
 def count_historic_activities_by_body():
-    query = criteria.from_body(json_body(), history.ACTIVITY_FILTERS, history.ACTIVITY_SORT_KEYS, paged=False)
+    query = queries.body_criteria(json_body(), history.ACTIVITY_FILTERS, history.ACTIVITY_SORT_KEYS, paged=False)
     return jsonify({"count": history.count_activities(new_uow(write=False), query, current_user())})
 
 

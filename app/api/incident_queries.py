@@ -5,31 +5,35 @@ from typing import Any
 
 from flask import jsonify
 
-from app.api import bp, current_user, json_body, query, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.errors import InvalidInput
 from app.models import Incident
+from app.services.criteria import FLAG, TEXT
 from app.services import incidents
 from app.store import new_uow
 
-_FILTERS = {"incidentId": "incident_id", "incidentType": "incident_type", "incidentMessage": "message",
-            "processDefinitionId": "definition_id", "processDefinitionKey": "definition_key",
-            "processInstanceId": "instance_id", "activityId": "activity_id", "configuration": "configuration"}
+_FILTERS = {"incidentId": ("incident_id", TEXT), "incidentType": ("incident_type", TEXT),
+            "incidentMessage": ("message", TEXT), "processDefinitionId": ("definition_id", TEXT),
+            "processDefinitionKey": ("definition_key", TEXT), "processInstanceId": ("instance_id", TEXT),
+            "activityId": ("activity_id", TEXT), "configuration": TEXT}
+#: the history's state flags, which exclude each other
+_STATES = {"open": FLAG, "resolved": FLAG}
 _SORT = ("incidentId", "createTime", "endTime", "incidentType", "activityId", "processInstanceId",
          "processDefinitionId", "incidentMessage")
 
 
 def _query(history: bool, with_page: bool) -> incidents.IncidentQuery:
-    states = ("open", "resolved") if history else ()
-    query.only(*_FILTERS, *states, *(("sortBy", "sortOrder", *query.PAGING) if with_page else ()))
-    result = incidents.IncidentQuery(**{field: query.text(name) for name, field in _FILTERS.items()})
+    filters = queries.from_args({**_FILTERS, **(_STATES if history else {})}, queries.LIST_ARGS if with_page else ())
+    result = incidents.IncidentQuery(**{field: value for field, value in filters.items() if field not in _STATES})
     if history:
-        wanted = [state for state in states if query.flag(state)]
+        wanted = [state for state in _STATES if filters.get(state)]
         if len(wanted) > 1:
             raise InvalidInput("open and resolved exclude each other; give one of them or neither")
         result.state = wanted[0] if wanted else None
     if with_page:
-        result.sort_by, result.descending = query.sorting(_SORT)
-        result.first, result.limit = query.paging()
+        result.sort_by, result.descending = queries.one_sort(queries.args_sorting(_SORT))
+        page = queries.paging()
+        result.first, result.limit = page.first, page.limit
     return result
 
 
@@ -52,13 +56,13 @@ def count_incidents():
 
 @bp.get("/incident/<incident_id>")
 def get_incident(incident_id: str):
-    query.only()
+    queries.check_args()
     return jsonify(shapes.incident(incidents.get_incident(new_uow(write=False), incident_id, current_user())))
 
 
 @bp.put("/incident/<incident_id>/annotation")
 def annotate_incident(incident_id: str):
-    query.only()
+    queries.check_args()
     body = json_body()
     unknown = sorted(set(body) - {"annotation"})
     if unknown:
@@ -72,7 +76,7 @@ def annotate_incident(incident_id: str):
 
 @bp.delete("/incident/<incident_id>/annotation")
 def clear_incident_annotation(incident_id: str):
-    query.only()
+    queries.check_args()
     incidents.annotate(new_uow(), incident_id, None, current_user())
     return "", 204
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from app.api import PAGING_ARGS, bp, check_args, current_user, json_body, paging, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.errors import InvalidInput
 from app.services import incidents
 from app.store import new_uow
@@ -11,9 +11,9 @@ from app.store import new_uow
 
 @bp.get("/incident")
 def list_incidents():
-    check_args(PAGING_ARGS | {"processInstanceId"})
+    queries.check_args(queries.PAGING_ARGS | {"processInstanceId"})
     rows = incidents.list_incidents(new_uow(write=False), current_user(), instance_id=request.args.get("processInstanceId"))
-    return jsonify([shapes.incident(r) for r in paging().apply(rows)])
+    return jsonify([shapes.incident(r) for r in queries.paging().apply(rows)])
 
 
 @bp.put("/job/<job_id>/retries")

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from flask import jsonify, request
 
-from app.api import bp, current_user, int_arg, json_body, shapes
+from app.api import bp, current_user, json_body, queries, shapes
 from app.api.body import flag, text
 from app.errors import InvalidInput
 from app.services import instance_operations as operations
@@ -32,8 +32,8 @@ def _query(body: dict[str, Any], paged: bool) -> operations.InstanceQuery:
         definition_key=text(body, "processDefinitionKey"), business_key=text(body, "businessKey"),
         suspended=True if suspended else (False if active else None), sorting=_sorting(body.get("sorting")))
     if paged:
-        query.first = int_arg("firstResult", 0)
-        query.limit = int_arg("maxResults", 0) if request.args.get("maxResults") is not None else None
+        page = queries.paging()
+        query.first, query.limit = page.first, page.limit
     return query
 
 

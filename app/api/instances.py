@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, paging, queries, shapes
+from app.api import bp, current_user, queries, shapes
+from app.services.criteria import LIKE, TEXT, TEXTS
 from app.errors import NotFound
 from app.services import instances
 from app.store import new_uow
@@ -12,15 +13,15 @@ from app.api.variables import to_rest
 
 #: the filters of GET /process-instance and its count; only running instances, as in Camunda's runtime API
 INSTANCE_FILTERS = {
-    "processInstanceIds": ("instance_ids", "list"), "processDefinitionId": ("definition_id", "text"),
-    "processDefinitionKey": ("key", "text"), "processDefinitionKeyIn": ("keys", "list"),
-    "businessKey": ("business_key", "text"), "businessKeyLike": ("business_key_like", "text"),
+    "processInstanceIds": ("instance_ids", TEXTS), "processDefinitionId": ("definition_id", TEXT),
+    "processDefinitionKey": ("key", TEXT), "processDefinitionKeyIn": ("keys", TEXTS),
+    "businessKey": ("business_key", TEXT), "businessKeyLike": ("business_key_like", LIKE),
 }
 
 
 def _query() -> instances.InstanceQuery:
-    page = paging()
-    return instances.InstanceQuery(**queries.from_args(INSTANCE_FILTERS, PAGING_ARGS), status="ACTIVE",
+    page = queries.paging()
+    return instances.InstanceQuery(**queries.from_args(INSTANCE_FILTERS, queries.PAGING_ARGS), status="ACTIVE",
                                    first=page.first, limit=page.limit)
 
 
@@ -48,15 +49,16 @@ def _active(instance_id: str):
 
 @bp.get("/process-instance/<instance_id>/variables")
 def instance_variables(instance_id: str):
-    check_args({"deserializeValues"})
+    queries.check_args({"deserializeValues"})
     row = _active(instance_id)
-    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
+    return jsonify(to_rest(row.variables, row.variable_types, queries.bool_arg("deserializeValues", True)))
 
 
 @bp.get("/process-instance/<instance_id>/variables/<name>")
 def instance_variable(instance_id: str, name: str):
-    check_args({"deserializeValue"})
+    queries.check_args({"deserializeValue"})
     row = _active(instance_id)
     if name not in row.variables:
         raise NotFound(f"variable {name} does not exist in process instance {instance_id}")
-    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])
+    deserialize = queries.bool_arg("deserializeValue", True)
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, deserialize)[name])

@@ -1,65 +1,47 @@
 """Jobs the Camunda way: waiting timers and failed handler calls, listed, read, retried, moved and run now."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from flask import Response, jsonify
 
-from app.api import bp, current_user, json_body, query, shapes
+from app.api import bp, current_user, json_body, queries, shapes
+from app.api.body import texts
 from app.errors import InvalidInput
 from app.services import jobs
+from app.services.criteria import DATE, FLAG, TEXT, TEXTS
 from app.store import new_uow
 from app.values import parse_date
 
-_TEXT = {"jobId": "job_id", "processInstanceId": "instance_id", "processDefinitionId": "definition_id",
-         "processDefinitionKey": "definition_key", "activityId": "activity_id"}
-_LISTS = {"jobIds": "job_ids", "processInstanceIds": "instance_ids"}
-_FLAGS = {"timers": "timers", "messages": "messages", "withException": "with_exception",
-          "noRetriesLeft": "no_retries_left", "withRetriesLeft": "with_retries_left", "executable": "executable"}
-_DATES = {"dueDateBefore": "due_before", "dueDateAfter": "due_after"}
+FILTERS = {"jobId": ("job_id", TEXT), "jobIds": ("job_ids", TEXTS), "processInstanceId": ("instance_id", TEXT),
+           "processInstanceIds": ("instance_ids", TEXTS), "processDefinitionId": ("definition_id", TEXT),
+           "processDefinitionKey": ("definition_key", TEXT), "activityId": ("activity_id", TEXT), "timers": FLAG,
+           "messages": FLAG, "withException": ("with_exception", FLAG), "noRetriesLeft": ("no_retries_left", FLAG),
+           "withRetriesLeft": ("with_retries_left", FLAG), "executable": FLAG,
+           "dueDateBefore": ("due_before", DATE), "dueDateAfter": ("due_after", DATE)}
 _SORT = ("jobId", "processInstanceId", "executionId", "processDefinitionId", "processDefinitionKey", "jobRetries",
          "jobDueDate", "jobPriority")
-FILTERS = (*_TEXT, *_LISTS, *_FLAGS, *_DATES)
 
 
-def job_query(body: Optional[dict[str, Any]] = None) -> jobs.JobQuery:
-    """The filters from query parameters (``body`` None) or from a JSON body (POST /job, jobQuery)."""
-    if body is not None:
-        unknown = sorted(set(body) - set(FILTERS) - {"sorting"})
-        if unknown:
-            raise InvalidInput(f"unsupported job query properties: {', '.join(unknown)}")
-    result = jobs.JobQuery()
-    for name, field in _TEXT.items():
-        value = query.text(name, body)
-        if field == "job_id":
-            result.job_ids += [value] if value else []
-        elif field == "instance_id":
-            result.instance_ids += [value] if value else []
-        else:
-            setattr(result, field, value)
-    for name, field in _LISTS.items():
-        getattr(result, field).extend(query.text_list(name, body))
-    for name, field in _FLAGS.items():
-        setattr(result, field, query.flag(name, body))
-    for name, field in _DATES.items():
-        raw = query.text(name, body)
-        if raw is not None:
-            try:
-                setattr(result, field, parse_date(raw))
-            except ValueError as exc:
-                raise InvalidInput(f"{name}: {exc}") from None
-    return result
+def job_query(body: Optional[dict[str, Any]] = None, also_allowed: Iterable[str] = ()) -> jobs.JobQuery:
+    """The filters from query parameters (``body`` None) or from a JSON body (POST /job, jobQuery).
+
+    ``jobId`` and ``processInstanceId`` join the ids of ``jobIds`` and ``processInstanceIds``."""
+    if body is None:
+        filters = queries.from_args(FILTERS, also_allowed)
+    else:
+        filters = queries.from_body(FILTERS, body, {"sorting"})
+    for one, many in (("job_id", "job_ids"), ("instance_id", "instance_ids")):
+        if one in filters:
+            filters[many] = [filters.pop(one), *filters.get(many, [])]
+    return jobs.JobQuery(**filters)
 
 
-def _body_sorting(result: jobs.JobQuery, sorting: Any) -> None:
-    if sorting is None:
-        return
-    if not isinstance(sorting, list) or len(sorting) > 1 or not all(isinstance(s, dict) for s in sorting):
-        raise InvalidInput("sorting must be a list of one {sortBy, sortOrder}")
-    for item in sorting:
-        if item.get("sortBy") not in _SORT or item.get("sortOrder") not in ("asc", "desc"):
-            raise InvalidInput(f"sorting needs sortBy (one of {', '.join(_SORT)}) and sortOrder asc or desc")
-        result.sort_by, result.descending = item["sortBy"], item["sortOrder"] == "desc"
+def _sorted_and_paged(query: jobs.JobQuery, sorting: queries.Sorting) -> jobs.JobQuery:
+    query.sort_by, query.descending = queries.one_sort(sorting)
+    page = queries.paging()
+    query.first, query.limit = page.first, page.limit
+    return query
 
 
 def job(row: jobs.Job) -> dict[str, Any]:
@@ -73,54 +55,49 @@ def job(row: jobs.Job) -> dict[str, Any]:
 
 @bp.get("/job")
 def list_jobs():
-    query.only(*FILTERS, "sortBy", "sortOrder", *query.PAGING)
-    filters = job_query()
-    filters.sort_by, filters.descending = query.sorting(_SORT)
-    filters.first, filters.limit = query.paging()
+    filters = _sorted_and_paged(job_query(also_allowed=queries.LIST_ARGS), queries.args_sorting(_SORT))
     return jsonify([job(r) for r in jobs.list_jobs(new_uow(write=False), current_user(), filters)])
 
 
 @bp.post("/job")
 def query_jobs():
-    query.only(*query.PAGING)
+    queries.check_args(queries.PAGING_ARGS)
     body = json_body()
-    filters = job_query(body)
-    _body_sorting(filters, body.get("sorting"))
-    filters.first, filters.limit = query.paging()
+    filters = _sorted_and_paged(job_query(body), queries.body_sorting(body.get("sorting"), _SORT))
     return jsonify([job(r) for r in jobs.list_jobs(new_uow(write=False), current_user(), filters)])
 
 
 @bp.get("/job/count")
 def count_jobs():
-    query.only(*FILTERS)
     return jsonify({"count": jobs.count_jobs(new_uow(write=False), current_user(), job_query())})
 
 
 @bp.post("/job/count")
 def query_jobs_count():
-    query.only()
+    """The count takes the list's body; its sorting is checked and does not matter."""
+    queries.check_args()
     body = json_body()
     filters = job_query(body)
-    _body_sorting(filters, body.get("sorting"))
+    queries.one_sort(queries.body_sorting(body.get("sorting"), _SORT))
     return jsonify({"count": jobs.count_jobs(new_uow(write=False), current_user(), filters)})
 
 
 @bp.get("/job/<job_id>")
 def get_job(job_id: str):
-    query.only()
+    queries.check_args()
     return jsonify(job(jobs.get_job(new_uow(write=False), current_user(), job_id)))
 
 
 @bp.get("/job/<job_id>/stacktrace")
 def job_stacktrace(job_id: str):
-    query.only()
+    queries.check_args()
     return Response(jobs.stacktrace(new_uow(write=False), current_user(), job_id), mimetype="text/plain")
 
 
 @bp.post("/job/retries")
 def set_jobs_retries():
     """Camunda creates a batch; here the retries are set (and failed calls run) within the request."""
-    query.only()
+    queries.check_args()
     body = json_body()
     unknown = sorted(set(body) - {"jobIds", "jobQuery", "retries"})
     if unknown:
@@ -128,7 +105,7 @@ def set_jobs_retries():
     retries = body.get("retries")
     if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
         raise InvalidInput("retries must be a non-negative integer")
-    ids = list(query.text_list("jobIds", body))
+    ids = list(texts(body, "jobIds"))
     if body.get("jobQuery") is not None:
         if not isinstance(body["jobQuery"], dict):
             raise InvalidInput("jobQuery must be an object")
@@ -142,7 +119,7 @@ def set_jobs_retries():
 
 @bp.put("/job/<job_id>/duedate")
 def set_job_due_date(job_id: str):
-    query.only()
+    queries.check_args()
     body = json_body()
     unknown = sorted(set(body) - {"duedate", "cascade"})
     if unknown:
@@ -161,6 +138,6 @@ def set_job_due_date(job_id: str):
 
 @bp.post("/job/<job_id>/execute")
 def execute_job(job_id: str):
-    query.only()
+    queries.check_args()
     jobs.execute(new_uow, current_user(), job_id)
     return "", 204

@@ -5,7 +5,8 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
-from app.api import PAGING_ARGS, bool_arg, bp, check_args, current_user, json_body, paging, queries, shapes
+from app.api import bp, current_user, json_body, queries, shapes
+from app.services.criteria import DATE, FLAG, INT, LIKE, TEXT, TEXTS
 from app.errors import InvalidInput, NotFound
 from app.services import tasks
 from app.store import new_uow
@@ -13,40 +14,41 @@ from app.api.variables import form_to_rest, from_rest, object_info, to_rest
 
 #: the filters GET /task takes as query parameters and POST /task as body properties (see app.api.queries)
 TASK_FILTERS = {
-    "processInstanceId": ("instance_id", "text"), "processInstanceIdIn": ("instance_ids", "list"),
-    "processInstanceBusinessKey": ("business_key", "text"),
-    "processInstanceBusinessKeyIn": ("business_keys", "list"),
-    "processDefinitionId": ("definition_id", "text"), "processDefinitionKey": ("definition_key", "text"),
-    "processDefinitionKeyIn": ("definition_keys", "list"),
-    "taskId": ("task_id", "text"), "name": ("name", "text"), "nameLike": ("name_like", "text"),
-    "taskDefinitionKey": ("activity_id", "text"), "taskDefinitionKeyIn": ("activity_ids", "list"),
-    "candidateGroup": ("candidate_group", "text"), "candidateGroups": ("candidate_groups", "list"),
-    "candidateUser": ("candidate_user", "text"), "assignee": ("assignee", "text"),
-    "assigned": ("assigned", "bool"), "unassigned": ("unassigned", "bool"),
-    "dueBefore": ("due_before", "date"), "dueAfter": ("due_after", "date"),
-    "priority": ("priority", "int"), "minPriority": ("min_priority", "int"), "maxPriority": ("max_priority", "int"),
+    "processInstanceId": ("instance_id", TEXT), "processInstanceIdIn": ("instance_ids", TEXTS),
+    "processInstanceBusinessKey": ("business_key", TEXT),
+    "processInstanceBusinessKeyIn": ("business_keys", TEXTS),
+    "processDefinitionId": ("definition_id", TEXT), "processDefinitionKey": ("definition_key", TEXT),
+    "processDefinitionKeyIn": ("definition_keys", TEXTS),
+    "taskId": ("task_id", TEXT), "name": ("name", TEXT), "nameLike": ("name_like", LIKE),
+    "taskDefinitionKey": ("activity_id", TEXT), "taskDefinitionKeyIn": ("activity_ids", TEXTS),
+    "candidateGroup": ("candidate_group", TEXT), "candidateGroups": ("candidate_groups", TEXTS),
+    "candidateUser": ("candidate_user", TEXT), "assignee": ("assignee", TEXT),
+    "assigned": ("assigned", FLAG), "unassigned": ("unassigned", FLAG),
+    "dueBefore": ("due_before", DATE), "dueAfter": ("due_after", DATE),
+    "priority": ("priority", INT), "minPriority": ("min_priority", INT), "maxPriority": ("max_priority", INT),
 }
 
 
 def _query() -> tasks.TaskQuery:
     """GET /task: the filters, a sort and a page."""
-    page = paging()
-    return tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS), sorting=queries.args_sorting(),
-                           first=page.first, limit=page.limit)
+    page = queries.paging()
+    return tasks.TaskQuery(**queries.from_args(TASK_FILTERS, queries.LIST_ARGS),
+                           sorting=queries.args_sorting(tasks.SORT_KEYS), first=page.first, limit=page.limit)
 
 
 def _body_query(body: dict[str, Any]) -> tasks.TaskQuery:
     """The task query of POST /task: the body's filters, with paging from the query string."""
-    check_args(PAGING_ARGS)
-    page = paging()
+    queries.check_args(queries.PAGING_ARGS)
+    page = queries.paging()
     return task_query_from_body(body, page.first, page.limit)
 
 
 def task_query_from_body(body: dict[str, Any], first: int = 0, limit: Optional[int] = None) -> tasks.TaskQuery:
     """A task query from a JSON body (POST /task, saved filters): the GET filters as JSON properties,
     ``sorting`` as a list; anything else is a 400 naming it."""
-    return tasks.TaskQuery(**queries.from_body(TASK_FILTERS, body, frozenset({"sorting"})),
-                           sorting=queries.body_sorting(body.get("sorting")), first=first, limit=limit)
+    return tasks.TaskQuery(**queries.from_body(TASK_FILTERS, body, {"sorting"}),
+                           sorting=queries.body_sorting(body.get("sorting"), tasks.SORT_KEYS), first=first,
+                           limit=limit)
 
 
 @bp.get("/task")
@@ -109,31 +111,32 @@ def submit_form(task_id: str):
 
 @bp.get("/task/<task_id>/variables")
 def task_variables(task_id: str):
-    check_args({"deserializeValues"})
+    queries.check_args({"deserializeValues"})
     row = tasks.task_variables(new_uow(write=False), task_id, current_user())
-    return jsonify(to_rest(row.variables, row.variable_types, bool_arg("deserializeValues", True)))
+    return jsonify(to_rest(row.variables, row.variable_types, queries.bool_arg("deserializeValues", True)))
 
 
 @bp.get("/task/<task_id>/variables/<name>")
 def task_variable(task_id: str, name: str):
-    check_args({"deserializeValue"})
+    queries.check_args({"deserializeValue"})
     row = tasks.task_variables(new_uow(write=False), task_id, current_user())
     if name not in row.variables:
         raise NotFound(f"task variable with name {name} does not exist for task {task_id}")
-    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, bool_arg("deserializeValue", True))[name])
+    deserialize = queries.bool_arg("deserializeValue", True)
+    return jsonify(to_rest({name: row.variables[name]}, row.variable_types, deserialize)[name])
 
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
     """The form's fields with their current values; ``variableNames`` (comma-separated) picks some of them."""
-    check_args({"variableNames", "deserializeValues"})
+    queries.check_args({"variableNames", "deserializeValues"})
     _task, form, current = tasks.task_form_spec(new_uow(write=False), task_id, current_user())
     values = form_to_rest(form, current) if form is not None else {}
     names = request.args.get("variableNames")
     if names is not None:
         wanted = {name.strip() for name in names.split(",")}
         values = {name: value for name, value in values.items() if name in wanted}
-    bool_arg("deserializeValues", True)  # form fields hold no Objects: both answers are the same
+    queries.bool_arg("deserializeValues", True)  # form fields hold no Objects: both answers are the same
     return jsonify(values)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import jsonify
 
 from app import auth
-from app.api import bp, criteria, current_user, json_body
+from app.api import bp, current_user, json_body, queries
 from app.errors import InvalidInput
 from app.models import User
 from app.services import accounts
@@ -24,13 +24,13 @@ def profile(user: User) -> dict[str, Any]:
 
 @bp.get("/user")
 def list_users():
-    query = criteria.from_query(accounts.USER_FILTERS, accounts.USER_SORT_KEYS)
+    query = queries.criteria(accounts.USER_FILTERS, accounts.USER_SORT_KEYS)
     return jsonify([profile(u) for u in accounts.list_users(new_uow(write=False), query, current_user())])
 
 
 @bp.get("/user/count")
 def count_users():
-    query = criteria.from_query(accounts.USER_FILTERS, paged=False)
+    query = queries.criteria(accounts.USER_FILTERS, paged=False)
     return jsonify({"count": accounts.count_users(new_uow(write=False), query, current_user())})
 
 

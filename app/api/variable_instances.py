@@ -3,19 +3,23 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import jsonify
+from flask import jsonify, request
 
-from app.api import bp, current_user, json_body, query
+from app.api import bp, current_user, json_body, queries
 from app.api.variables import to_rest
 from app.errors import InvalidInput
 from app.services import variable_instances as service
+from app.services.criteria import LIKE, TEXT, TEXTS
 from app.store import new_uow
 
 #: The Camunda 7 REST version whose shapes this API follows.
 CAMUNDA_VERSION = "7.22.0"
-_FILTERS = ("variableName", "variableNameLike", "processInstanceIdIn", "executionIdIn", "activityInstanceIdIn",
-            "variableValues")
-_BODY = (*_FILTERS, "sorting")
+_FILTERS = {"variableName": ("name", TEXT), "variableNameLike": ("name_like", LIKE), "processInstanceIdIn": TEXTS,
+            "executionIdIn": TEXTS, "activityInstanceIdIn": TEXTS}
+#: the ids that each name the instance here (an execution and an activity instance are the instance itself)
+_ID_LISTS = ("processInstanceIdIn", "executionIdIn", "activityInstanceIdIn")
+#: ``variableValues`` is text in a query and a list of objects in a body, so it is read beside the spec
+_VALUES = "variableValues"
 
 
 def _values_from_text(raw: Optional[str]) -> list[tuple[str, str, Any]]:
@@ -54,27 +58,23 @@ def _values_from_body(raw: Any) -> list[tuple[str, str, Any]]:
     return [(v["name"], v["operator"], v.get("value")) for v in raw]
 
 
-def _query(body: Optional[dict[str, Any]] = None) -> service.VariableQuery:
-    instance_ids = [i for name in ("processInstanceIdIn", "executionIdIn", "activityInstanceIdIn")
-                    for i in query.text_list(name, body)]
-    values = _values_from_body(body.get("variableValues")) if body is not None \
-        else _values_from_text(query.text("variableValues"))
-    return service.VariableQuery(name=query.text("variableName", body), name_like=query.text("variableNameLike", body),
-                                 instance_ids=instance_ids, values=values)
+def _variable_query(filters: dict[str, Any], values: list[tuple[str, str, Any]]) -> service.VariableQuery:
+    ids = [i for name in _ID_LISTS for i in filters.pop(name, [])]
+    return service.VariableQuery(**filters, instance_ids=ids, values=values)
+
+
+def _query(also_allowed: frozenset[str] = frozenset()) -> service.VariableQuery:
+    """GET: the filters of the query string."""
+    filters = queries.from_args(_FILTERS, {_VALUES, *also_allowed})
+    return _variable_query(filters, _values_from_text(request.args.get(_VALUES)))
 
 
 def _body_query() -> service.VariableQuery:
+    """POST: the filters and a sorting of one entry from the JSON body."""
     body = json_body()
-    unknown = sorted(set(body) - set(_BODY))
-    if unknown:
-        raise InvalidInput(f"unsupported variable query properties: {', '.join(unknown)}")
-    result = _query(body)
-    sorting = body.get("sorting")
-    if sorting is not None:
-        if not isinstance(sorting, list) or len(sorting) != 1 or not isinstance(sorting[0], dict) \
-                or sorting[0].get("sortOrder") not in ("asc", "desc"):
-            raise InvalidInput("sorting must be a list of one {sortBy, sortOrder}")
-        result.sort_by, result.descending = sorting[0].get("sortBy"), sorting[0]["sortOrder"] == "desc"
+    result = _variable_query(queries.from_body(_FILTERS, body, {_VALUES, "sorting"}),
+                             _values_from_body(body.get(_VALUES)))
+    result.sort_by, result.descending = queries.one_sort(queries.body_sorting(body.get("sorting"), service.SORT_KEYS))
     return result
 
 
@@ -87,46 +87,47 @@ def _shape(row: service.VariableRow) -> dict[str, Any]:
 
 @bp.get("/variable-instance")
 def list_variable_instances():
-    query.only(*_FILTERS, "deserializeValues", "sortBy", "sortOrder", *query.PAGING)
-    query.flag("deserializeValues")  # values are plain JSON here: serialized and deserialized are the same
-    filters = _query()
-    filters.sort_by, filters.descending = query.sorting(service.SORT_KEYS)
-    filters.first, filters.limit = query.paging()
+    # deserializeValues changes nothing: values are plain JSON here, serialized and deserialized alike
+    filters = _query(queries.LIST_ARGS | {"deserializeValues"})
+    queries.bool_arg("deserializeValues")
+    filters.sort_by, filters.descending = queries.one_sort(queries.args_sorting(service.SORT_KEYS))
+    page = queries.paging()
+    filters.first, filters.limit = page.first, page.limit
     return jsonify([_shape(r) for r in service.query_variables(new_uow(write=False), current_user(), filters)])
 
 
 @bp.post("/variable-instance")
 def query_variable_instances():
-    query.only("deserializeValues", *query.PAGING)
-    query.flag("deserializeValues")
+    queries.check_args(queries.PAGING_ARGS | {"deserializeValues"})
+    queries.bool_arg("deserializeValues")
     filters = _body_query()
-    filters.first, filters.limit = query.paging()
+    page = queries.paging()
+    filters.first, filters.limit = page.first, page.limit
     return jsonify([_shape(r) for r in service.query_variables(new_uow(write=False), current_user(), filters)])
 
 
 @bp.get("/variable-instance/count")
 def count_variable_instances():
-    query.only(*_FILTERS)
     return jsonify({"count": service.count_variables(new_uow(write=False), current_user(), _query())})
 
 
 @bp.post("/variable-instance/count")
 def query_variable_instances_count():
-    query.only()
+    queries.check_args()
     return jsonify({"count": service.count_variables(new_uow(write=False), current_user(), _body_query())})
 
 
 @bp.get("/variable-instance/<variable_id>")
 def get_variable_instance(variable_id: str):
-    query.only("deserializeValue")
-    query.flag("deserializeValue")
+    queries.check_args({"deserializeValue"})
+    queries.bool_arg("deserializeValue")
     return jsonify(_shape(service.get_variable(new_uow(write=False), current_user(), variable_id)))
 
 
 @bp.get("/variable-instance/<variable_id>/data")
 def variable_instance_data(variable_id: str):
     """Camunda serves Bytes and File variables here; this engine stores neither, so every variable is a 400."""
-    query.only()
+    queries.check_args()
     row = service.get_variable(new_uow(write=False), current_user(), variable_id)
     kind = to_rest({row.name: row.value})[row.name]["type"]
     raise InvalidInput(f"variable instance {variable_id} is of type {kind}, not Bytes or File; read its value instead")

@@ -12,8 +12,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence, TypeVar
 
 from sqlalchemy import Select, and_
 
-# kinds of filter values: text, text with % wildcards, a list of texts, true/false, a date
-TEXT, LIKE, TEXTS, FLAG, DATE = "text", "like", "texts", "flag", "date"
+# kinds of filter values: text, text with % wildcards, a list of texts, true/false, a date, an integer
+TEXT, LIKE, TEXTS, FLAG, DATE, INT = "text", "like", "texts", "flag", "date", "int"
 SORT_ORDERS = ("asc", "desc")
 
 T = TypeVar("T")
