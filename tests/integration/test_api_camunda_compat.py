@@ -7,7 +7,7 @@ from typing import Any, Optional
 import pytest
 
 from tests.conftest import typed
-from tests.helpers import DATA, deploy
+from tests.helpers import DATA, deploy, one_task_process
 
 API = DATA / "api"
 FLOW_1 = "it_support_request"
@@ -193,33 +193,11 @@ def test_post_task_query_refuses_wrong_types_and_needs_login(api):
 
 
 # ------------------------------------------------------------------ sorting
-def _process(key: str, priority: int, due: Optional[str]) -> tuple[str, bytes]:
-    """A one-task process whose task has a fixed priority and due date (None: no due date)."""
-    due_attribute = f' camunda:dueDate="{due}"' if due else ""
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_{key}"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" name="{key}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="work" name="Work" camunda:candidateGroups="service_desk"
-        camunda:priority="{priority}"{due_attribute}>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
-    return f"{key}.bpmn", xml.encode()
-
-
 @pytest.fixture
 def sortable(api) -> dict[str, str]:
     """Three open tasks, created in the order a, b, c, with distinct priorities and due dates (c has none)."""
     specs = {"a": (50, "2026-12-03T00:00:00Z"), "b": (90, "2026-12-01T00:00:00Z"), "c": (10, None)}
-    files = [_process(f"sort_{name}", priority, due) for name, (priority, due) in specs.items()]
+    files = [one_task_process(f"sort_{name}", priority=priority, due=due) for name, (priority, due) in specs.items()]
     assert deploy(api, *files).status_code == 200
     return {name: task_of(api, api.start(f"sort_{name}", {})) for name in specs}
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import typed
-from tests.helpers import DATA, deploy
+from tests.helpers import DATA, deploy, one_task_process
 from tests.integration.test_support_request_flow import (PROCESS, TIER1_ESCALATE, assert_refused,
                                                          handler_results, intake, step, walk_to_tier1)
 
@@ -57,21 +57,7 @@ def test_camunda_form_field_task_accepts_only_its_fields(api):
 
 
 def test_a_task_without_a_form_accepts_any_variables(api):
-    xml = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_free" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="free_task" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="work" name="Work" camunda:candidateGroups="service_desk">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
-    assert deploy(api, ("free_task.bpmn", xml)).status_code == 200
+    assert deploy(api, one_task_process("free_task")).status_code == 200
     instance_id = api.start("free_task", {"anything": 1})
     values: dict[str, Any] = {"whatever": "值", "count": 2}
     assert api.complete(api.tasks(instance_id)[0]["id"], "desk", values).status_code == 204

@@ -3,33 +3,10 @@ Camunda's does, an unsupported one is a 400 naming it, booleans are true/false o
 ``maxResults`` is returned whole. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from typing import Optional
 
 import pytest
 
-from tests.helpers import deploy
-
-
-def _process(key: str, task_name: str, group: str, priority: int, due: Optional[str]) -> tuple[str, bytes]:
-    """A one-task process; its task ``work`` has the given name, candidate group, priority and due date."""
-    due_attribute = f' camunda:dueDate="{due}"' if due else ""
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_{key}"
-    targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" name="{key}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="{key}_work" name="{task_name}" camunda:candidateGroups="{group}"
-        camunda:priority="{priority}"{due_attribute}>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="{key}_work" />
-    <bpmn:sequenceFlow id="f2" sourceRef="{key}_work" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
-    return f"{key}.bpmn", xml.encode()
+from tests.helpers import deploy, one_task_process
 
 
 def ids(response) -> set[str]:
@@ -56,9 +33,10 @@ def tasks(api) -> dict[str, dict]:
     """Four open tasks in two processes: ``a1``/``a2`` of ``flt_a`` (desk, prio 80, due Dec 1), ``b1``
     of ``flt_b`` (tier 2, prio 20, due Dec 3), ``c1`` of ``flt_c`` (desk, prio 50, no due date);
     ``a2`` is claimed by desk."""
-    assert deploy(api, _process("flt_a", "打印机报修 Printer", "service_desk", 80, "2026-12-01T00:00:00Z"),
-                  _process("flt_b", "Network check", "tier2", 20, "2026-12-03T00:00:00Z"),
-                  _process("flt_c", "Printer toner", "service_desk", 50, None)).status_code == 200
+    assert deploy(api,
+                  one_task_process("flt_a", "flt_a_work", "打印机报修 Printer", "service_desk", 80, "2026-12-01T00:00:00Z"),
+                  one_task_process("flt_b", "flt_b_work", "Network check", "tier2", 20, "2026-12-03T00:00:00Z"),
+                  one_task_process("flt_c", "flt_c_work", "Printer toner", "service_desk", 50)).status_code == 200
     started = {"a1": ("flt_a", "K-1"), "a2": ("flt_a", "K-2"), "b1": ("flt_b", "K-1"), "c1": ("flt_c", "K-3")}
     result = {}
     for name, (key, business_key) in started.items():
@@ -206,7 +184,7 @@ def test_running_instance_filters(api, history):
 
 
 def test_lists_without_max_results_return_everything(api):
-    assert deploy(api, _process("flt_many", "Many", "service_desk", 50, None)).status_code == 200
+    assert deploy(api, one_task_process("flt_many", "flt_many_work", "Many", priority=50)).status_code == 200
     for _ in range(105):
         api.start("flt_many", {})
     for path in ("/task?processDefinitionKey=flt_many", "/process-instance?processDefinitionKey=flt_many",
