@@ -10,7 +10,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import HitPolicy
 
 from app.engine.base import SCRIPT_ENGINE, _wrap
-from app.engine.parser import _Parser
+from app.engine.parser import _one_decision_each, _Parser
 from app.errors import ModelError
 
 
@@ -49,7 +49,8 @@ def evaluate_decision(dmn_tree: etree._Element, decision_id: str, variables: dic
     """
     parser = _Parser()
     try:
-        parser.add_dmn_xml(dmn_tree, filename=f"{decision_id}.dmn")
+        for index, tree in enumerate(_one_decision_each(dmn_tree)):  # every decision, not only the file's first
+            parser.add_dmn_xml(tree, filename=f"{decision_id}-{index}.dmn")
         table = parser.get_engine(decision_id, None).decision_table
     except (ValidationException, KeyError, IndexError) as exc:
         raise ModelError(f"decision {decision_id!r} cannot be loaded: {exc}") from exc
