@@ -31,7 +31,6 @@ _FAILURE = "engine_failure"  # internal data: {"message", "phase"}
 _FAILURE_ATTEMPTS = "engine_failure_attempts"  # kept across retries: how often it failed
 
 
-_PHASES = ("update", "run", "complete")  # becoming ready, running, finishing (post-script, outputs)
 
 
 @dataclass
