@@ -1,4 +1,4 @@
-"""Application factory: nothing starts on import; ``create_app`` wires database, API and scheduler."""
+"""Application factory: nothing starts on import; ``create_app`` wires database, API, pages and scheduler."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -21,6 +21,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
 
     from app.api import bp as api_bp
     app.register_blueprint(api_bp)
+
+    from app import web
+    web.init_app(app)
 
     if app.config["SCHEDULER_ENABLED"]:
         from scheduler import init_app as init_scheduler

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, false, text, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, false, text, true, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -55,6 +55,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
     email: Mapped[Optional[str]] = mapped_column(String(200))
+    # what the pages use: None follows the browser's Accept-Language; a deactivated user keeps history
+    language: Mapped[Optional[str]] = mapped_column(String(10))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class Membership(Base):
@@ -325,3 +329,16 @@ class TaskLocalVariable(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# ------------------------------------------------------------------ web sessions
+class WebSession(Base):
+    """A signed-in browser. The cookie carries only this random id, so signing out or deactivating a
+    user ends the session on the server, and every sign-in gets a new id (no session fixation)."""
+
+    __tablename__ = "web_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    address: Mapped[Optional[str]] = mapped_column(String(64))

@@ -105,7 +105,7 @@ def seed_demo(uow_factory, password: str) -> None:
 def authenticate(uow: UnitOfWork, user_id: str, password: str) -> Principal:
     with uow:
         user = uow.session.get(User, user_id)
-        if user is None or not check_password_hash(user.password_hash, password):
+        if user is None or not check_password_hash(user.password_hash, password) or not user.active:
             raise Unauthorized("unknown user or wrong password")
         groups = frozenset(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
         return Principal(user_id, groups)

@@ -1,0 +1,27 @@
+"""The pages people work in: sign-in, portal, inbox, task forms, ticket view, administration.
+
+Pages call the same services as the REST API; this package only adds what a
+browser needs: sessions kept on the server (Flask-Login), CSRF on every form
+(Flask-WTF), languages and time zones (flask-babel), a sign-in rate limit
+(Flask-Limiter) and security headers. The REST API keeps HTTP Basic and is
+exempt from CSRF, which guards cookie-authenticated forms only.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.web import errors, i18n, security, signin
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per 5 minutes")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the signed-in session
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    security.init_app(app)
+    signin.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    from app.web import home
+    app.register_blueprint(signin.bp)
+    app.register_blueprint(home.bp)

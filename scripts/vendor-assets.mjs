@@ -1,0 +1,27 @@
+// Copies the prebuilt browser bundles the pages use from node_modules into app/static/vendor.
+// Run by `npm run build` after `npm ci`; the copies are build output and are not committed.
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const target = join(root, 'app', 'static', 'vendor');
+
+const files = {
+  'bpmn-js/dist/bpmn-navigated-viewer.production.min.js': 'bpmn-js/bpmn-navigated-viewer.js',
+  'bpmn-js/dist/assets/diagram-js.css': 'bpmn-js/diagram-js.css',
+  'bpmn-js/dist/assets/bpmn-js.css': 'bpmn-js/bpmn-js.css',
+  'bpmn-js/dist/assets/bpmn-font': 'bpmn-js/bpmn-font',
+  '@bpmn-io/form-js/dist/form-viewer.umd.js': 'form-js/form-viewer.umd.js',
+  '@bpmn-io/form-js/dist/assets/form-js.css': 'form-js/form-js.css',
+  '@bpmn-io/form-js/dist/assets/flatpickr/light.css': 'form-js/flatpickr-light.css',
+  'htmx.org/dist/htmx.min.js': 'htmx/htmx.min.js',
+};
+
+rmSync(target, { recursive: true, force: true });
+for (const [from, to] of Object.entries(files)) {
+  const destination = join(target, to);
+  mkdirSync(dirname(destination), { recursive: true });
+  cpSync(join(root, 'node_modules', from), destination, { recursive: true });
+}
+console.log(`vendor assets copied to ${target}`);
