@@ -1,4 +1,4 @@
-"""Start the service: web (engine-rest API) and scheduler, on SQLite unless DATABASE_URL says otherwise.
+"""Start the service: pages, engine-rest API and scheduler, on SQLite unless DATABASE_URL says otherwise.
 
     python run.py [--host H] [--port P] [--threads N] [--demo] [--no-scheduler]
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+from pathlib import Path
 
 from app import create_app
 
@@ -29,7 +30,10 @@ def main() -> None:
     # garbage collection no longer walks its ~100,000 objects (about 40 ms with every request waiting)
     gc.collect()
     gc.freeze()
-    print(f"service desk listening on http://{args.host}:{args.port}/engine-rest", flush=True)
+    if not (Path(__file__).parent / "app" / "static" / "vendor").is_dir():
+        print("warning: browser assets are missing; run `npm ci && npm run build` for the pages", flush=True)
+    print(f"service desk listening on http://{args.host}:{args.port}/ (pages) and /engine-rest (REST API)",
+          flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads)
 
 
