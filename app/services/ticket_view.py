@@ -190,7 +190,7 @@ def _summary(context: _Context) -> Summary:
         started_by_name=context.names.get(instance.started_by or ""), ended_at=instance.ended_at,
         last_changed_at=context.audit[-1].at if context.audit else instance.started_at,
         key_facts=_key_facts(instance, variables, context.staff),
-        other_facts=_other_facts(variables, context.staff),
+        other_facts=_other_facts(variables, context.staff, _entry_order(context.audit)),
         open_steps=steps, groups=_groups(steps, variables), engineer_name=_engineer(context, steps),
         incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff)
 
@@ -221,9 +221,20 @@ def _key_facts(instance: ProcessInstance, variables: dict[str, Any], staff: bool
                  if values.get(name) not in (None, "") and (staff or name not in STAFF_ONLY_FACTS))
 
 
-def _other_facts(variables: dict[str, Any], staff: bool) -> tuple[tuple[str, Any], ...]:
-    return tuple(sorted((name, value) for name, value in variables.items()
-                        if name not in KEY_FACTS and (staff or name in SHARED_WITH_REQUESTER)))
+def _other_facts(variables: dict[str, Any], staff: bool, order: dict[str, int]) -> tuple[tuple[str, Any], ...]:
+    """The remaining variables in the order they were entered (so a step's fields stay together), then by name."""
+    shown = [name for name in variables if name not in KEY_FACTS and (staff or name in SHARED_WITH_REQUESTER)]
+    return tuple((name, variables[name]) for name in sorted(shown, key=lambda name: (order.get(name, len(order)), name)))
+
+
+def _entry_order(audit: list[AuditEntry]) -> dict[str, int]:
+    """Variable name → position of its first appearance in the submitted or computed data of the history."""
+    order: dict[str, int] = {}
+    for entry in audit:
+        values = (entry.data or {}).get("variables") or (entry.data or {}).get("result") or {}
+        for name in values if isinstance(values, dict) else ():
+            order.setdefault(name, len(order))
+    return order
 
 
 def _groups(steps: tuple[OpenStep, ...], variables: dict[str, Any]) -> tuple[str, ...]:

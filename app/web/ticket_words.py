@@ -100,7 +100,7 @@ ACTION_LINES = {
     "instance_suspended": _l("%(who)s suspended the ticket"),
     "instance_activated": _l("%(who)s resumed the ticket"),
     "instance_canceled": _l("%(who)s cancelled the ticket"),
-    "instance_completed": _l("The ticket's process ended"),
+    "instance_completed": _l("The ticket was closed"),
     "message_received": _l("%(step)s received a message"),
     "signal_received": _l("%(step)s received a signal"),
 }

@@ -132,7 +132,7 @@ def test_requester_reads_their_ticket_without_the_desks_internals(client, api):
     for internal in ("硬盘控制器报错", "主板南桥过热", "更换散热硅脂", "用户确认已恢复",  # diagnoses, callback note
                      "系统自动完成", "待处理", "VIP", "升级层级", "应响应时间"):
         assert internal not in page, internal
-    assert "状态 已关闭" in page
+    assert "状态 已关闭" in page and "工单已关闭" in page
 
 
 def test_markup_in_a_symptom_is_text_everywhere(client, api):

@@ -30,6 +30,23 @@
     canvas.zoom('fit-viewport', 'auto');
   }
 
+  // A whole service-desk model fitted into the page is too small to read: while the ticket is open,
+  // show the step it waits on at a readable size, centred (drag, zoom or "fit" show the rest).
+  var READABLE = 0.85;
+
+  function focus(canvas, registry) {
+    fit(canvas);
+    var element = (state.current || []).map(function (id) { return registry.get(id); }).filter(Boolean)[0];
+    if (!element || canvas.zoom() >= READABLE) {
+      return;
+    }
+    var size = canvas.getSize();
+    var width = size.width / READABLE;
+    var height = size.height / READABLE;
+    canvas.viewbox({ x: element.x + element.width / 2 - width / 2, y: element.y + element.height / 2 - height / 2,
+                     width: width, height: height });
+  }
+
   function failed() {
     holder.textContent = holder.getAttribute('data-failed');
     holder.classList.add('diagram-failed');
@@ -45,8 +62,9 @@
     .then(function (xml) { return viewer.importXML(xml); })
     .then(function () {
       var canvas = viewer.get('canvas');
-      mark(canvas, viewer.get('elementRegistry'));
-      fit(canvas);
+      var registry = viewer.get('elementRegistry');
+      mark(canvas, registry);
+      focus(canvas, registry);
       holder.setAttribute('data-state', 'ready');
     })
     .catch(failed);
