@@ -49,6 +49,7 @@ class OpenStep:
     assignee: Optional[str]
     assignee_name: Optional[str]
     groups: tuple[str, ...]
+    people: tuple[str, ...]  # display names of the candidate users (a reporter asked to confirm, say)
     created_at: datetime
     due_at: Optional[datetime]
     for_viewer: bool  # offered to the reader by name (a requester's confirmation or rating)
@@ -161,7 +162,9 @@ class _Context:
         self.activity_names = {row.activity_id: row.activity_name for row in self.history}
         self.activity_names.update({task.activity_id: task.name for task in self.open_tasks})
         actors = {entry.actor for entry in self.audit} | {t.assignee for t in self.open_tasks} | {instance.started_by}
-        actors |= {entry.data.get("assignee") for entry in self.audit if isinstance(entry.data.get("assignee"), str)}
+        actors |= {user for task in self.open_tasks for user in task.candidate_users or ()}
+        actors |= {(entry.data or {}).get("assignee") for entry in self.audit
+                   if isinstance((entry.data or {}).get("assignee"), str)}
         self.names = display_names(uow, actors)
 
     @property
@@ -212,7 +215,9 @@ def _open_step(context: _Context, task: HumanTask) -> OpenStep:
     viewer = context.viewer
     for_viewer = task.assignee == viewer.id or (task.assignee is None and viewer.id in (task.candidate_users or []))
     return OpenStep(task.id, task.activity_id, task.name, task.assignee, context.names.get(task.assignee or ""),
-                    tuple(task.candidate_groups or ()), task.created_at, task.due_at, for_viewer)
+                    tuple(task.candidate_groups or ()),
+                    tuple(context.names.get(user, user) for user in task.candidate_users or ()),
+                    task.created_at, task.due_at, for_viewer)
 
 
 def _key_facts(instance: ProcessInstance, variables: dict[str, Any], staff: bool) -> tuple[tuple[str, Any], ...]:
@@ -224,7 +229,8 @@ def _key_facts(instance: ProcessInstance, variables: dict[str, Any], staff: bool
 def _other_facts(variables: dict[str, Any], staff: bool, order: dict[str, int]) -> tuple[tuple[str, Any], ...]:
     """The remaining variables in the order they were entered (so a step's fields stay together), then by name."""
     shown = [name for name in variables if name not in KEY_FACTS and (staff or name in SHARED_WITH_REQUESTER)]
-    return tuple((name, variables[name]) for name in sorted(shown, key=lambda name: (order.get(name, len(order)), name)))
+    shown.sort(key=lambda name: (order.get(name, len(order)), name))
+    return tuple((name, variables[name]) for name in shown)
 
 
 def _entry_order(audit: list[AuditEntry]) -> dict[str, int]:

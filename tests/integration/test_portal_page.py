@@ -147,3 +147,16 @@ def test_portal_step_not_shown_once_someone_else_holds_it(app, client, api, conf
     assert api.post(f"/task/{task_id}/claim", user="lisi", json={"userId": "lisi"}).status_code == 204
     sign_in(client, "requester")
     assert f"/tasks/{task_id}" not in client.get("/portal").get_data(as_text=True)
+
+
+def test_ticket_view_says_whom_a_step_waits_for(client, api, confirm_process):
+    instance_id = api.start("confirm_fix", {"reported_by": "requester", "symptom": "VPN 断线了"}, user="requester",
+                            business_key="SR-ASK")
+    task_id = api.tasks(instance_id)[0]["id"]
+    sign_in(client, "desk")
+    assert "Confirm the fix 等待 张三 (requester) 处理" in text_of(client.get(f"/tickets/{instance_id}"))
+    sign_in(client, "requester")
+    page = client.get(f"/tickets/{instance_id}")
+    assert "Confirm the fix 等待您处理" in text_of(page)
+    assert f'href="/tasks/{task_id}"' in page.get_data(as_text=True)
+    assert 'class="badge ticket-state state-waiting"' in page.get_data(as_text=True)

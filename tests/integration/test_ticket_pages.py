@@ -210,3 +210,22 @@ def test_incidents_are_shown_to_staff_only(client, failing_ticket):
     assert "vendor mail server" not in requester.get_data(as_text=True)
     assert "执行出错" not in text_of(requester)
     assert _diagram_state(requester)["incidents"] == []
+
+
+def test_summary_and_timeline_alone_serve_other_pages_under_the_same_rules(app, api):
+    """The task page shows a ticket's facts and history beside its form through these two calls."""
+    from app.errors import Forbidden
+    from app.services import ticket_view
+    from app.services.users import Principal
+
+    instance_id = walk_to_tier1(api, "SR-PARTS")
+    add_requester(app)
+    with app.app_context():
+        summary = ticket_view.summary(new_uow(write=False), instance_id, Principal("tier1", frozenset({"tier1"})))
+        assert summary.business_key == "SR-PARTS" and summary.state == "open"
+        assert [step.activity_id for step in summary.open_steps] == ["tier1_diagnose"]
+        reporter = Principal("requester", frozenset({"requester"}))
+        entries = ticket_view.timeline(new_uow(write=False), instance_id, reporter)
+        assert [entry.action for entry in entries] == ["instance_started", "task_completed"]
+        with pytest.raises(Forbidden):
+            ticket_view.timeline(new_uow(write=False), instance_id, Principal("lisi", frozenset({"requester"})))
