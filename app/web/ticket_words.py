@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from flask_babel import gettext as _
+from flask_babel import format_timedelta, gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.web.i18n import show_datetime, translated
@@ -106,6 +106,7 @@ ACTION_LINES = {
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ISO_DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$")
 
 
 def fact_label(name: str) -> str:
@@ -136,6 +137,10 @@ def _text_value(value: str, name: str) -> str:
         return group_label(value)
     if _ISO_DATETIME.match(value):
         return _datetime_text(value)
+    duration = _ISO_DURATION.match(value)
+    if duration and any(duration.groupdict().values()):
+        return " ".join(format_timedelta(timedelta(**{unit: int(amount)}))  # "1 天 4 小时", not a rounded "1 天"
+                        for unit, amount in duration.groupdict().items() if amount)
     return value
 
 

@@ -102,6 +102,7 @@ def test_ticket_view_shows_key_facts_with_readable_labels_in_both_languages(clie
                          ("Category", "Hardware"), ("Priority", "Urgent"), ("Assigned group", "Tier 1 · hardware")):
         assert f"{label} {value}" in en, (label, value)
     assert "Other details" in en and "Response due" in en  # every other variable follows, for staff
+    assert "Response time limit 2 hours" in en  # an ISO duration (PT2H) in words
 
 
 def test_history_says_who_did_what_when_with_which_data(client, api):
