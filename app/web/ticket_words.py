@@ -1,0 +1,184 @@
+"""How a ticket reads in the reader's language: labels of its fields, words for coded values, history lines.
+
+The variables of Flow 1 carry codes (``channel = "hotline"``, ``priority =
+"urgent"``); people read 服务热线 and 紧急, or Hotline and Urgent. The msgids
+are English and the zh catalog carries the desk's own terms (DOMAIN.md). A
+variable or value this module does not know is shown as stored, so a new
+process owner's field is still readable, only not translated.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any, Optional
+
+from flask_babel import format_timedelta, gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.web.i18n import show_datetime, translated
+
+FACT_LABELS = {
+    "business_key": _l("Ticket number"), "requester": _l("Requester"), "contact": _l("Contact"),
+    "department": _l("Department"), "channel": _l("Channel"), "symptom": _l("Symptom"),
+    "occurred_at": _l("Occurred at"), "impact_scope": _l("Scope of impact"), "impact": _l("Impact"),
+    "urgency": _l("Urgency"), "business_stopped": _l("Business stopped"), "already_tried": _l("Already tried"),
+    "request_type": _l("Request type"), "category": _l("Category"), "priority": _l("Priority"),
+    "vip": _l("VIP requester"), "ticket_status": _l("Ticket status"),
+    "resolved_at_first_contact": _l("Resolved at first contact"), "first_contact_answer": _l("Answer given"),
+    "tier1_outcome": _l("Tier-1 outcome"), "diagnosis": _l("Diagnosis"), "attempted_steps": _l("Steps tried"),
+    "cause": _l("Cause"), "solution": _l("Solution"), "steps": _l("Steps taken"),
+    "change_ref": _l("Change reference"), "kb_candidate": _l("Knowledge-base candidate"),
+    "tier2_outcome": _l("Tier-2 outcome"), "tier2_diagnosis": _l("Tier-2 diagnosis"),
+    "tier2_attempted_steps": _l("Tier-2 steps tried"), "progress_note": _l("Progress note"),
+    "vendor_name": _l("Vendor"), "vendor_escalation_info": _l("Information for the vendor"),
+    "vendor_case_no": _l("Vendor case number"), "vendor_progress": _l("Vendor tracking notes"),
+    "vendor_resolution": _l("Vendor resolution"), "callback_solved": _l("Solved at callback"),
+    "rating_attitude": _l("Attitude rating"), "rating_speed": _l("Speed rating"),
+    "rating_effect": _l("Effect rating"), "complaint": _l("Complaint"), "callback_note": _l("Callback note"),
+    "requested_at": _l("Requested at"), "response_sla": _l("Response time limit"),
+    "response_due_at": _l("Response due"), "tier1_group": _l("Tier-1 group"),
+    "escalation_level": _l("Escalation level"), "reopen_count": _l("Times sent back"),
+    "resolver_tier": _l("Resolved at tier"), "resolver_group": _l("Resolving group"),
+    "returned_reason": _l("Reason sent back"), "complaints": _l("Complaints"),
+    "closed_by_callback": _l("Closed after callback"), "first_contact_resolution": _l("First-contact resolution"),
+    "kb_article_requested": _l("Knowledge article requested"), "response_sla_breached": _l("Response time exceeded"),
+    "close_overdue": _l("Closing overdue"),
+}
+
+_LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+_TIERS = {"tier1": _l("Tier 1"), "tier2": _l("Tier 2"), "vendor": _l("Vendor")}
+VALUE_WORDS: dict[str, dict[str, Any]] = {
+    "channel": {"hotline": _l("Hotline"), "portal": _l("Web portal"), "im": _l("Instant messaging"),
+                "onsite": _l("On site"), "email": _l("Email")},
+    "request_type": {"incident": _l("Incident"), "service_request": _l("Service request"),
+                     "consultation": _l("Consultation")},
+    "category": {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
+                 "other": _l("Other")},
+    "priority": {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")},
+    "impact": _LEVELS, "urgency": _LEVELS,
+    "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
+                      "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),
+                      "closed": _l("Closed")},
+    "tier1_outcome": {"resolved": _l("Resolved"), "escalate": _l("Escalate to tier 2")},
+    "tier2_outcome": {"resolved": _l("Resolved"), "escalate_vendor": _l("Escalate to the vendor")},
+    "callback_solved": {"yes": _l("Yes, solved"), "no": _l("No, not solved")},
+    "resolver_tier": _TIERS,
+}
+
+GROUP_NAMES = {
+    "requester": _l("Requesters"), "service_desk": _l("Service desk"), "tier1": _l("Tier 1 engineers"),
+    "tier1_hardware": _l("Tier 1 · hardware"), "tier1_software": _l("Tier 1 · software"),
+    "tier1_network": _l("Tier 1 · network"), "tier2": _l("Tier 2 operations"), "vendor_liaison": _l("Vendor liaison"),
+    "project_manager": _l("Project manager"), "service_dept": _l("Service department"), "sales": _l("Sales"),
+    "process_owner": _l("Process owner"), "admin": _l("Administrators"),
+}
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group"})
+
+STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
+               "closed": _l("Closed"), "canceled": _l("Cancelled")}
+
+#: One line of history per audit action; ``who`` is a person (or "the system"), ``step`` a step's name.
+ACTION_LINES = {
+    "instance_started": _l("%(who)s reported the problem"),
+    "task_created": _l("%(step)s is waiting to be done"),
+    "task_claimed": _l("%(who)s took on %(step)s"),
+    "task_unclaimed": _l("%(who)s gave %(step)s back to the group"),
+    "task_assigned": _l("%(who)s assigned %(step)s"),
+    "task_delegated": _l("%(who)s delegated %(step)s"),
+    "task_resolved": _l("%(who)s handed %(step)s back"),
+    "task_completed": _l("%(who)s completed %(step)s"),
+    "handler_completed": _l("%(step)s was done automatically"),
+    "incident": _l("%(step)s failed"),
+    "incident_retry": _l("%(who)s retried %(step)s"),
+    "incident_annotated": _l("%(who)s noted on the failure of %(step)s"),
+    "timer_fired": _l("The time limit of %(step)s was reached"),
+    "timer_moved": _l("%(who)s moved the time limit of %(step)s"),
+    "timer_executed": _l("%(who)s triggered the time limit of %(step)s now"),
+    "comment_added": _l("%(who)s added a comment"),
+    "variables_modified": _l("%(who)s changed the ticket's data"),
+    "instance_suspended": _l("%(who)s suspended the ticket"),
+    "instance_activated": _l("%(who)s resumed the ticket"),
+    "instance_canceled": _l("%(who)s cancelled the ticket"),
+    "instance_completed": _l("The ticket was closed"),
+    "message_received": _l("%(step)s received a message"),
+    "signal_received": _l("%(step)s received a signal"),
+}
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_ISO_DURATION = re.compile(r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$")
+
+
+def fact_label(name: str) -> str:
+    label = FACT_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def fact_value(value: Any, name: str = "") -> str:
+    """A variable's value as plain text in the reader's language (the template escapes it)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, str):
+        return _text_value(value, name)
+    if isinstance(value, list):
+        return "\n".join(fact_value(item, name) for item in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    return str(value)
+
+
+def _text_value(value: str, name: str) -> str:
+    word = VALUE_WORDS.get(name, {}).get(value)
+    if word is not None:
+        return str(word)
+    if name in _GROUP_VALUED:
+        return group_label(value)
+    if _ISO_DATETIME.match(value):
+        return _datetime_text(value)
+    duration = _ISO_DURATION.match(value)
+    if duration and any(duration.groupdict().values()):
+        return " ".join(format_timedelta(timedelta(**{unit: int(amount)}))  # "1 天 4 小时", not a rounded "1 天"
+                        for unit, amount in duration.groupdict().items() if amount)
+    return value
+
+
+def _datetime_text(value: str) -> str:
+    """A stored time with its zone in the reader's zone; a time without one as it was typed."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value.replace("T", " ")
+    return show_datetime(moment)
+
+
+def group_label(group_id: Optional[str]) -> str:
+    name = GROUP_NAMES.get(group_id or "")
+    return str(name) if name is not None else (group_id or "")
+
+
+def state_label(state: str) -> str:
+    word = STATE_WORDS.get(state)
+    return str(word) if word is not None else state
+
+
+def step_name(name: Optional[str]) -> str:
+    """A step (task or activity) name from the model, in the reader's language where the catalog has it."""
+    return translated(name) if name else ""
+
+
+def history_line(entry: Any) -> str:
+    """'服务台小王 completed 分类与首次处理': one history entry as a sentence."""
+    who = entry.actor_name or (_("the system") if entry.actor is None else entry.actor)
+    step = step_name(entry.activity_name) or entry.activity_id or ""
+    line = ACTION_LINES.get(entry.action)
+    if line is None:
+        return _("%(who)s: %(action)s", who=who, action=entry.action)
+    return str(line) % {"who": who, "step": step}
+
+
+FILTERS = {"fact_label": fact_label, "fact_value": fact_value, "group_label": group_label,
+           "state_label": state_label, "step_name": step_name, "history_line": history_line}
