@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import home
+    from app.web import home, report, tasks
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(report.bp)
