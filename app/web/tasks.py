@@ -26,8 +26,11 @@ from app.web.i18n import translated
 
 bp = Blueprint("tasks", __name__)
 
-#: Instance variables shown beside the form: the ticket's key facts (Flow 1's intake and classification).
-TICKET_FACTS = ("requester", "contact", "department", "symptom", "category", "priority", "vip")
+#: Instance variables shown beside the form, in this order: the ticket's key facts (Flow 1's intake and
+#: classification). A process that records none of them shows none.
+TICKET_FACTS = (("requester", _l("Requester")), ("contact", _l("Contact")), ("department", _l("Department")),
+                ("symptom", _l("Symptom")), ("category", _l("Category")), ("priority", _l("Priority")),
+                ("vip", _l("VIP")))
 #: How the decision table's priorities read (the badge classes of app.css use the same words).
 PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
 #: The categories of the classification form, in the words its options use (model text).
@@ -67,15 +70,29 @@ def show(task_id: str) -> Any:
     source = tasks.deployed_form(new_uow(write=False), task_id, user) if spec and spec.source == "camunda-form" else None
     instance = instances.get_instance(new_uow(write=False), task.instance_id, user)
     return render_template(
-        "tasks/show.html", task=task, instance=instance, facts={key: variables.get(key) for key in TICKET_FACTS},
-        priority_label=_label(PRIORITY_LABELS, variables.get("priority")),
-        category_label=_label(CATEGORY_LABELS, variables.get("category")),
+        "tasks/show.html", task=task, instance=instance, facts=_facts(variables),
+        priority=_known(variables.get("priority"), PRIORITY_LABELS), vip=variables.get("vip") is True,
+        priority_label=PRIORITY_LABELS.get(_known(variables.get("priority"), PRIORITY_LABELS) or ""),
         queue_names=[translated(STANDARD_GROUPS.get(group, group)) for group in task.candidate_groups or ()],
         schema=form_schema(source, spec), data=form_data(variables), messages=builtin_messages(),
         assignee_name=_name_of(task.assignee, user), mine=task.assignee == user.id,
         may_claim=task.assignee is None and user.may_work_on(task.candidate_groups, task.candidate_users, None),
         may_complete=user.may_work_on(task.candidate_groups, task.candidate_users, task.assignee),
         ticket_url=_ticket_url(task.instance_id), inbox_url=_inbox_url())
+
+
+def _facts(variables: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of each key fact the instance has, coded values in words."""
+    shown = {**variables, "category": _label(CATEGORY_LABELS, variables.get("category")),
+             "priority": _label(PRIORITY_LABELS, variables.get("priority")),
+             "vip": None if variables.get("vip") is None else _("Yes") if variables.get("vip") is True else _("No")}
+    return [(str(label), str(shown[key])) for key, label in TICKET_FACTS
+            if shown.get(key) is not None and shown.get(key) != ""]
+
+
+def _known(value: Any, labels: dict[str, Any]) -> Optional[str]:
+    """``value`` if it is one of the coded values ``labels`` names, else None."""
+    return value if isinstance(value, str) and value in labels else None
 
 
 def _label(labels: dict[str, Any], value: Any) -> Optional[str]:
