@@ -211,6 +211,8 @@ def test_a_requester_reports_a_problem_and_lands_on_the_new_ticket(people, servi
     _field(page, "field_impact_scope").locator("textarea").fill("本人")
     _choose(page, "field_impact", "低" if language == "zh" else "Low")
     _choose(page, "field_urgency", "低" if language == "zh" else "Low")
+    page.locator("h1").click()  # close any open picker, as a person moving on would
+    assert date.input_value() and time_input.input_value() == "09:00"
     screenshot(page, f"report-new-{language}")
     page.click(SUBMIT)
     page.wait_for_url(re.compile(r".*/tickets/[0-9a-f-]{36}$"))
