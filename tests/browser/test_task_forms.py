@@ -208,10 +208,11 @@ def test_a_requester_reports_a_problem_and_lands_on_the_new_ticket(people, servi
     time_input = page.locator("input[id$='-field_occurred_at-time']")
     time_input.fill("09:00")
     time_input.press("Enter")
+    page.locator("h1").click()  # close the pickers, as a person moving on would
     _field(page, "field_impact_scope").locator("textarea").fill("本人")
     _choose(page, "field_impact", "低" if language == "zh" else "Low")
     _choose(page, "field_urgency", "低" if language == "zh" else "Low")
-    page.locator("h1").click()  # close any open picker, as a person moving on would
+    assert _field(page, "field_impact_scope").locator("textarea").input_value() == "本人"
     assert date.input_value() and time_input.input_value() == "09:00"
     screenshot(page, f"report-new-{language}")
     page.click(SUBMIT)
