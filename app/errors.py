@@ -83,6 +83,16 @@ class InvalidInput(DomainError):
     kind = "InvalidRequestException"
 
 
+class FieldErrors(InvalidInput):
+    """Form values that break their fields' rules; nothing was stored. ``fields`` maps each bad field's key
+    to what is wrong as an English template and its parameters, so that a page can show each message
+    beside its field in the reader's language; ``message`` (what the REST API returns) names them all."""
+
+    def __init__(self, message: str, fields: dict[str, tuple[str, dict]]):
+        super().__init__(message)
+        self.fields = fields
+
+
 class InUse(DomainError):
     """A deletion would take away what instances or other models still use; nothing was deleted."""
 

@@ -5,5 +5,6 @@ so a KPI is an SQL query over these tables, never a scan of workflow blobs.
 Importing this package registers every domain table with the shared metadata.
 """
 from app.domain.sla import SlaEvent
+from app.domain.ticket_numbers import TicketCounter
 
-__all__ = ["SlaEvent"]
+__all__ = ["SlaEvent", "TicketCounter"]

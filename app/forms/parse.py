@@ -179,7 +179,9 @@ def _form_field(raw: Any) -> FormField:
         min=_bound(rules.get("min"), "min"), max=_bound(rules.get("max"), "max"),
         min_length=_length(rules.get("minlength"), "minlength"),
         max_length=_length(rules.get("maxlength"), "maxlength"),
-        options=tuple(str(option_id) for option_id, _name in raw.get("values") or ()) if kind == "enum" else ()))
+        options=tuple(str(option_id) for option_id, _name in raw.get("values") or ()) if kind == "enum" else (),
+        option_labels=tuple(str(name or option_id) for option_id, name in raw.get("values") or ()) if kind == "enum"
+        else ()))
     default = raw.get("default")
     if default is None:
         return field

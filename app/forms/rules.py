@@ -9,16 +9,27 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from app.errors import InvalidInput
+from app.errors import FieldErrors, InvalidInput
 from app.forms import feel
 from app.forms.spec import FormField, FormSpec
+from app.texts import N_
 from app.values import parse_boolean, parse_number
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 EMAIL_PATTERN = rf"^[^\s@]+@{_LABEL}(?:\.{_LABEL})*$"
 PHONE_PATTERN = r"^(?:\+|00)[1-9][0-9]{6,20}$"
-_PRESET_MESSAGES = {EMAIL_PATTERN: "must be a valid email address",
-                    PHONE_PATTERN: "must be an international phone number like +4930664040900"}
+_PRESET_MESSAGES = {EMAIL_PATTERN: N_("must be a valid email address"),
+                    PHONE_PATTERN: N_("must be an international phone number like +4930664040900")}
+
+
+class RuleBroken(ValueError):
+    """One rule a value breaks: ``text`` is an English template marked for the catalogs and ``params``
+    fill it, so the API says ``str(error)`` while a page says it in its reader's language."""
+
+    def __init__(self, text: str, **params: Any):
+        super().__init__(text.format(**params))
+        self.text = text
+        self.params = params
 
 
 def hidden_keys(form: FormSpec, values: dict[str, Any], context: dict[str, Any]) -> set[str]:
@@ -42,11 +53,11 @@ def hidden_keys(form: FormSpec, values: dict[str, Any], context: dict[str, Any])
 
 
 def field_value(form: FormSpec, field: FormField, values: dict, partial: bool) -> tuple[bool, Any]:
-    """(present, coerced value) for one field, or ValueError naming the first rule it breaks."""
+    """(present, coerced value) for one field, or RuleBroken naming the first rule it breaks."""
     value = values.get(field.key)
     if _is_empty(value):
         if field.required and not partial:
-            raise ValueError("required")
+            raise RuleBroken(N_("required"))
         if field.key in values:  # sent empty: text and lists keep their empty value, the rest is null
             return True, value if value is not None and field.type in ("string", "list") else None
         if partial:
@@ -61,30 +72,30 @@ def field_value(form: FormSpec, field: FormField, values: dict, partial: bool) -
 
 
 def coerce(field: FormField, value: Any) -> Any:
-    """``value`` as the field's type stores it, or ValueError saying what was expected."""
+    """``value`` as the field's type stores it, or RuleBroken saying what was expected."""
     if field.type in ("long", "double"):
         try:
             number = parse_number(value)
         except ValueError:
-            raise ValueError("must be a number") from None
+            raise RuleBroken(N_("must be a number")) from None
         if field.type == "long" and isinstance(number, float) and not number.is_integer():
-            raise ValueError("must be a whole number")
+            raise RuleBroken(N_("must be a whole number"))
         return int(number) if field.type == "long" else number
     if field.type == "boolean":
         try:
             return parse_boolean(value)
         except ValueError:
-            raise ValueError("must be true or false") from None
+            raise RuleBroken(N_("must be true or false")) from None
     if field.type == "date":
         return _iso_text(value)
     if field.type == "enum" and isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # a client sending 3 for the option "3" means that option
     if field.type == "list":
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError("must be a list of text values")
+            raise RuleBroken(N_("must be a list of text values"))
         return list(value)
     if not isinstance(value, str):
-        raise ValueError("must be text")
+        raise RuleBroken(N_("must be text"))
     return value
 
 
@@ -107,27 +118,28 @@ def _iso_text(value: Any) -> str:
             return value.strip()
         except (AttributeError, ValueError):
             pass
-    raise ValueError("must be an ISO-8601 date, date-time or time")
+    raise RuleBroken(N_("must be an ISO-8601 date, date-time or time"))
 
 
 def _check_rules(form: FormSpec, field: FormField, value: Any, partial: bool) -> None:
     if field.min is not None and value < field.min:
-        raise ValueError(f"must be >= {show(field.min)}")
+        raise RuleBroken(N_("must be >= {min}"), min=show(field.min))
     if field.max is not None and value > field.max:
-        raise ValueError(f"must be <= {show(field.max)}")
+        raise RuleBroken(N_("must be <= {max}"), max=show(field.max))
     if field.type == "string":
         size = len(value.strip()) if form.source == "camunda-form" else len(value)
         if field.min_length is not None and size < field.min_length:
-            raise ValueError(f"must be at least {field.min_length} characters")
+            raise RuleBroken(N_("must be at least {count} characters"), count=field.min_length)
         if field.max_length is not None and size > field.max_length:
-            raise ValueError(f"must be at most {field.max_length} characters")
+            raise RuleBroken(N_("must be at most {count} characters"), count=field.max_length)
         if field.pattern and not re.search(field.pattern, value):
-            raise ValueError(_PRESET_MESSAGES.get(field.pattern, f"must match pattern {field.pattern}"))
+            raise RuleBroken(_PRESET_MESSAGES.get(field.pattern, N_("must match pattern {pattern}")),
+                             pattern=field.pattern)
     chosen = value if field.type == "list" else [value]
     if field.options and any(item not in field.options for item in chosen):
-        raise ValueError(f"must be one of: {', '.join(field.options)}")
+        raise RuleBroken(N_("must be one of: {options}"), options=", ".join(field.options))
     if value is False and field.required and not partial and form.source == "camunda-form":
-        raise ValueError("required (the box must be ticked)")
+        raise RuleBroken(N_("required (the box must be ticked)"))
 
 
 def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = False,
@@ -155,17 +167,18 @@ def validate_submission(form: FormSpec, values: dict[str, Any], partial: bool = 
                            f"a task with a form accepts only its fields")
     result: dict[str, Any] = {}
     hidden = hidden_keys(form, values, context or {})
-    problems = []
+    problems: dict[str, tuple[str, dict]] = {}
     for field in form.fields:
         if field.readonly or field.key in hidden:
             continue
         try:
             present, value = field_value(form, field, values, partial)
-        except ValueError as exc:
-            problems.append(f"field '{field.key}': {exc}")
+        except RuleBroken as exc:
+            problems[field.key] = (exc.text, exc.params)
             continue
         if present:
             result[field.key] = value
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise FieldErrors("; ".join(f"field '{key}': {text.format(**params)}"
+                                    for key, (text, params) in problems.items()), problems)
     return result

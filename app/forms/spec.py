@@ -23,6 +23,7 @@ class FormField:
     max_length: int | None = None
     pattern: str | None = None
     options: tuple[str, ...] = ()
+    option_labels: tuple[str, ...] = ()  # what people read for each option (formField enums; forms keep theirs)
     default: Any = None
     hide: tuple[feel.Expression, ...] = ()
 

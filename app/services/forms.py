@@ -56,9 +56,12 @@ def start_form(uow: UnitOfWork, definition: ProcessDefinition) -> Optional[FormS
     return _kept(uow, definition, None, definition.meta.get("start", {}))
 
 
-def form_source(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str) -> Optional[bytes]:
-    """The Camunda Form JSON as deployed, for form-js in the browser."""
-    spec = definition.meta.get("user_tasks", {}).get(activity_id) or {}
+def form_source(uow: UnitOfWork, definition: ProcessDefinition, activity_id: Optional[str]) -> Optional[bytes]:
+    """The Camunda Form JSON as deployed, for form-js in the browser; ``activity_id`` None: the start event's."""
+    if activity_id is None:
+        spec = definition.meta.get("start") or {}
+    else:
+        spec = definition.meta.get("user_tasks", {}).get(activity_id) or {}
     resource_id = _form_resource_id(definition, spec)
     if resource_id is None:
         return None

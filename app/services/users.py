@@ -10,22 +10,24 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.db import UnitOfWork
 from app.errors import Unauthorized
 from app.models import Group, Membership, User
+from app.texts import N_
 
-#: The roles of the practice (DOMAIN.md) plus tier-1 skill groups used by dispatch.
+#: The roles of the practice (DOMAIN.md) plus tier-1 skill groups used by dispatch. Names are written
+#: once, in Chinese; pages show them through the catalogs (the en catalog has their English).
 STANDARD_GROUPS: dict[str, str] = {
-    "requester": "报障用户 (Requesters)",
-    "service_desk": "服务台 (Service desk)",
-    "tier1": "一线工程师 (Tier 1)",
-    "tier1_hardware": "一线·硬件 (Tier 1 hardware)",
-    "tier1_software": "一线·软件 (Tier 1 software)",
-    "tier1_network": "一线·网络 (Tier 1 network)",
-    "tier2": "二线运维 (Tier 2)",
-    "vendor_liaison": "厂商联络 (Vendor liaison)",
-    "project_manager": "项目经理 (Project manager)",
-    "service_dept": "服务部 (Service department)",
-    "sales": "销售部门 (Sales)",
-    "process_owner": "流程负责人 (Process owner)",
-    "admin": "系统管理员 (Administrators)",
+    "requester": N_("报障用户"),
+    "service_desk": N_("服务台"),
+    "tier1": N_("一线工程师"),
+    "tier1_hardware": N_("一线·硬件"),
+    "tier1_software": N_("一线·软件"),
+    "tier1_network": N_("一线·网络"),
+    "tier2": N_("二线运维"),
+    "vendor_liaison": N_("厂商联络"),
+    "project_manager": N_("项目经理"),
+    "service_dept": N_("服务部"),
+    "sales": N_("销售部门"),
+    "process_owner": N_("流程负责人"),
+    "admin": N_("系统管理员"),
 }
 
 REQUESTER_GROUP = "requester"

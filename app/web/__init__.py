@@ -22,8 +22,10 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import home, portal, tickets
+    from app.web import home, portal, report, tasks, tickets
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(tickets.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(report.bp)

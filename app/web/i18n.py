@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
                    default_locale=DEFAULT_LANGUAGE, default_timezone=DEFAULT_TIME_ZONE)
     app.jinja_env.filters["datetime"] = show_datetime
     app.jinja_env.filters["timeleft"] = show_time_left
+    app.jinja_env.filters["model_text"] = translated  # task, activity and group names written in models
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or DEFAULT_LANGUAGE)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
