@@ -12,6 +12,8 @@ import copy
 import json
 from typing import IO, Any, Callable, Iterator
 
+from lxml import etree
+
 from app.modelcheck.xml import CAMUNDA_NS, parse_xml
 
 #: Properties of a form-js component that people read; ``values[].label`` (options) comes on top.
@@ -66,6 +68,21 @@ def model_xml_texts(data: bytes, resource: str) -> Iterator[tuple[int, str]]:
             text = element.get(attribute)
             if text and text.strip():
                 yield element.sourceline or 1, text
+
+
+def translate_model_xml(data: bytes, resource: str, translate: Callable[[str], str]) -> bytes:
+    """A BPMN/DMN document with the names a diagram shows translated (ids and everything else kept),
+    so that bpmn-js draws the model in the reader's language."""
+    root = parse_xml(data, resource)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        namespace, _, local = element.tag[1:].partition("}")
+        for attribute in _readable_attributes(namespace, local):
+            text = element.get(attribute)
+            if text and text.strip():
+                element.set(attribute, translate(text))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _readable_attributes(namespace: str, local: str) -> tuple[str, ...]:

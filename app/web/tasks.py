@@ -16,25 +16,17 @@ from flask_login import current_user, login_required
 
 from app.errors import Conflict, FieldErrors, Forbidden, InvalidInput, NotFound
 from app.models import HumanTask
-from app.services import accounts, instances, tasks
+from app.services import accounts, instances, tasks, ticket_view
 from app.services.tasks import TaskQuery
 from app.services.users import STANDARD_GROUPS, Principal
 from app.store import new_uow
-from app.texts import N_
 from app.web.forms import builtin_messages, field_messages, form_data, form_schema
 from app.web.i18n import translated
 
 bp = Blueprint("tasks", __name__)
 
-#: Instance variables shown beside the form, in this order: the ticket's key facts (Flow 1's intake and
-#: classification). A process that records none of them shows none.
-TICKET_FACTS = (("requester", _l("Requester")), ("contact", _l("Contact")), ("department", _l("Department")),
-                ("symptom", _l("Symptom")), ("category", _l("Category")), ("priority", _l("Priority")),
-                ("vip", _l("VIP")))
 #: How the decision table's priorities read (the badge classes of app.css use the same words).
 PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
-#: The categories of the classification form, in the words its options use (model text).
-CATEGORY_LABELS = {"hardware": N_("硬件"), "software": N_("软件"), "network": N_("网络"), "other": N_("其他")}
 
 
 def page_url(endpoint: str, literal: str, **values: Any) -> str:
@@ -69,8 +61,10 @@ def show(task_id: str) -> Any:
     _, spec, variables = tasks.task_form_spec(new_uow(write=False), task_id, user)
     source = tasks.deployed_form(new_uow(write=False), task_id, user) if spec and spec.source == "camunda-form" else None
     instance = instances.get_instance(new_uow(write=False), task.instance_id, user)
+    # beside the form: the ticket's facts and history, read as the ticket view reads them
+    ticket = ticket_view.ticket(new_uow(write=False), task.instance_id, user)
     return render_template(
-        "tasks/show.html", task=task, instance=instance, facts=_facts(variables),
+        "tasks/show.html", task=task, instance=instance, summary=ticket.summary, timeline=ticket.timeline,
         priority=_known(variables.get("priority"), PRIORITY_LABELS), vip=variables.get("vip") is True,
         priority_label=PRIORITY_LABELS.get(_known(variables.get("priority"), PRIORITY_LABELS) or ""),
         queue_names=[translated(STANDARD_GROUPS.get(group, group)) for group in task.candidate_groups or ()],
@@ -81,25 +75,9 @@ def show(task_id: str) -> Any:
         ticket_url=_ticket_url(task.instance_id), inbox_url=_inbox_url())
 
 
-def _facts(variables: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) of each key fact the instance has, coded values in words."""
-    shown = {**variables, "category": _label(CATEGORY_LABELS, variables.get("category")),
-             "priority": _label(PRIORITY_LABELS, variables.get("priority")),
-             "vip": None if variables.get("vip") is None else _("Yes") if variables.get("vip") is True else _("No")}
-    return [(str(label), str(shown[key])) for key, label in TICKET_FACTS
-            if shown.get(key) is not None and shown.get(key) != ""]
-
-
 def _known(value: Any, labels: dict[str, Any]) -> Optional[str]:
     """``value`` if it is one of the coded values ``labels`` names, else None."""
     return value if isinstance(value, str) and value in labels else None
-
-
-def _label(labels: dict[str, Any], value: Any) -> Optional[str]:
-    """How a coded value reads (a value without a label as it is); None when there is none."""
-    if not isinstance(value, str) or not value:
-        return None
-    return translated(str(labels.get(value, value)))
 
 
 def _name_of(user_id: Optional[str], viewer: Principal) -> Optional[str]:

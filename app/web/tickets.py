@@ -15,6 +15,8 @@ from werkzeug.routing import BuildError
 
 from app.services import ticket_view
 from app.store import new_uow
+from app.web.i18n import translated
+from app.web.model_text import translate_model_xml
 from app.web.ticket_words import FILTERS
 
 bp = Blueprint("tickets", __name__)
@@ -53,4 +55,5 @@ def show(instance_id: str) -> Any:
 def diagram(instance_id: str) -> Any:
     """The model the ticket runs on, for bpmn-js; as private as the ticket itself."""
     xml = ticket_view.diagram_xml(new_uow(write=False), instance_id, current_user.principal)
+    xml = translate_model_xml(xml, "diagram.bpmn", translated)  # names in the reader's language
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, no-cache"})

@@ -16,7 +16,7 @@ from tests.browser.conftest import screenshot
 from tests.conftest import typed
 from tests.e2e.servers import call, deploy_file
 from tests.integration.test_generated_forms import BPMN as LOAN_BPMN, PROCESS as LOAN_PROCESS
-from tests.integration.test_support_request_flow import CLASSIFY, intake
+from tests.integration.test_support_request_flow import intake
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo-pass"

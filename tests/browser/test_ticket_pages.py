@@ -104,7 +104,7 @@ def test_ticket_in_the_middle_of_flow_1_marks_the_current_step_and_the_path(peop
     assert page.locator('.djs-connection.ticket-flow-done[data-element-id="flow_needs_dispatch"]').count() == 1
     assert page.locator('[data-element-id="flow_first_contact_resolved"].ticket-flow-done').count() == 0
     history = page.locator(".ticket-timeline").inner_text()
-    done = {"zh": "服务台小王 (desk) 完成了 分类与首次处理", "en": "服务台小王 (desk) completed 分类与首次处理"}
+    done = {"zh": "服务台小王 (desk) 完成了 分类与首次处理", "en": "服务台小王 (desk) completed Classify request"}
     assert done[language] in history
     assert page.locator(".fact-vip .badge-vip").count() == 1
     assert page.locator(".fact-symptom").inner_text() == LONG_SYMPTOM

@@ -78,6 +78,15 @@ def test_reporter_and_staff_open_the_ticket_and_its_diagram(client, api, user):
     assert "private" in diagram.headers["Cache-Control"]
 
 
+@pytest.mark.parametrize("language, name", [("zh", 'name="分类与首次处理"'), ("en", 'name="Classify request"')])
+def test_diagram_names_are_in_the_reader_language_and_ids_stay(client, api, language, name):
+    instance_id = walk_to_tier1(api, "SR-LANG")
+    sign_in(client, "desk", language)
+    diagram = client.get(f"/tickets/{instance_id}/diagram.bpmn").get_data(as_text=True)
+    assert f'<bpmn:userTask id="classify_request" {name}' in diagram
+    assert 'id="flow_needs_dispatch"' in diagram
+
+
 def test_unknown_ticket_is_a_readable_404(client):
     sign_in(client, "desk")
     response = client.get("/tickets/no-such-ticket")
@@ -118,7 +127,7 @@ def test_history_says_who_did_what_when_with_which_data(client, api):
     assert "状态 已解决" in page
     sign_in(client, "desk", "en")
     page = text_of(client.get(f"/tickets/{instance_id}"))
-    assert "服务台小王 (desk) completed 分类与首次处理" in page
+    assert "服务台小王 (desk) completed Classify request" in page
     assert "Diagnosis 硬盘控制器报错" in page
 
 
