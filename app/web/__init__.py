@@ -25,3 +25,5 @@ def init_app(app: Flask) -> None:
     from app.web import home
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
+    from app.web.inbox import bp as inbox_bp
+    app.register_blueprint(inbox_bp)
