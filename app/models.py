@@ -182,6 +182,8 @@ class TaskCandidate(Base):
     created_at: Mapped[datetime]
     inbox_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DUE_DATE,
                                                    server_default=text("'9999-12-31 00:00:00'"))
+    # how many groups offer the task: the inbox counts a task offered to two of someone's groups once
+    group_count: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class Timer(Base):
@@ -378,6 +380,11 @@ class InboxTicket(Base):
 # open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan
 Index("ix_task_inbox", HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at, HumanTask.created_at,
       HumanTask.id)
+# the tasks assigned to one person, in inbox order
+Index("ix_task_mine", HumanTask.assignee, HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at,
+      HumanTask.created_at, HumanTask.id)
+# the few tasks offered to several groups, which a count over several queues must not count twice
+Index("ix_candidate_shared", TaskCandidate.kind, TaskCandidate.group_count, TaskCandidate.name, TaskCandidate.task_id)
 # a group's queue in inbox order, read straight from the candidate index
 Index("ix_candidate_inbox_due", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.priority.desc(),
       TaskCandidate.inbox_due_at, TaskCandidate.created_at, TaskCandidate.task_id)

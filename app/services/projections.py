@@ -82,7 +82,8 @@ def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
         users = list(task["candidate_users"]) + ([task["assignee"]] if task["assignee"] else [])
         for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
             rows.append({"task_id": task["id"], "kind": kind, "name": name, "priority": task["priority"],
-                         "created_at": task["created_at"], "inbox_due_at": task.get("inbox_due_at", NO_DUE_DATE)})
+                         "created_at": task["created_at"], "inbox_due_at": task.get("inbox_due_at", NO_DUE_DATE),
+                         "group_count": len(task["candidate_groups"])})
     if rows:
         uow.session.execute(_CANDIDATES.insert(), rows)
 

@@ -8,52 +8,25 @@ reload, and an unchanged list never flickers.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from babel.dates import format_timedelta
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import clock
 from app.services import inbox, inbox_filters
-from app.services.inbox import BadCriterion, InboxPage, InboxQuery, InboxRow
+from app.services.inbox import BadCriterion, InboxPage, InboxQuery
 from app.store import new_uow
 from app.web.i18n import translated
+from app.web.inbox_view import (CATEGORY_LABELS, EMPTY, FIELD_LABELS, GROUP_LABELS, PRIORITY_LABELS, TAB_LABELS,
+                                PageWords, shown_row)
 from app.web.security import local_target
 
 bp = Blueprint("inbox", __name__)
 
 POLL_SECONDS = 5
-#: amber once less than this share of the response window is left (or, without a window, less than an hour)
-AMBER_SHARE = 0.25
-AMBER_WITHOUT_WINDOW = timedelta(hours=1)
-
-TAB_LABELS = {"mine": _l("Mine"), "groups": _l("My groups"), "all": _l("All")}
-PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
-CATEGORY_LABELS = {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
-                   "other": _l("Other")}
-GROUP_LABELS = {
-    "requester": _l("Requesters"), "service_desk": _l("Service desk"), "tier1": _l("Tier 1"),
-    "tier1_hardware": _l("Tier 1 hardware"), "tier1_software": _l("Tier 1 software"),
-    "tier1_network": _l("Tier 1 network"), "tier2": _l("Tier 2"), "vendor_liaison": _l("Vendor liaison"),
-    "project_manager": _l("Project managers"), "service_dept": _l("Service department"), "sales": _l("Sales"),
-    "process_owner": _l("Process owners"), "admin": _l("Administrators"),
-}
-FIELD_LABELS = {"tab": _l("tab"), "priority": _l("priority"), "category": _l("category"), "process": _l("process"),
-                "group": _l("group"), "text": _l("search text"), "page": _l("page")}
-EMPTY = {"mine": _l("Nothing assigned to you. Take a task from “My groups” to start on it."),
-         "groups": _l("Nothing waiting for your groups. New tasks appear here by themselves."),
-         "all": _l("No open tasks anywhere.")}
-
-
-def task_url(task_id: str) -> str:
-    """The task page; its literal path until the task page's blueprint is registered."""
-    if "tasks.show" in current_app.view_functions:
-        return url_for("tasks.show", task_id=task_id)
-    return f"/tasks/{task_id}"
 
 
 def bad_criterion_message(error: BadCriterion) -> str:
@@ -116,8 +89,8 @@ def _page_path() -> str:
 def _list_html(page: InboxPage) -> tuple[Markup, str]:
     """Tabs, rows and pager, wrapped in the element that polls for changes of exactly this content;
     with the fingerprint of that content."""
-    now = clock.now()
-    body = render_template("inbox/_list_body.html", page=page, rows=[_shown(row, now) for row in page.rows],
+    words = PageWords(clock.now())
+    body = render_template("inbox/_list_body.html", page=page, rows=[shown_row(row, words) for row in page.rows],
                            tab_labels=TAB_LABELS, empty=EMPTY[page.query.tab], pager=_pager(page))
     fingerprint = hashlib.sha1(body.encode()).hexdigest()[:16]
     poll_url = url_for("inbox.rows", **page.query.criteria(), page=page.query.page)
@@ -132,33 +105,6 @@ def _pager(page: InboxPage) -> dict[str, Any]:
     return {"first": (number - 1) * inbox.PAGE_SIZE + 1,
             "previous": url_for("inbox.index", **criteria, page=number - 1) if number > 1 else None,
             "next": url_for("inbox.index", **criteria, page=number + 1) if number < page.pages else None}
-
-
-def _shown(row: InboxRow, now: datetime) -> dict[str, Any]:
-    """What the template needs of a row, with the words and badge state in the reader's language."""
-    return {"row": row, "url": task_url(row.task_id), "task_name": translated(row.task_name),
-            "priority": PRIORITY_LABELS.get(row.priority_word or ""),
-            "category": CATEGORY_LABELS.get(row.category or "", row.category),
-            "sla": sla_badge(row.response_due_at, row.response_set_at, now)}
-
-
-def sla_badge(due: Optional[datetime], set_at: Optional[datetime], now: datetime) -> Optional[tuple[str, str]]:
-    """(css class, words) of the response-deadline badge: green, amber when little time is left, red when past."""
-    if due is None:
-        return None
-    left = due - now
-    if left <= timedelta(0):
-        return "badge-sla-red", _("overdue %(time)s", time=_duration(-left))
-    window = due - set_at if set_at and set_at < due else None
-    little = left < window * AMBER_SHARE if window else left < AMBER_WITHOUT_WINDOW
-    return ("badge-sla-amber" if little else "badge-sla-ok"), _("%(time)s left", time=_duration(left))
-
-
-def _duration(delta: timedelta) -> str:
-    """A short duration in the reader's language ("35 min", "2 h"); babel itself, as flask-babel's wrapper
-    has no short format."""
-    return format_timedelta(max(delta, timedelta(minutes=1)), granularity="minute", threshold=1.5, format="short",
-                            locale=get_locale())
 
 
 @bp.post("/inbox/views")

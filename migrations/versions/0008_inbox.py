@@ -1,4 +1,4 @@
-"""inbox: table inbox_ticket, the inbox due time of open tasks, and indexes in inbox order; backfilled
+"""inbox: table inbox_ticket, the inbox due time of open tasks, group counts, and indexes in inbox order; backfilled
 
 Revision ID: 0008
 Revises: 0007
@@ -35,6 +35,13 @@ def upgrade() -> None:
         # a plain ADD COLUMN: a batch copy of the table on SQLite would drop the DESC of the inbox indexes
         op.add_column(table, sa.Column('inbox_due_at', sa.DateTime(), nullable=False,
                                        server_default=sa.text(f"'{NO_DUE_DATE}'")))
+    op.add_column('task_candidate', sa.Column('group_count', sa.Integer(), nullable=False,
+                                              server_default=sa.text('1')))
+    op.execute("UPDATE task_candidate SET group_count = (SELECT count(*) FROM task_candidate AS other "
+               "WHERE other.task_id = task_candidate.task_id AND other.kind = 'group') WHERE kind = 'group'")
+    op.create_index('ix_task_mine', 'human_task',
+                    ['assignee', 'status', sa.text('priority DESC'), 'inbox_due_at', 'created_at', 'id'])
+    op.create_index('ix_candidate_shared', 'task_candidate', ['kind', 'group_count', 'name', 'task_id'])
     op.create_index('ix_task_inbox', 'human_task',
                     ['status', sa.text('priority DESC'), 'inbox_due_at', 'created_at', 'id'])
     op.create_index('ix_candidate_inbox_due', 'task_candidate',
@@ -78,8 +85,12 @@ def _aware(value):
 def downgrade() -> None:
     op.drop_index('ix_candidate_inbox_due', table_name='task_candidate')
     op.drop_index('ix_task_inbox', table_name='human_task')
+    op.drop_index('ix_candidate_shared', table_name='task_candidate')
+    op.drop_index('ix_task_mine', table_name='human_task')
+    # plain DROP COLUMN (SQLite 3.35+, PostgreSQL): Alembic would copy the table on SQLite, and dropping the
+    # old human_task would cascade to every row of task_candidate
+    op.execute('ALTER TABLE task_candidate DROP COLUMN group_count')
     for table in ('task_candidate', 'human_task'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('inbox_due_at')
+        op.execute(f'ALTER TABLE {table} DROP COLUMN inbox_due_at')
     op.drop_index(op.f('ix_inbox_ticket_category'), table_name='inbox_ticket')
     op.drop_table('inbox_ticket')

@@ -29,7 +29,7 @@ def test_refused_over_rest_with_element_and_line(api, model):
 
 
 #: indexes with ``priority DESC``, which SQLite reflects as an expression autogenerate cannot compare
-DESCENDING_INDEXES = ("ix_candidate_inbox", "ix_candidate_inbox_due", "ix_task_inbox")
+DESCENDING_INDEXES = ("ix_candidate_inbox", "ix_candidate_inbox_due", "ix_task_inbox", "ix_task_mine")
 
 
 def test_migrations_build_exactly_the_models_schema(app, backend):
