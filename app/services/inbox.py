@@ -137,9 +137,10 @@ def inbox_page(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> InboxPa
     tabs = _authorize(query, viewer)
     with uow:
         _check_names(uow, query, viewer)
-        counts = {tab: _count(uow, replace(query, tab=tab), viewer) for tab in tabs}
+        named = _offered_by_name(uow, viewer)
+        counts = {tab: _count(uow, replace(query, tab=tab), viewer, named) for tab in tabs}
         first = (query.page - 1) * PAGE_SIZE
-        ids = _page_ids(uow, query, viewer, first, PAGE_SIZE)
+        ids = _page_ids(uow, query, viewer, named, first, PAGE_SIZE)
         return InboxPage(query, tabs, counts, _rows(uow, ids))
 
 
@@ -255,12 +256,24 @@ def _named_queue(query: InboxQuery, viewer: Principal, columns) -> Select:
     return stmt.join(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id) if _needs_ticket(query) else stmt
 
 
-def _queues(query: InboxQuery, viewer: Principal, columns) -> list[Select]:
+def _offered_by_name(uow: UnitOfWork, viewer: Principal) -> bool:
+    """Whether any open task names the viewer as a candidate user without being theirs.
+
+    The viewer's user rows are those of their own tasks plus those naming them: when there are no more
+    rows than own tasks (two index counts), the named queue is empty and is not read row by row."""
+    rows = uow.session.scalar(select(func.count()).select_from(TaskCandidate).where(
+        TaskCandidate.kind == "user", TaskCandidate.name == viewer.id)) or 0
+    own = uow.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.assignee == viewer.id, HumanTask.status == "open")) or 0
+    return rows > own
+
+
+def _queues(query: InboxQuery, viewer: Principal, named: bool, columns) -> list[Select]:
     """*my groups*: one select per queue the viewer draws from, each a range of the candidate index.
 
     Group rows exist only while a task is unassigned, so a claimed task leaves the group queues."""
     selects = [_group_queue(query, columns, TaskCandidate.name == group) for group in _queue_groups(query, viewer)]
-    return selects if query.group else selects + [_named_queue(query, viewer, columns)]
+    return selects + [_named_queue(query, viewer, columns)] if named and not query.group else selects
 
 
 def _order(row) -> list:
@@ -270,25 +283,26 @@ def _order(row) -> list:
 _QUEUE_COLUMNS = (TaskCandidate.task_id, TaskCandidate.priority, TaskCandidate.inbox_due_at, TaskCandidate.created_at)
 
 
-def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, first: int, limit: int) -> list[str]:
+def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool, first: int,
+              limit: int) -> list[str]:
     if query.tab != "groups":
         stmt = _task_list(query, viewer, (HumanTask.id,)).order_by(*_order(HumanTask))
         return list(uow.session.scalars(stmt.offset(first).limit(limit)))
     # each queue's first ``first + limit`` rows hold every task of the merged page (see module docstring)
     lists = [uow.session.execute(stmt.order_by(*_order(TaskCandidate)).limit(first + limit)).all()
-             for stmt in _queues(query, viewer, _QUEUE_COLUMNS)]
+             for stmt in _queues(query, viewer, named, _QUEUE_COLUMNS)]
     merged = heapq.merge(*lists, key=lambda r: (-r.priority, r.inbox_due_at, r.created_at, r.task_id))
     ids = list(dict.fromkeys(row.task_id for row in merged))  # a task offered to two of my groups once
     return ids[first:first + limit]
 
 
-def _count(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> int:
+def _count(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool) -> int:
     if query.tab != "groups":
         return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),))) or 0
-    return _queues_count(uow, query, viewer)
+    return _queues_count(uow, query, viewer, named)
 
 
-def _queues_count(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> int:
+def _queues_count(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool) -> int:
     """Distinct tasks in the viewer's queues without a DISTINCT over all of them (a sort of 100,000 rows).
 
     The queues' counts (index ranges) are added up; a task offered to several of the viewer's groups is
@@ -302,7 +316,7 @@ def _queues_count(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> int:
                               TaskCandidate.group_count > 1, TaskCandidate.name.in_(groups))
         rows, tasks = uow.session.execute(shared).one()
         total -= rows - tasks
-    if not query.group:
+    if named and not query.group:
         other = TaskCandidate.__table__.alias("other")
         in_my_groups = select(other.c.task_id).where(other.c.task_id == TaskCandidate.task_id, other.c.kind == "group",
                                                      other.c.name.in_(groups)).exists()

@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app import clock
 from app.db import UnitOfWork
