@@ -16,6 +16,10 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from app import clock
 
 
+#: ``inbox_due_at`` of a task without a due time: sorts after every real one on every backend
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
 def utcnow() -> datetime:
     """Column default: the service clock, so stamps follow a frozen clock in tests."""
     return clock.now()
@@ -159,6 +163,10 @@ class HumanTask(Base):
     owner: Mapped[Optional[str]] = mapped_column(String(64))  # who delegated it (Camunda delegation)
     delegation_state: Mapped[Optional[str]] = mapped_column(String(10))  # PENDING | RESOLVED
     suspended: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the due time the inbox sorts by (app.services.inbox_projection): never NULL, so one index orders it alike
+    # on SQLite and PostgreSQL
+    inbox_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DUE_DATE,
+                                                   server_default=text("'9999-12-31 00:00:00'"))
 
 
 class TaskCandidate(Base):
@@ -172,6 +180,10 @@ class TaskCandidate(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     priority: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    inbox_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DUE_DATE,
+                                                   server_default=text("'9999-12-31 00:00:00'"))
+    # how many groups offer the task: the inbox counts a task offered to two of someone's groups once
+    group_count: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class Timer(Base):
@@ -342,3 +354,37 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     address: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------ inbox (staff work lists)
+class InboxTicket(Base):
+    """What the inbox shows and filters by for each instance, kept beside the workflow blob.
+
+    Rewritten by every step (``app.services.inbox_projection``) from the instance's
+    variables and its latest response deadline, so that the inbox filters 100,000
+    open tasks by category or text with SQL and never reads a variable blob.
+    """
+
+    __tablename__ = "inbox_ticket"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    business_key: Mapped[Optional[str]] = mapped_column(String(200))
+    requester: Mapped[Optional[str]] = mapped_column(String(200))
+    symptom: Mapped[Optional[str]] = mapped_column(String(300))
+    category: Mapped[Optional[str]] = mapped_column(String(40), index=True)
+    vip: Mapped[bool] = mapped_column(default=False, server_default=false())
+    response_due_at: Mapped[Optional[datetime]]
+    response_set_at: Mapped[Optional[datetime]]
+
+
+# open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan
+Index("ix_task_inbox", HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at, HumanTask.created_at,
+      HumanTask.id)
+# the tasks assigned to one person, in inbox order
+Index("ix_task_mine", HumanTask.assignee, HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at,
+      HumanTask.created_at, HumanTask.id)
+# the few tasks offered to several groups, which a count over several queues must not count twice
+Index("ix_candidate_shared", TaskCandidate.kind, TaskCandidate.group_count, TaskCandidate.name, TaskCandidate.task_id)
+# a group's queue in inbox order, read straight from the candidate index
+Index("ix_candidate_inbox_due", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.priority.desc(),
+      TaskCandidate.inbox_due_at, TaskCandidate.created_at, TaskCandidate.task_id)

@@ -9,6 +9,7 @@
 3. Task-list query time with 100,000 open tasks (median and p95).
 4. Flow-1 lifecycles over HTTP with 8 concurrent clients against a real run.py,
    against the same path through the service layer (``bench/http.py``).
+5. The staff inbox page (HTML, signed in, in-process) with 100,000 open tasks (``bench/inbox.py``).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from app.services.definitions import definition_row, deploy, process_spec  # noq
 from app.services.users import Principal, create_user  # noqa: E402
 from app.store import database  # noqa: E402
 from bench.http import http_rows  # noqa: E402
+from bench.inbox import inbox_rows  # noqa: E402
 
 INTAKE = {"requester": "王五", "contact": "13800000000", "department": "财务部", "channel": "portal",
           "symptom": "打印机无法打印", "occurred_at": "2026-11-24T09:00:00", "impact_scope": "本人",
@@ -211,6 +213,7 @@ def main() -> None:
         median, p95, rest_median, rest_p95 = task_list_times(db, args.tasks, args.runs)
         db.dispose()
     http_table = http_rows(INTAKE, STEPS)
+    inbox_table = inbox_rows(args.tasks, args.runs)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
     print(f"{'measure':<62} {'value':>12} {'target':>14}")
@@ -227,7 +230,7 @@ def main() -> None:
     print(f"{f'task list, {args.tasks:,} open tasks, service: p95 ms':<62} {p95:>12.2f} {'<= 20 ms':>14}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: median ms':<62} {rest_median:>12.2f}")
     print(f"{f'task list, {args.tasks:,} open tasks, REST in-process: p95 ms':<62} {rest_p95:>12.2f}")
-    for label, value, target in http_table:
+    for label, value, target in http_table + inbox_table:
         print(f"{label:<62} {value:>12} {target:>14}".rstrip())
 
 

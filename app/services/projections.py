@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
-from app.models import ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
+from app.models import NO_DUE_DATE, ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
 from app.services.audit import audit
 from app.services.users import ADMIN_GROUP
 
@@ -82,7 +82,8 @@ def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
         users = list(task["candidate_users"]) + ([task["assignee"]] if task["assignee"] else [])
         for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
             rows.append({"task_id": task["id"], "kind": kind, "name": name, "priority": task["priority"],
-                         "created_at": task["created_at"]})
+                         "created_at": task["created_at"], "inbox_due_at": task.get("inbox_due_at", NO_DUE_DATE),
+                         "group_count": len(task["candidate_groups"])})
     if rows:
         uow.session.execute(_CANDIDATES.insert(), rows)
 

@@ -16,7 +16,7 @@ from app import clock, engine
 from app.db import UnitOfWork
 from app.errors import NotFound, SuspendedEntity
 from app.models import ProcessDefinition, ProcessInstance
-from app.services import dispatch, projections, runtime_projections
+from app.services import dispatch, inbox_projection, projections, runtime_projections
 from app.services.audit import audit, jsonable, variable_types
 from app.services.definitions import definition_row, process_spec
 
@@ -57,4 +57,5 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     projections.sync_history(uow, instance, workflow, since, now, assignees)
     runtime_projections.sync(uow, instance, workflow)
     projections.sync_incidents(uow, instance, definition, workflow, now)
+    inbox_projection.sync(uow, instance)
     uow.session.flush()

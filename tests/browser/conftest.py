@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 from typing import Iterator
 
 import pytest
@@ -78,7 +79,7 @@ class People:
 
     def signed_in(self, user: str, language: str = "zh", password: str = DEMO_PASSWORD, then: str = ""):
         page = self.page(language)
-        page.goto(f"{self.site}/login" + (f"?next={then}" if then else ""))
+        page.goto(f"{self.site}/login" + (f"?next={quote(then, safe='/')}" if then else ""))
         page.fill("input[name=username]", user)
         page.fill("input[name=password]", password)
         page.click("button[type=submit].primary")
