@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import home
+    from app.web import account, admin_users, home
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(admin_users.bp)
+    app.register_blueprint(account.bp)
