@@ -238,3 +238,70 @@ def test_the_users_link_shows_for_admins_only(app, admin):
     sign_in(desk, "desk")
     assert 'href="/admin/users"' in _text(admin.get("/account"))
     assert 'href="/admin/users"' not in _text(desk.get("/account"))
+
+
+# ------------------------------------------------------------------ /account
+@pytest.fixture
+def desk(app):
+    client = app.test_client()
+    assert sign_in(client, "desk").status_code == 302
+    return client
+
+
+def test_everyone_chooses_their_language_and_time_zone(desk, app):
+    assert desk.get("/account").status_code == 200
+    response = post(desk, "/account", {"language": "en", "time_zone": "America/New_York"})
+    assert response.status_code == 302
+    assert "lang=en" in response.headers["Set-Cookie"]
+    page = desk.get(response.location, headers={"Accept-Language": "zh-CN"})
+    text = _text(page)
+    assert '<html lang="en">' in text and "Your settings were saved." in text
+    assert re.search(r'<option selected value="America/New_York">', text)
+    user, _groups = _row(app, "desk")
+    assert (user.language, user.time_zone) == ("en", "America/New_York")
+    # following the browser again: stored as no language, the switch's cookie goes, Accept-Language decides
+    response = post(desk, "/account", {"language": "", "time_zone": "Asia/Shanghai"})
+    assert "lang=;" in response.headers["Set-Cookie"]
+    desk.delete_cookie("lang")
+    assert '<html lang="zh-CN">' in desk.get("/account", headers={"Accept-Language": "zh-CN,zh"}).get_data(as_text=True)
+    assert '<html lang="en">' in desk.get("/account", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert _row(app, "desk")[0].language is None
+
+
+def test_a_tampered_time_zone_or_language_is_refused_beside_the_field(desk, app):
+    response = post(desk, "/account", {"language": "fr", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 400
+    assert fields_in_error(response) == ["language", "time_zone"]
+    assert _row(app, "desk")[0].time_zone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize("typed, field, message", [
+    ({"current_password": "wrong-password"}, "current_password", "当前密码不正确"),
+    ({"confirm_password": "something-else-42"}, "confirm_password", "两次输入的新密码不一致"),
+    ({"new_password": "desk-2026-x", "confirm_password": "desk-2026-x"}, "new_password", "不能包含用户名"),
+    ({"new_password": "short", "confirm_password": "short"}, "new_password", "至少 8 个字符"),
+])
+def test_a_refused_password_change_says_why_beside_the_field_and_changes_nothing(desk, app, typed, field, message):
+    data = {"current_password": "demo-pass", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD, **typed}
+    response = post(desk, "/account/password", data)
+    assert response.status_code == 400
+    assert fields_in_error(response) == [field] and message in field_errors(response)[0]
+    assert sign_in(app.test_client(), "desk").status_code == 302  # the old password still works
+
+
+def test_changing_the_password_keeps_this_browser_and_ends_the_others(desk, app, api):
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, "desk").status_code == 302
+    assert api.get("/task", user="desk").status_code == 200
+    response = post(desk, "/account/password", {"current_password": "demo-pass", "new_password": NEW_PASSWORD,
+                                                "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert "密码已修改，您在其他地方的登录已全部退出。" in _text(desk.get(response.location))
+    assert desk.get("/account").status_code == 200
+    assert elsewhere.get("/account").location.startswith("/login")
+    assert api.get("/task", user="desk").status_code == 401
+    assert sign_in(app.test_client(), "desk", NEW_PASSWORD).status_code == 302
+
+
+def test_the_top_bar_name_leads_to_the_account_page(desk):
+    assert re.search(r'<a class="whoami" href="/account"[^>]*>服务台小王', desk.get("/account").get_data(as_text=True))
