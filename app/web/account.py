@@ -69,8 +69,7 @@ def change_password() -> Any:
 
 
 def _page(settings_form: SettingsForm, password_form: ChangePasswordForm) -> Any:
-    status = 400 if request.method == "POST" else 200
-    return render_template("account/settings.html", form=settings_form, password_form=password_form), status
+    return render_template("account/settings.html", form=settings_form, password_form=password_form)
 
 
 def _profile() -> dict[str, Any]:

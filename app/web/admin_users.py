@@ -1,7 +1,8 @@
 """User administration (``/admin/users``): find, create and edit people, reset passwords, deactivate.
 
 Only administrators: every view calls a service that checks the ``admin`` group, so anyone else
-gets the 403 page. A refused form comes back with what was typed and the error beside its field.
+gets the 403 page. A refused form comes back with what was typed and the error beside its field (status 200, as the
+sign-in page does: browsers log a 4xx page as a console error).
 Deactivating or resetting a password ends the person's signed-in browsers (the service does that
 in its transaction) and their REST API access at once (the remembered logins are dropped here).
 """
@@ -63,7 +64,7 @@ def create() -> Any:
         else:
             flash(_("User %(id)s was created.", id=form.user_id.data), "success")
             return redirect(url_for("admin_users.edit", user_id=form.user_id.data))
-    return render_template("admin/user_new.html", form=form, labels=labels), 400 if request.method == "POST" else 200
+    return render_template("admin/user_new.html", form=form, labels=labels)
 
 
 @bp.route("/<user_id>", methods=["GET", "POST"])
@@ -128,9 +129,8 @@ def _person_form(account: Account, **kwargs: Any) -> PersonForm:
 
 
 def _edit_page(account: Account, form: PersonForm, password_form: ResetPasswordForm) -> Any:
-    status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", account=account, form=form, password_form=password_form,
-                           labels=_group_labels(), is_self=account.id == current_user.user_id), status
+                           labels=_group_labels(), is_self=account.id == current_user.user_id)
 
 
 def _profile(account: Account) -> dict[str, Any]:

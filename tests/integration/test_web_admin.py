@@ -68,7 +68,7 @@ def test_search_finds_by_id_name_or_email_in_any_case_and_pages(admin, app, monk
     assert re.findall(r'data-user="([^"]+)"', _text(admin.get("/admin/users?q=TIER"))) == ["tier1", "tier2"]
     assert re.findall(r'data-user="([^"]+)"', _text(admin.get("/admin/users?q=example.com"))) == ["lina"]
     assert re.findall(r'data-user="([^"]+)"', _text(admin.get("/admin/users?q=%E7%BA%BF"))) == ["tier1", "tier2"]
-    assert "Nobody matches" in _text(admin.get("/admin/users?q=100%25", headers={"Accept-Language": "en"}))
+    assert "No user matches" in _text(admin.get("/admin/users?q=100%25", headers={"Accept-Language": "en"}))
     monkeypatch.setattr(account_admin, "PAGE_SIZE", 4)
     seen = [re.findall(r'data-user="([^"]+)"', _text(admin.get(f"/admin/users?page={n}"))) for n in (1, 2, 3)]
     assert [len(ids) for ids in seen] == [4, 4, 3]
@@ -112,7 +112,7 @@ def test_a_refused_new_user_keeps_what_was_typed_with_the_error_beside_its_field
         "user_id": "lina", "display_name": "Lina Wu <b>", "email": "lina@example.com", "language": "en",
         "time_zone": "Europe/Berlin", "groups": ["tier1"], "password": NEW_PASSWORD, **overrides},
         token_from="/admin/users/new", headers={"Accept-Language": "en"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     body = response.get_data(as_text=True)
     errors = field_errors(response)
     assert len(errors) == 1 and message.lower() in html.unescape(errors[0]).lower(), errors
@@ -127,7 +127,7 @@ def test_a_refused_new_user_keeps_what_was_typed_with_the_error_beside_its_field
 
 def test_an_existing_id_is_refused_beside_the_id(admin):
     response = _new_user(admin, user_id="desk")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert field_errors(response) == ["该用户名已存在。"]
 
 
@@ -155,7 +155,7 @@ def test_an_admin_cannot_leave_the_admin_group_and_nothing_changes(admin, app):
     response = post(admin, "/admin/users/admin", {"display_name": "Renamed", "language": "zh",
                                                   "time_zone": "Asia/Shanghai", "groups": ["tier1"]},
                     token_from="/admin/users/admin")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert field_errors(response) == ["您不能把自己移出系统管理员组。"]
     assert 'value="Renamed"' in response.get_data(as_text=True)
     user, groups = _row(app, "admin")
@@ -173,7 +173,7 @@ def test_a_reset_password_works_at_once_and_ends_the_old_sessions_and_rest_login
     assert sign_in(desk, "desk").status_code == 302
     assert api.get("/task", user="desk").status_code == 200  # remembered by the REST login cache
     refused = post(admin, "/admin/users/desk/password", {"new_password": "desk-short"}, token_from="/admin/users/desk")
-    assert refused.status_code == 400 and len(field_errors(refused)) == 1
+    assert refused.status_code == 200 and len(field_errors(refused)) == 1
     assert desk.get("/account").status_code == 200  # a refused reset changes nothing
     response = post(admin, "/admin/users/desk/password", {"new_password": NEW_PASSWORD}, token_from="/admin/users/desk")
     assert response.status_code == 302
@@ -270,7 +270,7 @@ def test_everyone_chooses_their_language_and_time_zone(desk, app):
 
 def test_a_tampered_time_zone_or_language_is_refused_beside_the_field(desk, app):
     response = post(desk, "/account", {"language": "fr", "time_zone": "Mars/Olympus"})
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert fields_in_error(response) == ["language", "time_zone"]
     assert _row(app, "desk")[0].time_zone == "Asia/Shanghai"
 
@@ -284,7 +284,7 @@ def test_a_tampered_time_zone_or_language_is_refused_beside_the_field(desk, app)
 def test_a_refused_password_change_says_why_beside_the_field_and_changes_nothing(desk, app, typed, field, message):
     data = {"current_password": "demo-pass", "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD, **typed}
     response = post(desk, "/account/password", data)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert fields_in_error(response) == [field] and message in field_errors(response)[0]
     assert sign_in(app.test_client(), "desk").status_code == 302  # the old password still works
 
