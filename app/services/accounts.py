@@ -30,7 +30,7 @@ USER_FILTERS = {"id": TEXT, "idIn": TEXTS, "firstName": TEXT, "firstNameLike": L
                 "lastNameLike": LIKE, "email": TEXT, "emailLike": LIKE, "memberOfGroup": TEXT}
 USER_SORT_KEYS = ("userId", "firstName", "lastName", "email")
 MIN_PASSWORD_LENGTH = 8
-_USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 class WrongPassword(InvalidInput):
@@ -44,7 +44,7 @@ def require_admin(actor: Principal) -> None:
 
 def check_id(kind: str, value: Any) -> str:
     """Ids become HTTP Basic names and path segments: letters, digits and . _ @ -, at most 64."""
-    if not isinstance(value, str) or not _USER_ID.fullmatch(value):
+    if not isinstance(value, str) or not USER_ID.fullmatch(value):
         raise InvalidInput(f"{kind} id must be 1-64 letters, digits, '.', '_', '@' or '-', "
                            f"starting with a letter or digit")
     return value

@@ -15,9 +15,9 @@ from app import auth
 from app.errors import InvalidInput
 from app.services import accounts
 from app.services.accounts import WrongPassword
+from app.services.preferences import LANGUAGES
 from app.store import new_uow
 from app.web.account_forms import ChangePasswordForm, SettingsForm
-from app.services.preferences import LANGUAGES
 from app.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_COOKIE
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -36,8 +36,7 @@ def _signed_in() -> None:
 
 @bp.route("", methods=["GET", "POST"])
 def settings() -> Any:
-    form = SettingsForm(data={"language": current_user.web_user.language or "",
-                              "time_zone": current_user.web_user.time_zone})
+    form = _settings_form()
     if form.validate_on_submit():
         language = form.language.data or None
         accounts.set_settings(new_uow(), current_user.principal, language, form.time_zone.data)
@@ -64,8 +63,13 @@ def change_password() -> Any:
             auth.forget(current_user.user_id)
             flash(_("Your password was changed. Your other sessions were signed out."), "success")
             return redirect(url_for("account.settings"))
-    return _page(SettingsForm(formdata=None, data={"language": current_user.web_user.language or "",
-                                                  "time_zone": current_user.web_user.time_zone}), form)
+    return _page(_settings_form(formdata=None), form)
+
+
+def _settings_form(**kwargs: Any) -> SettingsForm:
+    """The person's stored choices, or what they just sent."""
+    return SettingsForm(data={"language": current_user.web_user.language or "",
+                              "time_zone": current_user.web_user.time_zone}, **kwargs)
 
 
 def _page(settings_form: SettingsForm, password_form: ChangePasswordForm) -> Any:

@@ -18,7 +18,6 @@ from app.services import accounts
 from app.services.account_admin import MAX_NAME_LENGTH, Details
 from app.web.i18n import DEFAULT_TIME_ZONE
 
-USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
 REQUIRED = _l("Required.")
 
 
@@ -50,7 +49,8 @@ def _policy(form: Any, field: Field) -> None:
 class PersonForm(FlaskForm):
     """What an administrator edits about a person; :class:`NewPersonForm` adds the id and a password."""
 
-    display_name = StringField(validators=[DataRequired(REQUIRED), Length(max=MAX_NAME_LENGTH)])
+    display_name = StringField(validators=[DataRequired(REQUIRED), Length(
+        max=MAX_NAME_LENGTH, message=_l("At most %(max)d characters."))])
     email = StringField(validators=[_email])
     language = SelectField(choices=language_choices, default="")
     time_zone = SelectField(choices=time_zones, default=DEFAULT_TIME_ZONE)
@@ -63,7 +63,7 @@ class PersonForm(FlaskForm):
 
 
 class NewPersonForm(PersonForm):
-    user_id = StringField(validators=[DataRequired(REQUIRED), Regexp(USER_ID_PATTERN, message=_l(
+    user_id = StringField(validators=[DataRequired(REQUIRED), Regexp(f"^{accounts.USER_ID.pattern}$", message=_l(
         "1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit."))])
     password = PasswordField(validators=[DataRequired(REQUIRED), _policy])
 

@@ -1,8 +1,8 @@
 """User administration (``/admin/users``): find, create and edit people, reset passwords, deactivate.
 
 Only administrators: every view calls a service that checks the ``admin`` group, so anyone else
-gets the 403 page. A refused form comes back with what was typed and the error beside its field (status 200, as the
-sign-in page does: browsers log a 4xx page as a console error).
+gets the 403 page. A refused form comes back with what was typed and the error beside its field,
+with status 200 as on the sign-in page (browsers log a page answered 4xx as a console error).
 Deactivating or resetting a password ends the person's signed-in browsers (the service does that
 in its transaction) and their REST API access at once (the remembered logins are dropped here).
 """
@@ -70,7 +70,8 @@ def create() -> Any:
 @bp.route("/<user_id>", methods=["GET", "POST"])
 def edit(user_id: str) -> Any:
     account = account_admin.get_account(new_uow(write=False), current_user.principal, user_id)
-    form = _person_form(account)
+    labels = _group_labels()
+    form = _person_form(account, labels)
     if form.validate_on_submit():
         try:
             account_admin.edit_account(new_uow(), current_user.principal, user_id, form.details())
@@ -82,7 +83,7 @@ def edit(user_id: str) -> Any:
             auth.forget(user_id)  # groups decide what the REST API allows
             flash(_("Changes to %(id)s were saved.", id=user_id), "success")
             return redirect(url_for("admin_users.edit", user_id=user_id))
-    return _edit_page(account, form, ResetPasswordForm(_profile(account), formdata=None))
+    return _edit_page(account, labels, form, ResetPasswordForm(_profile(account), formdata=None))
 
 
 @bp.post("/<user_id>/password")
@@ -98,7 +99,8 @@ def reset_password(user_id: str) -> Any:
             auth.forget(user_id)
             flash(_("The password of %(id)s was reset; their open sessions were ended.", id=user_id), "success")
             return redirect(url_for("admin_users.edit", user_id=user_id))
-    return _edit_page(account, _person_form(account, formdata=None), form)
+    labels = _group_labels()
+    return _edit_page(account, labels, _person_form(account, labels, formdata=None), form)
 
 
 @bp.post("/<user_id>/deactivate")
@@ -120,17 +122,17 @@ def reactivate(user_id: str) -> Any:
     return redirect(url_for("admin_users.edit", user_id=user_id))
 
 
-def _person_form(account: Account, **kwargs: Any) -> PersonForm:
+def _person_form(account: Account, labels: dict[str, str], **kwargs: Any) -> PersonForm:
     form = PersonForm(data={"display_name": account.display_name, "email": account.email or "",
                             "language": account.language or "", "time_zone": account.time_zone,
                             "groups": list(account.groups)}, **kwargs)
-    form.groups.choices = list(_group_labels().items())
+    form.groups.choices = list(labels.items())
     return form
 
 
-def _edit_page(account: Account, form: PersonForm, password_form: ResetPasswordForm) -> Any:
+def _edit_page(account: Account, labels: dict[str, str], form: PersonForm, password_form: ResetPasswordForm) -> Any:
     return render_template("admin/user_edit.html", account=account, form=form, password_form=password_form,
-                           labels=_group_labels(), is_self=account.id == current_user.user_id)
+                           labels=labels, is_self=account.id == current_user.user_id)
 
 
 def _profile(account: Account) -> dict[str, Any]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
+from app.errors import Forbidden, InvalidInput
 from app.models import AuditEntry, Membership, User, WebSession
 from app.services import account_admin
-from app.services.users import DEMO_USERS
+from app.services.users import DEMO_USERS, Principal
 from app.store import new_uow
 from tests.helpers import deploy, one_task_process
 from tests.integration.signed_in import csrf_token, field_errors, fields_in_error, post, sign_in
@@ -100,6 +102,7 @@ def test_a_created_user_has_their_groups_language_and_zone_and_signs_in_in_engli
     ({"user_id": "bad id!"}, "user_id", "letters, digits"),
     ({"user_id": ""}, "user_id", "Required"),
     ({"display_name": ""}, "display_name", "Required"),
+    ({"display_name": "名" * 101}, "display_name", "At most 100 characters"),
     ({"email": "not an address"}, "email", "e-mail address"),
     ({"password": "short"}, "password", "At least 8 characters"),
     ({"password": "lina-is-long-enough"}, "password", "without the user id"),
@@ -305,3 +308,31 @@ def test_changing_the_password_keeps_this_browser_and_ends_the_others(desk, app,
 
 def test_the_top_bar_name_leads_to_the_account_page(desk):
     assert re.search(r'<a class="whoami" href="/account"[^>]*>服务台小王', desk.get("/account").get_data(as_text=True))
+
+
+# ------------------------------------------------------------------ the service's own checks
+def test_the_service_refuses_what_the_forms_cannot_send(app):
+    admin = Principal("admin", frozenset({"admin"}))
+    desk = Principal("desk", frozenset({"service_desk"}))
+    details = account_admin.Details("Lina", None, None, "Asia/Shanghai", frozenset({"no-such-group"}))
+    with app.app_context():
+        with pytest.raises(InvalidInput, match="unknown groups: no-such-group"):
+            account_admin.create_account(new_uow(), admin, "lina", details, NEW_PASSWORD)
+        with pytest.raises(InvalidInput, match="unknown groups"):
+            account_admin.edit_account(new_uow(), admin, "desk", details)
+        with pytest.raises(InvalidInput, match="time zone"):
+            account_admin.edit_account(new_uow(), admin, "desk", replace(details, time_zone="Nowhere/City"))
+        for call in (lambda: account_admin.find_accounts(new_uow(write=False), desk),
+                     lambda: account_admin.reactivate(new_uow(), desk, "desk"),
+                     lambda: account_admin.deactivate(new_uow(), desk, "tier1")):
+            with pytest.raises(Forbidden):
+                call()
+    assert _row(app, "lina")[0] is None and _row(app, "desk")[1] == {"service_desk"}
+
+
+def test_markup_in_names_and_searches_is_shown_as_text(admin):
+    assert _new_user(admin, display_name="<script>alert(1)</script>").status_code == 302
+    listed = admin.get("/admin/users").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in listed and "&lt;script&gt;alert(1)&lt;/script&gt;" in listed
+    searched = admin.get("/admin/users?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E").get_data(as_text=True)
+    assert "<img src=x" not in searched and "&lt;img src=x onerror=alert(1)&gt;" in searched
