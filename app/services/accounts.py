@@ -20,7 +20,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Membership, TaskFilter, User
+from app.models import Membership, TaskFilter, User, WebSession
+from app.services import preferences
+from app.services.audit import audit
 from app.services.criteria import LIKE, TEXT, TEXTS, Criteria, order_and_page, where
 from app.services.users import ADMIN_GROUP, Principal
 
@@ -28,7 +30,11 @@ USER_FILTERS = {"id": TEXT, "idIn": TEXTS, "firstName": TEXT, "firstNameLike": L
                 "lastNameLike": LIKE, "email": TEXT, "emailLike": LIKE, "memberOfGroup": TEXT}
 USER_SORT_KEYS = ("userId", "firstName", "lastName", "email")
 MIN_PASSWORD_LENGTH = 8
-_USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
+class WrongPassword(InvalidInput):
+    """The current password someone gave to prove it is them was wrong."""
 
 
 def require_admin(actor: Principal) -> None:
@@ -38,7 +44,7 @@ def require_admin(actor: Principal) -> None:
 
 def check_id(kind: str, value: Any) -> str:
     """Ids become HTTP Basic names and path segments: letters, digits and . _ @ -, at most 64."""
-    if not isinstance(value, str) or not _USER_ID.fullmatch(value):
+    if not isinstance(value, str) or not USER_ID.fullmatch(value):
         raise InvalidInput(f"{kind} id must be 1-64 letters, digits, '.', '_', '@' or '-', "
                            f"starting with a letter or digit")
     return value
@@ -60,7 +66,7 @@ def check_password_policy(password: str, profile: dict[str, Optional[str]]) -> t
     return all(outcomes), rules
 
 
-def _enforce_policy(password: Any, profile: dict[str, Optional[str]]) -> str:
+def enforce_policy(password: Any, profile: dict[str, Optional[str]]) -> str:
     if not isinstance(password, str):
         raise InvalidInput("password must be a string")
     valid, rules = check_password_policy(password, profile)
@@ -129,11 +135,11 @@ def create_user(uow: UnitOfWork, actor: Principal, profile: dict[str, Any], pass
     require_admin(actor)
     user_id = check_id("user", profile.get("id"))
     names = _names(profile)
-    _enforce_policy(password, {"id": user_id, **names, "email": profile.get("email")})
+    enforce_policy(password, {"id": user_id, **names, "email": profile.get("email")})
     with uow:
         if uow.session.get(User, user_id) is not None:
             raise Conflict(f"user {user_id} already exists")
-        uow.session.add(User(id=user_id, display_name=_display_name(names, user_id), email=_email(profile),
+        uow.session.add(User(id=user_id, display_name=_display_name(names, user_id), email=check_email(profile),
                              password_hash=generate_password_hash(password)))
         uow.commit()
 
@@ -147,13 +153,18 @@ def update_profile(uow: UnitOfWork, actor: Principal, user_id: str, profile: dic
     with uow:
         user = _user(uow, user_id)
         user.display_name = _display_name(_names(profile), user_id)
-        user.email = _email(profile)
+        user.email = check_email(profile)
         uow.commit()
 
 
 def set_password(uow: UnitOfWork, actor: Principal, user_id: str, password: Any,
-                 authenticated_password: Any) -> None:
-    """Own password: prove the current one. Admins may set anyone's; if they send theirs, it must be right."""
+                 authenticated_password: Any, keep_session: Optional[str] = None) -> None:
+    """Own password: prove the current one. Admins may set anyone's; if they send theirs, it must be right.
+
+    Every signed-in browser of the user ends with the old password (whoever knew it may be
+    signed in), except ``keep_session``: the page where the owner just changed it.
+    The caller drops the REST API's remembered logins (``auth.forget``).
+    """
     if actor.id != user_id:
         require_admin(actor)
     elif authenticated_password is None:
@@ -164,10 +175,23 @@ def set_password(uow: UnitOfWork, actor: Principal, user_id: str, password: Any,
             me = uow.session.get(User, actor.id)
             if not isinstance(authenticated_password, str) or me is None or not check_password_hash(
                     me.password_hash, authenticated_password):
-                raise InvalidInput("authenticatedUserPassword is wrong")
+                raise WrongPassword("authenticatedUserPassword is wrong")
         names = {"firstName": user.display_name, "lastName": None}
         user.password_hash = generate_password_hash(
-            _enforce_policy(password, {"id": user.id, **names, "email": user.email}))
+            enforce_policy(password, {"id": user.id, **names, "email": user.email}))
+        uow.session.execute(delete(WebSession).where(WebSession.user_id == user_id,
+                                                     WebSession.id != (keep_session or "")))
+        if actor.id != user_id:
+            audit(uow, None, actor.id, "user.password", data={"user": user_id})
+        uow.commit()
+
+
+def set_settings(uow: UnitOfWork, actor: Principal, language: Optional[str], time_zone: str) -> None:
+    """A person's own language (None follows the browser) and time zone, used by every page from now on."""
+    language, time_zone = preferences.check_language(language), preferences.check_time_zone(time_zone)
+    with uow:
+        user = _user(uow, actor.id)
+        user.language, user.time_zone = language, time_zone
         uow.commit()
 
 
@@ -207,7 +231,7 @@ def _display_name(names: dict[str, Optional[str]], user_id: str) -> str:
     return " ".join(part.strip() for part in names.values() if part and part.strip()) or user_id
 
 
-def _email(profile: dict[str, Any]) -> Optional[str]:
+def check_email(profile: dict[str, Any]) -> Optional[str]:
     email = profile.get("email")
     if email is not None and (not isinstance(email, str) or len(email) > 200 or (email and "@" not in email)):
         raise InvalidInput("email must be an address of at most 200 characters")

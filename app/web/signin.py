@@ -127,8 +127,11 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Any:
-    """GET asks (a link must not sign anyone out); the POST, with its CSRF token, signs out."""
+    """GET asks (a link must not sign anyone out); the POST, with its CSRF token, signs out.
+    Someone not signed in has nothing to sign out of: they get the sign-in page."""
     if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("signin.login"))
         return render_template("logout.html")
     if current_user.is_authenticated:
         web_sessions.sign_out(new_uow(), current_user.get_id())
