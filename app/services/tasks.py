@@ -100,13 +100,17 @@ def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
 def _filtered(stmt: Select, query: TaskQuery, viewer: Principal) -> Select:
     """Every filter of ``query`` applied to ``stmt`` (a select of tasks or of their count).
 
-    Staff see every open task; a requester only those offered to them. A single candidate group
+    Staff see every open task; a requester only those offered to them by name, or to one of their
+    groups on a ticket they reported (see :func:`_offered_to_requester`). A single candidate group
     joins the candidate index (the inbox's fast path); the other filters narrow what it yields.
     """
     if not viewer.is_staff:
-        stmt = stmt.where(HumanTask.id.in_(select(TaskCandidate.task_id).where(or_(
-            (TaskCandidate.kind == "user") & (TaskCandidate.name == viewer.id),
-            (TaskCandidate.kind == "group") & TaskCandidate.name.in_(sorted(viewer.groups))))))
+        named = select(TaskCandidate.task_id).where(TaskCandidate.kind == "user", TaskCandidate.name == viewer.id)
+        grouped = select(TaskCandidate.task_id).where(TaskCandidate.kind == "group",
+                                                      TaskCandidate.name.in_(sorted(viewer.groups)))
+        reported = select(ProcessInstance.id).where(ProcessInstance.started_by == viewer.id)
+        stmt = stmt.where(or_(HumanTask.id.in_(named),
+                              HumanTask.id.in_(grouped) & HumanTask.instance_id.in_(reported)))
     if query.candidate_group:
         stmt = (stmt.select_from(HumanTask).join(TaskCandidate, TaskCandidate.task_id == HumanTask.id)
                 .where(TaskCandidate.kind == "group", TaskCandidate.name == query.candidate_group))
@@ -192,9 +196,22 @@ def _open_task(uow: UnitOfWork, task_id: str, viewer: Principal) -> HumanTask:
     task = uow.session.get(HumanTask, task_id)
     if task is None or task.status != "open":
         raise NotFound(f"task {task_id} does not exist or is already completed")
-    if not viewer.is_staff and not viewer.may_work_on(task.candidate_groups, task.candidate_users, task.assignee):
+    if not viewer.is_staff and not _offered_to_requester(uow, task, viewer):
         raise Forbidden(f"user {viewer.id} may not see task {task_id}")
     return task
+
+
+def _offered_to_requester(uow: UnitOfWork, task: HumanTask, viewer: Principal) -> bool:
+    """A requester's tasks: named to them, or offered to one of their groups on a ticket they reported.
+
+    A task offered to the whole ``requester`` group would otherwise let every requester into every
+    other person's ticket; the group offer is read as "whoever of this group reported it"."""
+    if task.assignee is not None or viewer.id in (task.candidate_users or ()):
+        return task.assignee in (None, viewer.id)
+    if not viewer.groups.intersection(task.candidate_groups or ()):
+        return False
+    started_by = uow.session.scalar(select(ProcessInstance.started_by).where(ProcessInstance.id == task.instance_id))
+    return started_by == viewer.id
 
 
 def check_not_suspended(task: HumanTask) -> None:

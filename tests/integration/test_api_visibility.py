@@ -7,6 +7,7 @@ from app.db import UnitOfWork
 from app.services.users import create_user
 from app.store import database
 from tests.conftest import DEMO_PASSWORD
+from tests.helpers import deploy, one_task_process
 
 INTAKE = {"requester": "王五", "contact": "13800000000", "department": "财务部", "channel": "portal",
           "symptom": "邮箱无法登录", "occurred_at": "2026-11-24T09:00:00", "impact_scope": "本人",
@@ -58,3 +59,19 @@ def test_a_task_is_claimed_for_someone_else_only_if_they_are_a_candidate(api, ti
     assert api.get(f"/task/{task_id}").get_json()["assignee"] is None
     assert api.post(f"/task/{task_id}/claim", user="desk", json={"userId": "admin"}).status_code == 204
     assert api.get(f"/task/{task_id}").get_json()["assignee"] == "admin"
+
+
+def test_a_task_offered_to_the_requester_group_is_only_for_whoever_reported_that_ticket(app, api, ticket):
+    """Offered to group ``requester``, a task is the reporter's: other requesters neither list nor open it."""
+    assert deploy(api, one_task_process("requester_confirms", "confirm_fix", "确认已修复",
+                                        group="requester")).status_code == 200
+    own = api.start("requester_confirms", {}, user="neighbour")
+    task_id = api.only_task(own, "confirm_fix")["id"]
+    assert [t["id"] for t in api.get("/task", user="neighbour").get_json()] == [task_id]
+    assert api.get(f"/task/{task_id}", user="neighbour").status_code == 200
+    assert api.get("/task", user="requester").get_json() == []
+    assert api.get("/task/count", user="requester").get_json() == {"count": 0}
+    assert api.get(f"/task/{task_id}", user="requester").status_code == 403
+    assert api.post(f"/task/{task_id}/claim", user="requester", json={"userId": "requester"}).status_code == 403
+    assert api.complete(task_id, "requester", {}).status_code == 403
+    assert api.complete(task_id, "neighbour", {}).status_code == 204
