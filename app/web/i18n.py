@@ -62,6 +62,13 @@ def show_time_left(due: Optional[datetime], now: Optional[datetime] = None) -> s
     return format_timedelta(delta, add_direction=True, threshold=1.1)
 
 
+def group_label(group_id: Optional[str]) -> str:
+    """A group's name in the reader's language: its name in ``STANDARD_GROUPS`` through the catalogs,
+    so every page names a group alike; an unknown group reads as its id."""
+    from app.services.users import STANDARD_GROUPS
+    return str(translated(STANDARD_GROUPS.get(group_id, group_id))) if group_id else ""
+
+
 def translated(text: Any) -> Any:
     """A model's own text (form label, task name) in the reader's language, through the same catalogs
     as the pages; text without a translation is shown as the owner wrote it."""

@@ -19,8 +19,8 @@ from app import clock
 from app.services import inbox, inbox_filters
 from app.services.inbox import BadCriterion, InboxPage, InboxQuery
 from app.store import new_uow
-from app.web.i18n import translated
-from app.web.inbox_view import (CATEGORY_LABELS, EMPTY, FIELD_LABELS, GROUP_LABELS, PRIORITY_LABELS, TAB_LABELS,
+from app.web.i18n import group_label, translated
+from app.web.inbox_view import (CATEGORY_LABELS, EMPTY, FIELD_LABELS, PRIORITY_LABELS, TAB_LABELS,
                                 PageWords, shown_row)
 from app.web.security import local_target
 
@@ -60,7 +60,7 @@ def _render_page(query: InboxQuery, page: Optional[InboxPage], error: Optional[s
     return render_template(
         "inbox/index.html", query=query, error=error, list_html=_list_html(page)[0] if page else None,
         processes=[(key, translated(name)) for key, name in choices.processes],
-        groups=[(group, GROUP_LABELS.get(group, group)) for group in choices.groups],
+        groups=[(group, group_label(group)) for group in choices.groups],
         views=inbox_filters.saved_views(new_uow(write=False), current_user.principal),
         priority_labels=PRIORITY_LABELS, category_labels=CATEGORY_LABELS, tab_labels=TAB_LABELS)
 

@@ -24,13 +24,6 @@ TAB_LABELS = {"mine": _l("Mine"), "groups": _l("My groups"), "all": _l("All")}
 PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
 CATEGORY_LABELS = {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
                    "other": _l("Other")}
-GROUP_LABELS = {
-    "requester": _l("Requesters"), "service_desk": _l("Service desk"), "tier1": _l("Tier 1"),
-    "tier1_hardware": _l("Tier 1 hardware"), "tier1_software": _l("Tier 1 software"),
-    "tier1_network": _l("Tier 1 network"), "tier2": _l("Tier 2"), "vendor_liaison": _l("Vendor liaison"),
-    "project_manager": _l("Project managers"), "service_dept": _l("Service department"), "sales": _l("Sales"),
-    "process_owner": _l("Process owners"), "admin": _l("Administrators"),
-}
 FIELD_LABELS = {"tab": _l("list"), "priority": _l("priority"), "category": _l("category"), "process": _l("process"),
                 "group": _l("group"), "text": _l("search text"), "page": _l("page")}
 EMPTY = {"mine": _l("Nothing assigned to you. Take a task from “My groups” to start on it."),

@@ -18,10 +18,10 @@ from app.errors import Conflict, FieldErrors, Forbidden, InvalidInput, NotFound
 from app.models import HumanTask
 from app.services import accounts, instances, tasks, ticket_view
 from app.services.tasks import TaskQuery
-from app.services.users import STANDARD_GROUPS, Principal
+from app.services.users import Principal
 from app.store import new_uow
 from app.web.forms import builtin_messages, field_messages, form_data, form_schema
-from app.web.i18n import translated
+from app.web.i18n import group_label, translated
 
 bp = Blueprint("tasks", __name__)
 
@@ -58,7 +58,7 @@ def show(task_id: str) -> Any:
         "tasks/show.html", task=task, instance=instance, summary=ticket.summary, timeline=ticket.timeline,
         priority=_known(variables.get("priority"), PRIORITY_LABELS), vip=variables.get("vip") is True,
         priority_label=PRIORITY_LABELS.get(_known(variables.get("priority"), PRIORITY_LABELS) or ""),
-        queue_names=[translated(STANDARD_GROUPS.get(group, group)) for group in task.candidate_groups or ()],
+        queue_names=[group_label(group) for group in task.candidate_groups or ()],
         schema=form_schema(source, spec), data=form_data(variables), messages=builtin_messages(),
         assignee_name=_name_of(task.assignee, user), mine=task.assignee == user.id,
         may_claim=task.assignee is None and user.may_work_on(task.candidate_groups, task.candidate_users, None),

@@ -16,7 +16,7 @@ from typing import Any, Optional
 from flask_babel import format_timedelta, gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.web.i18n import show_datetime, translated
+from app.web.i18n import group_label, show_datetime, translated
 
 FACT_LABELS = {
     "business_key": _l("Ticket number"), "requester": _l("Requester"), "contact": _l("Contact"),
@@ -66,13 +66,6 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "resolver_tier": _TIERS,
 }
 
-GROUP_NAMES = {
-    "requester": _l("Requesters"), "service_desk": _l("Service desk"), "tier1": _l("Tier 1 engineers"),
-    "tier1_hardware": _l("Tier 1 · hardware"), "tier1_software": _l("Tier 1 · software"),
-    "tier1_network": _l("Tier 1 · network"), "tier2": _l("Tier 2 operations"), "vendor_liaison": _l("Vendor liaison"),
-    "project_manager": _l("Project manager"), "service_dept": _l("Service department"), "sales": _l("Sales"),
-    "process_owner": _l("Process owner"), "admin": _l("Administrators"),
-}
 _GROUP_VALUED = frozenset({"tier1_group", "resolver_group"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
@@ -153,11 +146,6 @@ def _datetime_text(value: str) -> str:
     if moment.tzinfo is None:
         return value.replace("T", " ")
     return show_datetime(moment)
-
-
-def group_label(group_id: Optional[str]) -> str:
-    name = GROUP_NAMES.get(group_id or "")
-    return str(name) if name is not None else (group_id or "")
 
 
 def state_label(state: str) -> str:
