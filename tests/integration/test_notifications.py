@@ -11,13 +11,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, create_app
 from app.db import UnitOfWork
 from app.models import NotificationDelivery
 from app.services import accounts, notifications, relay
 from app.services.users import Principal
 from app.store import database
 from scheduler import tick
+from tests.conftest import _base_config
 from tests.integration.notify_helpers import relay_pass, smtp, tell, webhook  # noqa: F401 - fixtures
 from tests.integration.test_response_sla import fast_sla  # noqa: F401 - fixture
 from tests.integration.test_support_request_flow import CLASSIFY, PROCESS, intake, step
@@ -156,6 +157,23 @@ def test_a_relay_that_died_holding_a_claim_is_taken_over_when_its_lease_ends(app
     assert len(inbox.to("desk@example.com")) == 1
     [row] = deliveries(app, "mail")
     assert row.id == held.id and row.sent_at is not None and row.claimed_by is None
+
+
+def test_the_relay_runs_by_itself_where_the_scheduler_runs(database_url, tell, smtp):
+    inbox, settings = smtp
+    tell(user="owner")
+    running = create_app({**_base_config(database_url), "SCHEDULER_ENABLED": True, "RELAY_POLL_SECONDS": 0.2,
+                          **settings})
+    try:
+        deadline = time.monotonic() + 15
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        for clock_job in ("notification_relay", "scheduler"):
+            if clock_job in running.extensions:
+                running.extensions[clock_job].shutdown()
+        database(running).dispose()
+    assert len(inbox.to("owner@example.com")) == 1
 
 
 def test_a_response_sla_breach_reaches_the_project_manager_by_mail(app, api, fast_sla, smtp):
