@@ -19,11 +19,13 @@ from typing import Optional
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
+import handlers
 from app import clock
 from app.db import UnitOfWork
 from app.errors import NotFound
-from app.models import Membership, Notification, NotificationDelivery, User
+from app.models import HumanTask, Membership, Notification, NotificationDelivery, ProcessInstance, User
 from app.services.users import Principal
+from app.texts import N_
 
 APP, MAIL, WEBHOOK = "app", "mail", "webhook"
 WEBHOOK_RECIPIENT = "*"
@@ -42,7 +44,7 @@ class InAppNotification:
     read: bool
 
 
-def queue(uow: UnitOfWork, instance_id: Optional[str], note) -> Notification:
+def queue(uow: UnitOfWork, instance_id: Optional[str], note: handlers.Notification) -> Notification:
     """Store a handler's notification and its deliveries in the caller's (the step's) transaction."""
     row = Notification(instance_id=instance_id, group_id=note.group, user_id=note.user, subject=note.subject,
                        body=note.body, params=dict(note.params))
@@ -58,6 +60,16 @@ def queue(uow: UnitOfWork, instance_id: Optional[str], note) -> Notification:
     uow.session.add(NotificationDelivery(notification_id=row.id, recipient=WEBHOOK_RECIPIENT, channel=WEBHOOK,
                                          next_try_at=now))
     return row
+
+
+def tell_assignee(uow: UnitOfWork, task: HumanTask, actor: str) -> None:
+    """Someone handed a task to another person, who is told; taking a task oneself is no news."""
+    if task.assignee is None or task.assignee == actor:
+        return
+    ticket = uow.session.scalar(select(ProcessInstance.business_key).where(ProcessInstance.id == task.instance_id))
+    queue(uow, task.instance_id, handlers.Notification(
+        None, N_("Task assigned to you: %(task)s"), N_("Ticket: %(ticket)s\nAssigned by: %(actor)s"),
+        {"task": task.name, "ticket": ticket or task.instance_id, "actor": actor}, user=task.assignee))
 
 
 def _recipients(uow: UnitOfWork, group: Optional[str], user: Optional[str]) -> list[tuple[str, Optional[str]]]:

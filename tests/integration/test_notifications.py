@@ -176,6 +176,25 @@ def test_the_relay_runs_by_itself_where_the_scheduler_runs(database_url, tell, s
     assert len(inbox.to("owner@example.com")) == 1
 
 
+def in_app(app, user: str) -> list[notifications.InAppNotification]:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        return notifications.list_for(UnitOfWork(database(app), write=False), Principal(user, frozenset()))
+
+
+def test_a_task_handed_to_someone_tells_them_and_taking_one_oneself_does_not(app, api):
+    instance_id = api.start(PROCESS, intake(), user="requester", business_key="SR-ASSIGN")
+    task = api.only_task(instance_id, "classify_request")
+    assert api.post(f"/task/{task['id']}/claim", user="desk", json={"userId": "desk"}).status_code == 204
+    assert in_app(app, "desk") == []
+
+    assert api.post(f"/task/{task['id']}/assignee", user="pm", json={"userId": "admin"}).status_code == 204
+    assert api.post(f"/task/{task['id']}/delegate", user="admin", json={"userId": "desk"}).status_code == 204
+    [told_admin] = in_app(app, "admin")
+    [told_desk] = in_app(app, "desk")
+    assert told_admin.subject.startswith("Task assigned to you: ")
+    assert told_admin.body == "Ticket: SR-ASSIGN\nAssigned by: pm" and told_desk.body.endswith("Assigned by: admin")
+
+
 def test_a_response_sla_breach_reaches_the_project_manager_by_mail(app, api, fast_sla, smtp):
     inbox, settings = smtp
     set_language(app, "pm", "en")
