@@ -25,6 +25,9 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     from app import web
     web.init_app(app)
 
+    from app.services import relay
+    relay.init_app(app)  # sends the notification outbox when SCHEDULER_ENABLED
+
     if app.config["SCHEDULER_ENABLED"]:
         from scheduler import init_app as init_scheduler
         init_scheduler(app)

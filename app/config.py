@@ -23,5 +23,16 @@ def default_config() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "MAX_VARIABLES": int(os.environ.get("MAX_VARIABLES", "500")),
         "MAX_VARIABLE_BYTES": int(os.environ.get("MAX_VARIABLE_BYTES", str(1024 * 1024))),
+        # Notifications (app.services.relay): e-mail when SMTP_HOST is set, a signed webhook when
+        # WEBHOOK_URL and WEBHOOK_SECRET are; otherwise they wait in the outbox and the in-app list.
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes", "on"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "servicedesk@localhost"),
+        "WEBHOOK_URL": os.environ.get("WEBHOOK_URL", ""),
+        "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", ""),
+        "RELAY_POLL_SECONDS": float(os.environ.get("RELAY_POLL_SECONDS", "5")),
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
     }

@@ -249,11 +249,15 @@ class Notification(Base):
     __tablename__ = "notification"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     instance_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
-    group_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[Optional[str]] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]]
+    # addressed to one person instead of a group; subject and body are English msgids rendered per
+    # reader with these parameters (None: text stored as written, as before notifications were translated)
+    user_id: Mapped[Optional[str]] = mapped_column(String(64))
+    params: Mapped[Optional[dict[str, Any]]]
 
 
 # ------------------------------------------------------------------ decisions and operations (read API)
@@ -388,3 +392,38 @@ Index("ix_candidate_shared", TaskCandidate.kind, TaskCandidate.group_count, Task
 # a group's queue in inbox order, read straight from the candidate index
 Index("ix_candidate_inbox_due", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.priority.desc(),
       TaskCandidate.inbox_due_at, TaskCandidate.created_at, TaskCandidate.task_id)
+
+
+# ------------------------------------------------------------------ notification deliveries
+
+
+class NotificationDelivery(Base):
+    """One notification to one recipient over one channel (``app``, ``mail``, ``webhook``).
+
+    Written with the step that asked for the notification (so it is never lost);
+    the relay (``app.services.relay``) claims pending rows with a lease, sends them
+    outside any step, and marks each sent in its own transaction. ``app`` rows are
+    the in-app list: delivered when written, read once ``read_at`` is set.
+    """
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (UniqueConstraint("notification_id", "recipient", "channel"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(64))  # a user id; "*" for the webhook
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(200))
+    lease_until: Mapped[Optional[datetime]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    sent_at: Mapped[Optional[datetime]]
+    read_at: Mapped[Optional[datetime]]
+
+
+# what the relay claims: pending rows of a channel, soonest first
+Index("ix_delivery_pending", NotificationDelivery.channel, NotificationDelivery.sent_at, NotificationDelivery.next_try_at)
+# a person's in-app list and unread count
+Index("ix_delivery_inbox", NotificationDelivery.recipient, NotificationDelivery.channel, NotificationDelivery.read_at,
+      NotificationDelivery.notification_id)

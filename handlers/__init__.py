@@ -29,11 +29,18 @@ HANDLERS: dict[str, Handler] = {}
 
 @dataclass
 class Notification:
-    """A message a handler asks to send; the engine stores it with the step."""
+    """A message a handler asks to send; the engine stores it with the step.
 
-    group: str
+    ``subject`` and ``body`` are English msgids (marked with ``N_`` so they reach
+    the catalogs); each recipient reads them in their own language, with
+    ``params`` filled into their ``%(name)s`` places.
+    """
+
+    group: Optional[str]
     subject: str
     body: str
+    params: dict[str, str] = field(default_factory=dict)
+    user: Optional[str] = None
 
 
 @dataclass
@@ -48,13 +55,22 @@ class HandlerContext:
     notifications: list[Notification] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
 
-    def notify(self, group: str, subject: str, body: str) -> None:
-        """Queue a notification to everyone in ``group``; stored in the same transaction."""
-        self.notifications.append(Notification(group, subject, body))
+    def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
+        """Queue a notification to every active member of ``group``; stored in the same transaction."""
+        self.notifications.append(Notification(group, subject, body, _texts(params)))
+
+    def notify_user(self, user_id: str, subject: str, body: str, /, **params: Any) -> None:
+        """Queue a notification to one person (an assignee, a requester); stored in the same transaction."""
+        self.notifications.append(Notification(None, subject, body, _texts(params), user=user_id))
 
     def record(self, row: Any) -> None:
         """Add a domain row (a table instance from ``app.domain``); inserted with the step."""
         self.records.append(row)
+
+
+def _texts(params: dict[str, Any]) -> dict[str, str]:
+    """Parameters as text, so they keep in JSON and read the same in every language."""
+    return {name: "" if value is None else str(value) for name, value in params.items()}
 
 
 def _clock_now() -> datetime:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from app.domain import SlaEvent
+from app.texts import N_
 from handlers import HandlerContext, handler
 
 # Work never steps back down a tier: once escalated, a ticket is worked at the
@@ -110,9 +111,10 @@ def escalate_to_tier2(ctx: HandlerContext) -> dict[str, Any]:
     variables = ctx.variables
     ctx.notify(
         "tier2",
-        f"工单升级至二线 (Escalated to tier 2): {_ticket_ref(ctx)}",
-        f"一线诊断 (Diagnosis): {_text(variables, 'diagnosis')}\n"
-        f"已尝试 (Steps tried): {_text(variables, 'attempted_steps')}",
+        N_("Ticket %(ticket)s escalated to tier 2"),
+        N_("Tier-1 diagnosis: %(diagnosis)s\nSteps tried: %(attempted_steps)s"),
+        ticket=_ticket_ref(ctx), diagnosis=_text(variables, "diagnosis"),
+        attempted_steps=_text(variables, "attempted_steps"),
     )
     return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 1)}
 
@@ -123,11 +125,10 @@ def escalate_to_vendor(ctx: HandlerContext) -> dict[str, Any]:
     variables = ctx.variables
     ctx.notify(
         "vendor_liaison",
-        f"工单升级至厂商 (Escalated to vendor): {_ticket_ref(ctx)}",
-        f"厂商 (Vendor): {_text(variables, 'vendor_name')}\n"
-        f"二线诊断 (Tier-2 diagnosis): {_text(variables, 'tier2_diagnosis')}\n"
-        f"提交厂商的信息 (Information for the vendor): "
-        f"{_text(variables, 'vendor_escalation_info')}",
+        N_("Ticket %(ticket)s escalated to the vendor"),
+        N_("Vendor: %(vendor)s\nTier-2 diagnosis: %(diagnosis)s\nInformation for the vendor: %(information)s"),
+        ticket=_ticket_ref(ctx), vendor=_text(variables, "vendor_name"),
+        diagnosis=_text(variables, "tier2_diagnosis"), information=_text(variables, "vendor_escalation_info"),
     )
     return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 2)}
 
@@ -170,8 +171,9 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
     reason = "\n".join(reasons)
     ctx.notify(
         variables.get("resolver_group") or "tier1",
-        f"工单被退回 (Ticket returned after callback): {_ticket_ref(ctx)}",
-        reason,
+        N_("Ticket %(ticket)s returned after callback"),
+        N_("Why: %(reason)s"),
+        ticket=_ticket_ref(ctx), reason=reason,
     )
     complaints = list(variables.get("complaints") or [])
     if complaint:
@@ -197,9 +199,9 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
     if kb_requested:
         ctx.notify(
             variables.get("resolver_group") or "service_desk",
-            f"请整理知识库文章 (Knowledge article requested): {_ticket_ref(ctx)}",
-            f"原因 (Cause): {_text(variables, 'cause')}\n"
-            f"解决方案 (Solution): {_text(variables, 'solution')}",
+            N_("Knowledge article requested for ticket %(ticket)s"),
+            N_("Cause: %(cause)s\nSolution: %(solution)s"),
+            ticket=_ticket_ref(ctx), cause=_text(variables, "cause"), solution=_text(variables, "solution"),
         )
     return {
         "ticket_status": "closed",
@@ -220,11 +222,10 @@ def notify_response_sla_breach(ctx: HandlerContext) -> dict[str, Any]:
     variables = ctx.variables
     ctx.notify(
         "project_manager",
-        f"响应超时 (Response SLA breached): {_ticket_ref(ctx)}",
-        f"优先级 (Priority): {variables.get('priority')}, "
-        f"时限 (SLA): {variables.get('response_sla')}, "
-        f"应响应时间 (Response due): {variables.get('response_due_at')}, "
-        f"一线组 (Tier-1 group): {variables.get('tier1_group')}",
+        N_("Response SLA breached: ticket %(ticket)s"),
+        N_("Priority: %(priority)s\nSLA: %(sla)s\nResponse due: %(due)s\nTier-1 group: %(group)s"),
+        ticket=_ticket_ref(ctx), priority=variables.get("priority"), sla=variables.get("response_sla"),
+        due=variables.get("response_due_at"), group=variables.get("tier1_group"),
     )
     due = variables.get("response_due_at")
     ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="response",
@@ -237,8 +238,9 @@ def notify_close_overdue(ctx: HandlerContext) -> dict[str, Any]:
     """The desk has not closed within 2 working days of the completion request (000 二.7)."""
     ctx.notify(
         "project_manager",
-        f"回访关闭超期 (Close deadline passed): {_ticket_ref(ctx)}",
-        f"处理层级 (Resolved by): {ctx.variables.get('resolver_tier')}",
+        N_("Close deadline passed: ticket %(ticket)s"),
+        N_("Resolved by: %(tier)s"),
+        ticket=_ticket_ref(ctx), tier=ctx.variables.get("resolver_tier"),
     )
     ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="close",
                         kind="breached", deadline=None, at=ctx.now))

@@ -15,7 +15,8 @@ from sqlalchemy import select
 import handlers as handler_registry
 from app import engine
 from app.db import UnitOfWork
-from app.models import Incident, Notification, ProcessDefinition, ProcessInstance
+from app.models import Incident, ProcessDefinition, ProcessInstance
+from app.services import notifications
 from app.services.audit import audit, jsonable
 
 
@@ -39,8 +40,7 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
         else:
             engine.finish_handler(workflow, call.task_id, result)
             for note in context.notifications:
-                uow.session.add(Notification(instance_id=instance.id, group_id=note.group,
-                                             subject=note.subject, body=note.body))
+                notifications.queue(uow, instance.id, note)
             uow.session.add_all(context.records)
             audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
                   {"topic": call.topic, "result": jsonable(result or {})})

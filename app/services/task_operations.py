@@ -17,7 +17,7 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Group, HumanTask
-from app.services import step
+from app.services import notifications, step
 from app.services.audit import audit, jsonable
 from app.services.tasks import _open_task, _reindex_assignee, check_not_suspended
 from app.services.users import ADMIN_GROUP, Principal
@@ -49,6 +49,7 @@ def set_assignee(uow: UnitOfWork, task_id: str, user_id: Optional[str], user: Pr
         task = _changeable(uow, task_id, user)
         task.assignee = user_id
         _reindex_assignee(uow, task)
+        notifications.tell_assignee(uow, task, user.id)
         audit(uow, task.instance_id, user.id, "task_assigned", task.activity_id, task.id, {"assignee": user_id})
         uow.commit()
 
@@ -62,6 +63,7 @@ def delegate(uow: UnitOfWork, task_id: str, user_id: str, user: Principal) -> No
         task.owner = task.owner or task.assignee
         task.assignee, task.delegation_state = user_id, "PENDING"
         _reindex_assignee(uow, task)
+        notifications.tell_assignee(uow, task, user.id)
         audit(uow, task.instance_id, user.id, "task_delegated", task.activity_id, task.id,
               {"assignee": user_id, "owner": task.owner})
         uow.commit()

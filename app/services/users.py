@@ -82,7 +82,7 @@ def ensure_groups(uow: UnitOfWork) -> None:
 
 
 def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
-                display_name: Optional[str] = None) -> None:
+                display_name: Optional[str] = None, email: Optional[str] = None) -> None:
     """Create or update a user; the password is stored only as a salted hash."""
     password_hash = generate_password_hash(password)  # slow by design: before the transaction, not inside it
     with uow:
@@ -93,6 +93,8 @@ def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
         user.password_hash = password_hash
         if display_name:
             user.display_name = display_name
+        if email:
+            user.email = email
         uow.session.flush()
         current = set(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
         uow.session.add_all(Membership(user_id=user_id, group_id=g) for g in groups if g not in current)
@@ -101,7 +103,7 @@ def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
 
 def seed_demo(uow_factory, password: str) -> None:
     for user_id, (name, groups) in DEMO_USERS.items():
-        create_user(uow_factory(), user_id, password, groups, name)
+        create_user(uow_factory(), user_id, password, groups, name, email=f"{user_id}@example.com")
 
 
 def authenticate(uow: UnitOfWork, user_id: str, password: str) -> Principal:

@@ -41,7 +41,8 @@ def test_the_report_page_asks_everything_but_the_channel_and_knows_the_reporter(
     keys = [component.get("key") for component in _schema(html)["components"]]
     assert "channel" not in keys and keys[:3] == ["requester", "contact", "department"]
     assert _schema(html)["components"][0]["label"] == "报障人"
-    assert _data(html) == {"requester": "张三 (requester)"}  # no email on the profile: contact stays empty
+    # the profile's name and e-mail fill in who reports and how to reach them
+    assert _data(html) == {"requester": "张三 (requester)", "contact": "requester@example.com"}
     english = PageClient(app, "requester", "en").get("/portal/report").get_data(as_text=True)
     assert [c["label"] for c in _schema(english)["components"][:2]] == ["Requester", "Contact"]
 
