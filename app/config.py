@@ -23,5 +23,8 @@ def default_config() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "MAX_VARIABLES": int(os.environ.get("MAX_VARIABLES", "500")),
         "MAX_VARIABLE_BYTES": int(os.environ.get("MAX_VARIABLE_BYTES", str(1024 * 1024))),
+        # The working-day calendar (app/workcal.py): working hours on working days, in this zone
+        "WORKING_HOURS": os.environ.get("WORKING_HOURS", "09:00-18:00"),
+        "WORKING_TIME_ZONE": os.environ.get("WORKING_TIME_ZONE", "Asia/Shanghai"),
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
     }
