@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Optional
 
 from flask import Flask, current_app, has_app_context
@@ -80,10 +81,14 @@ def forget() -> None:
         cache.calendar = None
 
 
+def today() -> date:
+    """Today's date where the desk works (the working hours' zone)."""
+    return clock.now().astimezone(current_app.extensions["work_calendar"].hours.zone).date()
+
+
 def missing_years() -> list[int]:
     """This year and (from October) next year, where neither the package nor an administrator gave data."""
-    today = clock.now().astimezone(current_app.extensions["work_calendar"].hours.zone).date()
-    return workcal.missing_years(calendar(), today)
+    return workcal.missing_years(calendar(), today())
 
 
 def health() -> dict[str, Any]:
