@@ -138,7 +138,7 @@ def add_working_days(calendar: WorkCalendar, start: Moment, days: int) -> dateti
     day = at.date()
     for _ in range(count):
         day = _next_working_day(calendar, day + timedelta(days=1))
-    return _at(calendar, day, at.timetz().replace(tzinfo=None))
+    return _at(calendar, day, at.time())
 
 
 def add_working_hours(calendar: WorkCalendar, start: Moment, hours: Union[int, float]) -> datetime:

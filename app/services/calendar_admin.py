@@ -18,6 +18,7 @@ from app.db import UnitOfWork
 from app.domain.work_calendar import CalendarDay, CalendarYear
 from app.errors import Forbidden, InvalidInput
 from app.services import work_calendar
+from app.services.audit import audit
 from app.services.users import ADMIN_GROUP, Principal
 from app.workcal import HOLIDAY, WORKDAY, DayEntry
 
@@ -139,6 +140,9 @@ def save_year(uow: UnitOfWork, actor: Principal, year: int, text: str, complete:
         saved = uow.session.get(CalendarYear, year) or CalendarYear(year=year)
         saved.complete, saved.updated_by, saved.updated_at = complete, actor.id, clock.now()
         uow.session.add(saved)
+        audit(uow, None, actor.id, "calendar.year", data={"year": year, "complete": complete,
+                                                          "holidays": sum(e.kind == HOLIDAY for e in entries),
+                                                          "workdays": sum(e.kind == WORKDAY for e in entries)})
         uow.commit()
     work_calendar.forget()
     return entries

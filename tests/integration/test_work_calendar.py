@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from app import clock, workcal
 from app.domain import CalendarDay, CalendarYear
 from app.errors import Forbidden
+from app.models import AuditEntry
 from app.services import calendar_admin, work_calendar
 from app.services.users import Principal
 from app.store import new_uow
@@ -103,6 +104,11 @@ def test_the_page_enters_a_year_with_its_csrf_token(app):
     assert 'data-day="2027-01-09"' in page and "元旦调休" in page
     assert "No holidays or make-up working days are known" not in page
     assert _rows(app) == (3, 1)
+    with app.app_context():
+        uow = new_uow(write=False)
+        with uow:
+            entry = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "calendar.year")).one()
+    assert (entry.actor, entry.data) == ("admin", {"year": 2027, "complete": True, "holidays": 2, "workdays": 1})
 
 
 def test_bad_lines_are_named_beside_the_field_and_nothing_is_saved(app):
