@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from app.services import calendar_admin, work_calendar
 from app.services.users import Principal
 from app.store import new_uow
 from handlers import HandlerContext
-from tests.helpers import deploy
+from tests.helpers import DATA, deploy
 from tests.integration.signed_in import field_errors, post, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -211,3 +211,15 @@ def test_a_bad_calendar_argument_in_a_script_is_an_incident(app, api):
     incidents = api.get(f"/incident?processInstanceId={instance_id}").get_json()
     assert [i["activityId"] for i in incidents] == ["deadlines"]
     assert "between 0 and" in json.dumps(incidents)
+
+
+def test_a_timer_expression_counts_working_hours(app, api):
+    """Friday 17:00 + 2 working hours: the timer waits over the weekend until Monday 10:00 (02:00 UTC)."""
+    model = (DATA / "api" / "timer_literal.bpmn").read_bytes().replace(
+        b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>',
+        b'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">add_working_hours(now(), 2)</bpmn:timeDate>')
+    assert deploy(api, ("working_hours_timer.bpmn", model)).status_code == 200
+    with clock.frozen(datetime(2026, 11, 27, 17, 0, tzinfo=SHANGHAI)):
+        instance_id = api.start("api_timer", {})
+    [job] = api.get(f"/job?processInstanceId={instance_id}").get_json()
+    assert datetime.fromisoformat(job["dueDate"]) == datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
