@@ -163,7 +163,8 @@ CALENDAR_PROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:scriptTask id="deadlines" scriptFormat="python">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:script>close_by = add_working_days(opened, 2).isoformat()
+      <bpmn:script>close_at = add_working_days(opened, 2)
+close_by = close_at.isoformat()
 respond_by = add_working_hours(opened, 4).isoformat()
 worked_hours = working_time_between(opened, close_by).total_seconds() / 3600
 opened_on_working_day = is_working_day(opened)</bpmn:script>
@@ -185,7 +186,8 @@ opened_on_working_day = is_working_day(opened)</bpmn:script>
 def _variables(api, instance_id: str) -> dict:
     response = api.get(f"/process-instance/{instance_id}/variables")
     assert response.status_code == 200, response.get_json()
-    return {name: v["value"] for name, v in response.get_json().items()}
+    return {name: (v["type"], v["value"]) if v["type"] == "Date" else v["value"]
+            for name, v in response.get_json().items()}
 
 
 def test_expressions_in_a_deployed_model_use_the_entered_2027(app, api):
@@ -197,6 +199,7 @@ def test_expressions_in_a_deployed_model_use_the_entered_2027(app, api):
         api.only_task(instance_id, "working_today")
         values = _variables(api, instance_id)
     assert values["close_by"] == "2027-01-11T17:00:00+08:00"       # Saturday 9th worked, Sunday off, Monday
+    assert values["close_at"] == ("Date", "2027-01-11T17:00:00.000+0800")  # a datetime is kept as a Date
     assert values["respond_by"] == "2027-01-09T12:00:00+08:00"     # 1 h Friday, 3 h on the make-up Saturday
     assert values["worked_hours"] == 18 and values["opened_on_working_day"] is True
     # Monday 4 January 2027 is an entered holiday: the condition sends the instance the other way
