@@ -18,6 +18,8 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     from app import auth, store
     store.init_app(app)
     auth.init_app(app)
+    from app.services import work_calendar
+    work_calendar.init_app(app)
 
     from app.api import bp as api_bp
     app.register_blueprint(api_bp)

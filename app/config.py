@@ -34,5 +34,8 @@ def default_config() -> dict:
         "WEBHOOK_URL": os.environ.get("WEBHOOK_URL", ""),
         "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", ""),
         "RELAY_POLL_SECONDS": float(os.environ.get("RELAY_POLL_SECONDS", "5")),
+        # The working-day calendar (app/workcal.py): working hours on working days, in this zone
+        "WORKING_HOURS": os.environ.get("WORKING_HOURS", "09:00-18:00"),
+        "WORKING_TIME_ZONE": os.environ.get("WORKING_TIME_ZONE", "Asia/Shanghai"),
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
     }

@@ -18,7 +18,7 @@ from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getit
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
                                      safer_getattr)
 
-from app import clock
+from app import clock, workcal
 
 
 class SandboxError(Exception):
@@ -54,6 +54,8 @@ HELPERS: dict[str, Any] = {
     "date": date,
     "timedelta": timedelta,
     "timezone": timezone,
+    # the working-day calendar: is_working_day, add_working_days, add_working_hours, working_time_between
+    **workcal.EXPRESSION_HELPERS,
 }
 
 _GUARDS: dict[str, Any] = {

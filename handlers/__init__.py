@@ -45,13 +45,18 @@ class Notification:
 
 @dataclass
 class HandlerContext:
-    """What a handler may see and do: read variables, ask for notifications, record domain rows."""
+    """What a handler may see and do: read variables, ask for notifications, record domain rows.
+
+    ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
+    ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
+    """
 
     instance_id: str
     business_key: Optional[str]
     activity_id: str
     variables: dict[str, Any]
     now: datetime = field(default_factory=lambda: _clock_now())
+    calendar: Any = field(default_factory=lambda: _current_calendar())
     notifications: list[Notification] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
 
@@ -77,6 +82,12 @@ def _clock_now() -> datetime:
     from app import clock
 
     return clock.now()
+
+
+def _current_calendar() -> Any:
+    from app import workcal
+
+    return workcal.current()
 
 
 def handler(name: str) -> Callable[[Handler], Handler]:

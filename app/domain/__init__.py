@@ -6,5 +6,6 @@ Importing this package registers every domain table with the shared metadata.
 """
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
+from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["SlaEvent", "TicketCounter"]
+__all__ = ["CalendarDay", "CalendarYear", "SlaEvent", "TicketCounter"]
