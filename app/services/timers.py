@@ -92,25 +92,22 @@ def fire_claimed(uow: UnitOfWork, instance_id: str, worker: str) -> bool:
             audit(uow, instance_id, None, "timer_fired", timer.activity_id, timer.id,
                   {"worker": worker, "due": timer.due_at.isoformat()})
         step.save(uow, instance, definition, workflow, None, since)
+        # a fired timer's row is gone and a cycle's moved on (its claim cleared with it); one still due was
+        # not taken by the engine: a failure to fire, or the scheduler would spin on it
         stuck = uow.session.scalar(select(func.count(Timer.id)).where(
             Timer.id.in_([t.id for t in due]), Timer.due_at <= clock.now()))
-        if stuck:  # the engine did not take it: a failure to fire, or the scheduler would spin on it
+        if stuck:
             raise TimerNotFired(f"{stuck} due timer(s) of instance {instance_id} did not fire")
-        _release(uow, instance_id, worker)
         uow.commit()
         return True
 
 
 
-def _release(uow: UnitOfWork, instance_id: str, worker: str) -> None:
-    uow.session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.claimed_by == worker)
-                        .values(claimed_by=None, claimed_at=None, lease_until=None))
-
-
 def release_claims(uow: UnitOfWork, instance_id: str, worker: str) -> None:
     """Give back this worker's claims on an instance (it lost a race), so the next pass may try again."""
     with uow:
-        _release(uow, instance_id, worker)
+        uow.session.execute(update(Timer).where(Timer.instance_id == instance_id, Timer.claimed_by == worker)
+                            .values(claimed_by=None, claimed_at=None, lease_until=None))
         uow.commit()
 
 
