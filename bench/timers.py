@@ -53,18 +53,20 @@ def prepare(url: str, timers: int, window: float, lead: float) -> list[datetime]
 
 def run_schedulers(url: str, count: int, last_due: datetime, timers: int, log_dir: Path) -> None:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-    processes = [subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, stdout=open(log_dir / f"s{i}.log", "wb"),
+    logs = [open(log_dir / f"scheduler-{count}-{i}.log", "wb") for i in range(count)]
+    processes = [subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, stdout=log,
                                   stderr=subprocess.STDOUT, env={**env, "WORKER_ID": f"bench-{i}"})
-                 for i in range(count)]
+                 for i, log in enumerate(logs)]
     try:
         deadline = last_due + timedelta(seconds=120)
         while datetime.now(timezone.utc) < deadline and fired_count(url) < timers:
             time.sleep(0.5)
         time.sleep(1)
     finally:
-        for process in processes:
+        for process, log in zip(processes, logs):
             process.terminate()
             process.wait(timeout=30)
+            log.close()
 
 
 def fired_count(url: str) -> int:

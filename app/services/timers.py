@@ -92,12 +92,13 @@ def fire_claimed(uow: UnitOfWork, instance_id: str, worker: str) -> bool:
             audit(uow, instance_id, None, "timer_fired", timer.activity_id, timer.id,
                   {"worker": worker, "due": timer.due_at.isoformat()})
         step.save(uow, instance, definition, workflow, None, since)
-        # a fired timer's row is gone and a cycle's moved on (its claim cleared with it); one still due was
-        # not taken by the engine: a failure to fire, or the scheduler would spin on it
-        stuck = uow.session.scalar(select(func.count(Timer.id)).where(
-            Timer.id.in_([t.id for t in due]), Timer.due_at <= clock.now()))
+        # a fired timer's row is gone, a cycle's has moved to its next occurrence (its claim cleared with it);
+        # one left as it was was not taken by the engine: a failure to fire, or the scheduler would spin on it
+        claimed = {t.id: t.due_at for t in due}
+        stuck = [row.id for row in uow.session.execute(select(Timer.id, Timer.due_at).where(Timer.id.in_(claimed)))
+                 if row.due_at == claimed[row.id]]
         if stuck:
-            raise TimerNotFired(f"{stuck} due timer(s) of instance {instance_id} did not fire")
+            raise TimerNotFired(f"due timer(s) {', '.join(stuck)} of instance {instance_id} did not fire")
         uow.commit()
         return True
 

@@ -1,4 +1,4 @@
-"""The scheduler in one process: it wakes at the due time, fires under a lease, backs off and gives up to an incident."""
+"""The scheduler in one process: wakes at the due time, fires under a lease, backs off, gives up to an incident."""
 from __future__ import annotations
 
 import time
@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from app import clock, create_app
 from app.db import UnitOfWork
-from app.models import AuditEntry, Incident, ProcessInstance, Timer
+from app.models import AuditEntry, ProcessInstance, Timer
 from app.services.timers import FiringPolicy, claim_due, fire_claimed
 from app.store import database
 from scheduler import shutdown, tick
@@ -148,3 +148,21 @@ def _restore(app, instance_id: str, state: bytes) -> None:
     with UnitOfWork(database(app)) as uow:
         uow.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(state=state))
         uow.commit()
+
+
+def test_a_cycle_moves_to_its_next_occurrence_and_catches_up_missed_ones_without_counting_a_failure(app, api):
+    """R3/PT10S on a non-interrupting boundary timer: one occurrence, then the row moves on (no failure);
+    after a minute with nothing running, the two missed occurrences run in one pass; no incident."""
+    assert deploy(api, DATA / "scheduler" / "reminder_cycle.bpmn").status_code == 200
+    with clock.frozen(START) as advance:
+        instance_id = api.start("reminder_cycle", {})
+        advance(timedelta(seconds=15))
+        assert tick(app) == 1
+        row = timer_row(app, instance_id)
+        assert (row.due_at, row.attempts, row.claimed_by) == (START + timedelta(seconds=20), 0, None)
+        advance(timedelta(minutes=1))
+        assert [tick(app) for _ in range(3)] == [1, 0, 0]
+    history = api.get(f"/history/activity-instance?processInstanceId={instance_id}").get_json()
+    assert [h["activityId"] for h in history].count("reminded") == 3
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
+    assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["work"]
