@@ -11,7 +11,7 @@ import itertools
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import pytest
 
@@ -59,21 +59,27 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, request, tmp_path) -> str:
-    """A fresh database with the shipped processes and demo users, on the chosen backend."""
+def database_url(backend: str, request, tmp_path) -> Iterator[str]:
+    """A fresh database with the shipped processes and demo users, on the chosen backend.
+
+    A PostgreSQL test database is dropped afterwards: kept, the hundreds of copies grew the server's
+    data folder to gigabytes, slowing every later test and the final clean-up."""
     if backend == "sqlite":
         template = request.getfixturevalue("sqlite_template")
         path = tmp_path / "servicedesk.db"
         shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
+        yield f"sqlite:///{path}"
+        return
     server = request.getfixturevalue("postgres_template")
     import psycopg
 
     name = f"sd_test_{next(_counter)}"
-    with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
+    admin = f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE sd_template')
-    return server.url(name)
+    yield server.url(name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -70,8 +70,12 @@ def rows() -> Any:
     """The list alone, for the page's poll: 204 while it is what the page already shows (``seen``)."""
     if not current_user.is_authenticated:
         flash(_("Your session has ended. Sign in again to continue."), "warning")
+        target = url_for("signin.login", next=_page_path())
+        if request.headers.get("HX-Request") != "true":
+            return redirect(target)  # opened as a page: go to sign-in like every other page
+        # htmx would swap a followed redirect's sign-in page into the list; it reads this header instead
         response = Response(status=204)
-        response.headers["HX-Redirect"] = url_for("signin.login", next=_page_path())
+        response.headers["HX-Redirect"] = target
         return response
     try:
         query = inbox.parse_query(request.args)
