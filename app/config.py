@@ -15,8 +15,15 @@ def default_config() -> dict:
         "PROCESS_DIRS": [str(ROOT / "processes"), str(ROOT / "forms")],
         "DEPLOY_ON_START": True,
         "SCHEDULER_ENABLED": False,
+        # The scheduler wakes at the next due timer, and at least every TIMER_POLL_SECONDS to find timers
+        # written where it cannot hear them (another process on SQLite, a lease run out). A claimed timer is
+        # held for TIMER_LEASE_SECONDS; a failing one is tried TIMER_MAX_ATTEMPTS times, waiting
+        # TIMER_RETRY_SECONDS, then twice that, and so on, before it becomes an incident.
         "TIMER_POLL_SECONDS": float(os.environ.get("TIMER_POLL_SECONDS", "5")),
-        "TIMER_BATCH": 50,
+        "TIMER_BATCH": int(os.environ.get("TIMER_BATCH", "50")),
+        "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "30")),
+        "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "3")),
+        "TIMER_RETRY_SECONDS": float(os.environ.get("TIMER_RETRY_SECONDS", "10")),
         # Request limits: a body over MAX_CONTENT_LENGTH is answered 413 before it is read; the
         # variables of one request are capped in number and in the JSON size of each value (400),
         # so that no single call can grow an instance's state without bound.

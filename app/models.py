@@ -427,3 +427,17 @@ Index("ix_delivery_pending", NotificationDelivery.channel, NotificationDelivery.
 # a person's in-app list and unread count
 Index("ix_delivery_inbox", NotificationDelivery.recipient, NotificationDelivery.channel, NotificationDelivery.read_at,
       NotificationDelivery.notification_id)
+
+
+# ------------------------------------------------------------------ timer leases and back-off (scheduler)
+# Added to the timer projection here rather than in its class so that the scheduler's columns stay in one
+# place. The projection inserts a timer row once and leaves it alone afterwards (insert-or-ignore), so a
+# lease or a count of failed attempts survives every later step of the instance.
+#: who fired it last claimed it, until when; another scheduler may take it over once the lease has run out
+Timer.lease_until = mapped_column(UTCDateTime(), nullable=True)
+#: failed firings so far; at ``TIMER_MAX_ATTEMPTS`` the timer becomes an incident and waits for a retry
+Timer.attempts = mapped_column(Integer, nullable=False, default=0, server_default=text("0"))
+#: not before this time again after a failed firing (exponential back-off); NULL when it never failed
+Timer.next_try_at = mapped_column(UTCDateTime(), nullable=True)
+# what the scheduler asks on every pass: the next timers it may fire, in due order
+Index("ix_timer_firable", Timer.due_at, Timer.next_try_at)

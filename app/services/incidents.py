@@ -15,7 +15,7 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Incident
-from app.services import step
+from app.services import step, timers
 from app.services.audit import audit
 from app.services.users import Principal
 
@@ -45,6 +45,9 @@ def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
                                                               Incident.status == "open")).first()
         if incident is None:
             raise NotFound(f"job {job_id} has no open incident")
+        if timers.rearm(uow, incident, user.id):  # the scheduler fires it on its next pass
+            uow.commit()
+            return incident
         instance, definition, workflow = step.load(uow, incident.instance_id)
         since = time.time()
         try:

@@ -2,9 +2,9 @@
 
 Camunda runs timers and asynchronous steps as jobs, and a job whose retries
 ran out carries an incident. Here timers are rows of the ``timer`` projection
-(retries 3, never failed: a timer that cannot fire is retried on every tick)
-and a failed handler call is its open incident (retries 0, with the error and
-stack trace). A job's id is the engine task id: the timer row's id, or the
+(retries 3) and a failed handler call is its open incident (retries 0, with the
+error and stack trace). A timer that kept failing to fire also has an open
+incident (``app.services.timers``); retrying it arms the timer again. A job's id is the engine task id: the timer row's id, or the
 incident's ``configuration``. Both are read in one SQL query, so lists, counts
 and paging stay in the database.
 """

@@ -6,6 +6,7 @@ identity-map bookkeeping per row.
 """
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
 from app.models import NO_DUE_DATE, ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
+from app.services import timer_wake
 from app.services.audit import audit
 from app.services.users import ADMIN_GROUP
 
@@ -154,15 +156,38 @@ def _form_key(spec: dict) -> Optional[str]:
 
 
 def sync_timers(uow, instance, active) -> None:
-    """One timer row per waiting timer event: drop the ones that went away, add the new ones."""
+    """One timer row per waiting timer event: drop the ones that went away, add the new ones, move the changed.
+
+    A row whose due time changed (a cycle's next occurrence, a moved timer) is
+    a new firing: its claim and failed attempts are cleared. A row that did not
+    change keeps them, so a lease or a back-off survives the instance's other steps.
+    """
     wanted = [t for t in active if t.kind == "timer" and t.due_at is not None]
     gone = _TIMERS.delete().where(_TIMERS.c.instance_id == instance.id)
     if wanted:
         gone = gone.where(_TIMERS.c.id.notin_([t.task_id for t in wanted]))
     uow.session.execute(gone)
-    insert_ignoring_existing(uow.session, Timer, [
-        {"id": t.task_id, "instance_id": instance.id, "activity_id": t.activity_id, "due_at": t.due_at}
-        for t in wanted])
+    if not wanted:
+        return
+    uow.session.execute(_timer_upsert(uow.session.get_bind().dialect.name), [
+        {"id": t.task_id, "instance_id": instance.id, "activity_id": t.activity_id, "due_at": t.due_at,
+         "attempts": 0} for t in wanted])
+    timer_wake.note_timers(uow, [t.due_at for t in wanted])
+
+
+@functools.lru_cache(maxsize=None)
+def _timer_upsert(dialect: str):
+    """INSERT a timer row, or move an existing one whose due time changed (built once per dialect)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(_TIMERS)
+    return statement.on_conflict_do_update(
+        index_elements=[_TIMERS.c.id],
+        set_={"due_at": statement.excluded.due_at, "claimed_by": None, "claimed_at": None, "lease_until": None,
+              "attempts": 0, "next_try_at": None},
+        where=_TIMERS.c.due_at != statement.excluded.due_at)
 
 
 def sync_history(uow, instance, workflow, since: float, now: datetime, assignees: dict[str, Optional[str]]) -> None:
@@ -203,6 +228,9 @@ def sync_incidents(uow: UnitOfWork, instance, definition, workflow, now: datetim
         elif (row.message, row.attempts) != (failure.message, failure.attempts):
             row.message, row.attempts = failure.message, failure.attempts
     blocked = engine.blocked_task_ids(workflow)
+    if open_rows:  # a timer the scheduler gave up on stays an incident until retried (or gone)
+        blocked.update(uow.session.scalars(select(Timer.id).where(
+            Timer.instance_id == instance.id, Timer.attempts > 0, Timer.next_try_at.is_(None))))
     for task_id, row in open_rows.items():
         if task_id not in blocked:
             row.status, row.resolved_at = "resolved", now

@@ -1,0 +1,130 @@
+"""Timer firing on PostgreSQL with 1 and 2 ``python -m scheduler`` processes: ``python -m bench.timers``.
+
+For each scheduler count, a fresh database on a throw-away PostgreSQL server
+gets ``--timers`` instances whose timers fall due spread over ``--window``
+seconds (created beforehand, in this process, through the service layer).
+Then the schedulers run as real processes and the table shows, from the
+``timer_fired`` audit rows, how late each timer fired (p50, p99, max), how
+many fired per second while they were due, and how many fired twice (must be 0).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.db import UnitOfWork  # noqa: E402
+from app.services import instances  # noqa: E402
+from app.services.definitions import deploy  # noqa: E402
+from app.services.users import Principal  # noqa: E402
+from app.store import database  # noqa: E402
+from tests import pg_server  # noqa: E402
+
+MODEL = ROOT / "tests" / "data" / "scheduler" / "timer_at.bpmn"
+STARTER = Principal("bench", frozenset({"requester"}))
+
+
+def prepare(url: str, timers: int, window: float, lead: float) -> list[datetime]:
+    """Deploy the model and start ``timers`` instances due over ``window`` s from ``lead`` s after now."""
+    app = create_app({"DATABASE_URL": url, "DEPLOY_ON_START": False, "SCHEDULER_ENABLED": False})
+    db = database(app)
+    deploy(UnitOfWork(db), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
+    base = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    due_times = [base + timedelta(seconds=window * i / timers) for i in range(timers)]
+    for due in due_times:
+        instances.start_instance(UnitOfWork(db), STARTER, {"fire_at": due.isoformat()}, key="timer_at")
+    db.dispose()
+    if datetime.now(timezone.utc) >= base:
+        raise SystemExit(f"starting {timers} instances took longer than the lead of {lead} s; raise --lead")
+    return due_times
+
+
+def run_schedulers(url: str, count: int, last_due: datetime, timers: int, log_dir: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+    logs = [open(log_dir / f"scheduler-{count}-{i}.log", "wb") for i in range(count)]
+    processes = [subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, stdout=log,
+                                  stderr=subprocess.STDOUT, env={**env, "WORKER_ID": f"bench-{i}"})
+                 for i, log in enumerate(logs)]
+    try:
+        deadline = last_due + timedelta(seconds=120)
+        while datetime.now(timezone.utc) < deadline and fired_count(url) < timers:
+            time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        for process, log in zip(processes, logs):
+            process.terminate()
+            process.wait(timeout=30)
+            log.close()
+
+
+def fired_count(url: str) -> int:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'timer_fired'"))
+    engine.dispose()
+    return count
+
+
+def measure(url: str) -> dict:
+    """Lateness per firing, firings per instance, and the rate while timers were firing."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = list(connection.execute(text("SELECT instance_id, at, data FROM audit_log "
+                                            "WHERE action = 'timer_fired'")))
+    engine.dispose()
+    late, stamps, per_instance = [], [], {}
+    for instance_id, at, data in rows:
+        data = data if isinstance(data, dict) else json.loads(data)
+        at = at.replace(tzinfo=timezone.utc)
+        late.append((at - datetime.fromisoformat(data["due"])).total_seconds())
+        stamps.append(at)
+        per_instance[instance_id] = per_instance.get(instance_id, 0) + 1
+    late.sort()
+    span = (max(stamps) - min(stamps)).total_seconds() or 1e-9
+    return {"fired": len(rows), "double": sum(1 for n in per_instance.values() if n > 1),
+            "p50": statistics.median(late), "p99": late[min(len(late) - 1, int(len(late) * 0.99))],
+            "max": late[-1], "rate": len(rows) / span}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timers", type=int, default=2000)
+    parser.add_argument("--window", type=float, default=60.0, help="seconds over which the timers fall due")
+    parser.add_argument("--lead", type=float, default=None, help="seconds from the start of creation to the first due")
+    args = parser.parse_args()
+    lead = args.lead if args.lead is not None else 10 + args.timers / 40
+    server = pg_server.PostgresServer().start()
+    results = []
+    try:
+        for count in (1, 2):
+            url = server.create_database(f"bench_timers_{count}")
+            due_times = prepare(url, args.timers, args.window, lead)
+            run_schedulers(url, count, due_times[-1], args.timers, server.base)
+            results.append((count, measure(url)))
+    finally:
+        server.stop()
+    print(f"{args.timers} timers due over {args.window:g} s on PostgreSQL")
+    print(f"{'schedulers':>10} {'fired':>7} {'twice':>6} {'p50 s':>8} {'p99 s':>8} {'max s':>8} {'fired/s':>8}")
+    for count, r in results:
+        print(f"{count:>10} {r['fired']:>7} {r['double']:>6} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.3f} "
+              f"{r['rate']:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()

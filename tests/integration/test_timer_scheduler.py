@@ -1,0 +1,168 @@
+"""The scheduler in one process: wakes at the due time, fires under a lease, backs off, gives up to an incident."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from app import clock, create_app
+from app.db import UnitOfWork
+from app.models import AuditEntry, ProcessInstance, Timer
+from app.services.timers import FiringPolicy, claim_due, fire_claimed
+from app.store import database
+from scheduler import shutdown, tick
+from tests.conftest import _base_config
+from tests.helpers import DATA, deploy
+
+TIMER_AT = DATA / "scheduler" / "timer_at.bpmn"
+START = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def start_waiting(api, fire_at: datetime) -> str:
+    return api.start("timer_at", {"fire_at": fire_at.isoformat()})
+
+
+def fired(app, instance_id: str) -> list[AuditEntry]:
+    with UnitOfWork(database(app), write=False) as uow:
+        return list(uow.session.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id,
+                                                                 AuditEntry.action == "timer_fired")))
+
+
+def timer_row(app, instance_id: str) -> Timer:
+    with UnitOfWork(database(app), write=False) as uow:
+        return uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id)).one()
+
+
+@pytest.fixture
+def scheduled_app(database_url):
+    """The app with its scheduler running, capped at the default 5 s between passes."""
+    app = create_app({**_base_config(database_url), "SCHEDULER_ENABLED": True, "TIMER_POLL_SECONDS": 5})
+    yield app
+    shutdown(app)
+    database(app).dispose()
+
+
+def test_a_timer_fires_within_a_second_of_due_without_waiting_for_the_poll(scheduled_app):
+    """The step that writes the timer wakes the clock: due in 1.5 s, fired well before the 5 s pass."""
+    from tests.conftest import Api
+
+    api = Api(scheduled_app.test_client())
+    assert deploy(api, TIMER_AT).status_code == 200
+    time.sleep(0.5)  # the clock's first pass has run and planned the next one 5 s out
+    due = clock.now() + timedelta(seconds=1.5)
+    instance_id = start_waiting(api, due)
+    deadline = time.monotonic() + 4
+    while not fired(scheduled_app, instance_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [entry] = fired(scheduled_app, instance_id)
+    lateness = (entry.at - due).total_seconds()
+    assert 0 <= lateness < 1, lateness
+    assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
+
+
+def test_a_dead_workers_lease_runs_out_and_another_fires_the_timer_once(app, api):
+    """A claim without a fire (the worker died) holds the timer for the lease, then another takes it over."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    app.config["TIMER_LEASE_SECONDS"] = 30
+    with clock.frozen(START) as advance:
+        instance_id = start_waiting(api, START + timedelta(seconds=1))
+        advance(timedelta(seconds=2))
+        dead = FiringPolicy(worker="dead-worker", lease=timedelta(seconds=30))
+        assert claim_due(UnitOfWork(database(app)), dead) == [instance_id]
+        assert timer_row(app, instance_id).claimed_by == "dead-worker"
+        assert tick(app) == 0  # the lease still holds
+        advance(timedelta(seconds=31))
+        assert tick(app) == 1
+        assert fire_claimed(UnitOfWork(database(app)), instance_id, "dead-worker") is False  # too late: no second fire
+    assert len(fired(app, instance_id)) == 1
+    assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
+
+
+def test_a_failing_timer_backs_off_becomes_an_incident_and_holds_up_no_other(app, api):
+    """An instance whose stored state cannot be read: retried after 10 s, then 20 s, then an incident;
+    meanwhile another instance's timer fires. Retrying the incident once the state is repaired fires it."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    app.config.update(TIMER_MAX_ATTEMPTS=3, TIMER_RETRY_SECONDS=10)
+    with clock.frozen(START) as advance:
+        broken = start_waiting(api, START + timedelta(seconds=1))
+        healthy = start_waiting(api, START + timedelta(seconds=2))
+        good_state = _corrupt(app, broken)
+        advance(timedelta(seconds=3))
+        assert tick(app) == 1  # the healthy one fired, the broken one counted a failure
+        assert fired(app, healthy) and not fired(app, broken)
+        row = timer_row(app, broken)
+        assert (row.attempts, row.next_try_at, row.claimed_by) == (1, clock.now() + timedelta(seconds=10), None)
+        advance(timedelta(seconds=9))
+        tick(app)
+        assert timer_row(app, broken).attempts == 1  # backing off: not tried again yet
+        advance(timedelta(seconds=1))
+        tick(app)
+        row = timer_row(app, broken)
+        assert (row.attempts, row.next_try_at) == (2, clock.now() + timedelta(seconds=20))
+        advance(timedelta(seconds=20))
+        tick(app)
+        assert timer_row(app, broken).attempts == 3
+        [incident] = api.get(f"/incident?processInstanceId={broken}").get_json()
+        assert incident["activityId"] == "wait" and incident["configuration"] == row.id
+        advance(timedelta(hours=1))
+        assert tick(app) == 0  # given up: waits for its incident to be retried
+        _restore(app, broken, good_state)
+        assert api.put(f"/job/{row.id}/retries", json={"retries": 1}).status_code == 204
+        assert tick(app) == 1
+    assert len(fired(app, broken)) == 1
+    assert api.get(f"/incident?processInstanceId={broken}").get_json() == []
+    assert [t["taskDefinitionKey"] for t in api.tasks(broken)] == ["after"]
+
+
+def test_timers_that_fell_due_while_nothing_ran_fire_once_at_the_next_start(database_url, api):
+    """Catch-up: a scheduler started an hour after its timers were due fires each of them once, at once."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    past = clock.now() - timedelta(hours=1)
+    with clock.frozen(past - timedelta(minutes=1)):
+        ids = [start_waiting(api, past + timedelta(seconds=i)) for i in range(5)]
+    app = create_app({**_base_config(database_url), "SCHEDULER_ENABLED": True, "TIMER_POLL_SECONDS": 5})
+    try:
+        deadline = time.monotonic() + 3
+        while not all(fired(app, i) for i in ids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # room for a wrong second fire
+        assert [len(fired(app, i)) for i in ids] == [1] * 5
+    finally:
+        shutdown(app)
+        database(app).dispose()
+
+
+def _corrupt(app, instance_id: str) -> bytes:
+    with UnitOfWork(database(app)) as uow:
+        instance = uow.session.get(ProcessInstance, instance_id)
+        state = instance.state
+        uow.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                            .values(state=b"not a workflow"))
+        uow.commit()
+    return state
+
+
+def _restore(app, instance_id: str, state: bytes) -> None:
+    with UnitOfWork(database(app)) as uow:
+        uow.session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(state=state))
+        uow.commit()
+
+
+def test_a_cycle_moves_to_its_next_occurrence_and_catches_up_missed_ones_without_counting_a_failure(app, api):
+    """R3/PT10S on a non-interrupting boundary timer: one occurrence, then the row moves on (no failure);
+    after a minute with nothing running, the two missed occurrences run in one pass; no incident."""
+    assert deploy(api, DATA / "scheduler" / "reminder_cycle.bpmn").status_code == 200
+    with clock.frozen(START) as advance:
+        instance_id = api.start("reminder_cycle", {})
+        advance(timedelta(seconds=15))
+        assert tick(app) == 1
+        row = timer_row(app, instance_id)
+        assert (row.due_at, row.attempts, row.claimed_by) == (START + timedelta(seconds=20), 0, None)
+        advance(timedelta(minutes=1))
+        assert [tick(app) for _ in range(3)] == [1, 0, 0]
+    history = api.get(f"/history/activity-instance?processInstanceId={instance_id}").get_json()
+    assert [h["activityId"] for h in history].count("reminded") == 3
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
+    assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["work"]
