@@ -15,15 +15,16 @@ from flask_babel import get_locale, get_timezone, gettext as _, lazy_gettext as 
 
 from app.services.inbox import InboxRow
 from app.web.i18n import translated
+from app.web.ticket_words import VALUE_WORDS
 
 #: amber once less than this share of the response window is left (or, without a window, less than an hour)
 AMBER_SHARE = 0.25
 AMBER_WITHOUT_WINDOW = timedelta(hours=1)
 
 TAB_LABELS = {"mine": _l("Mine"), "groups": _l("My groups"), "all": _l("All")}
-PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
-CATEGORY_LABELS = {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
-                   "other": _l("Other")}
+# the words the ticket view uses for the same coded values, so both pages read alike
+PRIORITY_LABELS = VALUE_WORDS["priority"]
+CATEGORY_LABELS = VALUE_WORDS["category"]
 FIELD_LABELS = {"tab": _l("list"), "priority": _l("priority"), "category": _l("category"), "process": _l("process"),
                 "group": _l("group"), "text": _l("search text"), "page": _l("page")}
 EMPTY = {"mine": _l("Nothing assigned to you. Take a task from “My groups” to start on it."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, FieldErrors, Forbidden, InvalidInput, NotFound
@@ -22,11 +22,12 @@ from app.services.users import Principal
 from app.store import new_uow
 from app.web.forms import builtin_messages, field_messages, form_data, form_schema
 from app.web.i18n import group_label, translated
+from app.web.ticket_words import VALUE_WORDS
 
 bp = Blueprint("tasks", __name__)
 
 #: How the decision table's priorities read (the badge classes of app.css use the same words).
-PRIORITY_LABELS = {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")}
+PRIORITY_LABELS = VALUE_WORDS["priority"]
 
 
 def page_url(endpoint: str, literal: str, **values: Any) -> str:
