@@ -193,6 +193,20 @@ def test_a_generated_form_field_form_is_drawn_by_form_js(people, service, langua
     assert page.console_errors == []
 
 
+def test_text_typed_just_before_another_field_changes_is_kept(people, service):
+    """A change elsewhere (a picker closing, a box ticked) right after typing must not empty the text field.
+
+    The checkbox is clicked from script so the text area keeps the focus: nothing flushes it by blur.
+    """
+    page = _form(people.signed_in("requester", "zh", then="/portal/report"))
+    symptom = _field(page, "field_symptom").locator("textarea")
+    symptom.fill("显示器闪烁")
+    page.evaluate("document.querySelector('[class*=fjs-form-field][class*=checkbox] input').click()")
+    page.wait_for_timeout(600)  # longer than form-js's 300 ms typing debounce
+    assert symptom.input_value() == "显示器闪烁"
+    assert page.locator("[class*=checkbox] input").first.is_checked()
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_requester_reports_a_problem_and_lands_on_the_new_ticket(people, service, language):
     page = _form(people.signed_in("requester", language, then="/portal/report"))

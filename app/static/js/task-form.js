@@ -38,7 +38,10 @@
   function mount() {
     var container = document.getElementById('form-container');
     if (!container || !schema) { return Promise.resolve(); }
-    form = new FormViewer.Form({ container: container, properties: { readOnly: !editable } });
+    // debounce off: form-js otherwise reads a text field 300 ms after the last key, and a change to another
+    // field in between (a date picker closing, a quick click on a radio) re-renders the text field empty first,
+    // so what was typed is lost
+    form = new FormViewer.Form({ container: container, properties: { readOnly: !editable }, debounce: false });
     var validator = form.get('validator');
     var validate = validator.validateFieldInstance.bind(validator);
     validator.validateFieldInstance = function (instance, value) {
