@@ -19,7 +19,7 @@ from sqlalchemy import Select, String, cast, func, or_, select
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput
 from app.models import Group, HumanTask, InboxTicket, ProcessDefinition, TaskCandidate, User
-from app.services.users import ADMIN_GROUP, REQUESTER_GROUP, Principal
+from app.services.users import ADMIN_GROUP, REQUESTER_GROUPS, Principal
 
 TABS = ("mine", "groups", "all")
 DEFAULT_TAB = "groups"
@@ -181,7 +181,7 @@ def filter_choices(uow: UnitOfWork, viewer: Principal, tab: str) -> FilterChoice
         rows = uow.session.execute(select(ProcessDefinition.key, ProcessDefinition.name).join(
             latest, (latest.c.key == ProcessDefinition.key) & (latest.c.version == ProcessDefinition.version))
             .order_by(ProcessDefinition.key))
-        groups = sorted(viewer.groups - {REQUESTER_GROUP}) if tab == "groups" else _group_ids(uow)
+        groups = sorted(viewer.groups - REQUESTER_GROUPS) if tab == "groups" else _group_ids(uow)
         return FilterChoices([(row.key, row.name) for row in rows], groups)
 
 

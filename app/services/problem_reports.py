@@ -1,7 +1,8 @@
 """Reporting a problem in the portal: Flow 1 started from its own start form, numbered as a ticket.
 
 The portal is one intake channel among several (DOMAIN.md, Flow 1 step 1), so the channel is set
-here, never taken from the browser; the reporter's name and contact come from their profile as a
+here, never taken from the browser, and so is VIP: it comes from the reporter's account (the ``vip``
+group an administrator grants), or anyone could tick it and jump the queue; the reporter's name and contact come from their profile as a
 starting point they may correct. Everything else is the start form, checked like any other start.
 """
 from __future__ import annotations
@@ -17,12 +18,12 @@ from app.services import instances
 from app.services.definitions import definition_row, latest_definition_id
 from app.services.forms import form_source, start_form
 from app.services.ticket_numbers import next_ticket_number
-from app.services.users import Principal
+from app.services.users import VIP_GROUP, Principal
 
 PROCESS_KEY = "it_support_request"
 PORTAL_CHANNEL = "portal"
 #: Start variables the server sets for a portal report; the page does not ask for them.
-SET_BY_PORTAL = {"channel": PORTAL_CHANNEL}
+SET_BY_PORTAL = ("channel", "vip")
 
 
 @dataclass(frozen=True)
@@ -50,5 +51,6 @@ def report_form(uow: UnitOfWork, user: Principal) -> ReportForm:
 def report_problem(uow: UnitOfWork, user: Principal, values: dict[str, Any]) -> ProcessInstance:
     """Start a support request with the next ticket number as its business key; the form is checked as
     on every start, and a refused report draws no number."""
-    return instances.start_instance(uow, user, {**values, **SET_BY_PORTAL}, key=PROCESS_KEY,
+    set_here = {"channel": PORTAL_CHANNEL, "vip": VIP_GROUP in user.groups}
+    return instances.start_instance(uow, user, {**values, **set_here}, key=PROCESS_KEY,
                                     business_key_from=next_ticket_number)

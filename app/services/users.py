@@ -16,6 +16,7 @@ from app.texts import N_
 #: once, in Chinese; pages show them through the catalogs (the en catalog has their English).
 STANDARD_GROUPS: dict[str, str] = {
     "requester": N_("报障用户"),
+    "vip": N_("VIP 用户"),
     "service_desk": N_("服务台"),
     "tier1": N_("一线工程师"),
     "tier1_hardware": N_("一线·硬件"),
@@ -31,6 +32,10 @@ STANDARD_GROUPS: dict[str, str] = {
 }
 
 REQUESTER_GROUP = "requester"
+#: Requesters whose tickets are always urgent (000 三.5); an administrator grants it, nobody claims it.
+VIP_GROUP = "vip"
+#: Groups that say something about a requester, not a role on the desk.
+REQUESTER_GROUPS = frozenset({REQUESTER_GROUP, VIP_GROUP})
 ADMIN_GROUP = "admin"
 
 TIER1_ALL = ["tier1", "tier1_hardware", "tier1_software", "tier1_network"]
@@ -38,6 +43,7 @@ TIER1_ALL = ["tier1", "tier1_hardware", "tier1_software", "tier1_network"]
 #: Demo users: one per role, ``admin`` in every group.
 DEMO_USERS: dict[str, tuple[str, list[str]]] = {
     "requester": ("张三 (requester)", ["requester"]),
+    "vip": ("钱总 (VIP requester)", ["requester", "vip"]),
     "desk": ("服务台小王 (desk)", ["service_desk"]),
     "tier1": ("一线李工 (tier 1)", TIER1_ALL),
     "tier2": ("二线赵工 (tier 2)", ["tier2"]),
@@ -60,7 +66,7 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """Anyone with a role beyond reporting problems; staff may read every ticket."""
-        return bool(self.groups - {REQUESTER_GROUP})
+        return bool(self.groups - REQUESTER_GROUPS)
 
     def may_see_instance(self, started_by: Optional[str]) -> bool:
         """Requesters see the tickets they reported, staff see all."""

@@ -68,6 +68,19 @@ def test_the_browser_cannot_choose_another_channel(app, api):
     assert api.variables(instance_id)["channel"] == "portal"
 
 
+def test_vip_comes_from_the_account_never_from_the_form(app, api):
+    """Only the ``vip`` group an administrator grants makes a portal ticket VIP (and so urgent)."""
+    html = PageClient(app, "requester", "zh").get("/portal/report").get_data(as_text=True)
+    assert "vip" not in [component.get("key") for component in _schema(html)["components"]]
+    claimed = PageClient(app, "requester", "en").post_json("/portal/report", {"values": {**_report(), "vip": True}})
+    granted = PageClient(app, "vip", "en").post_json("/portal/report", {"values": _report(vip=False)})
+    for response, vip in ((claimed, False), (granted, True)):
+        assert response.status_code == 200, response.get_json()
+        variables = api.variables(response.get_json()["redirect"].rsplit("/", 1)[1])
+        assert variables["vip"] is vip
+    assert variables["priority"] == "urgent"
+
+
 def test_a_refused_report_says_what_is_wrong_per_field_and_uses_no_number(app):
     page = PageClient(app, "requester", "zh")
     response = page.post_json("/portal/report", {"values": _report(symptom="坏了", impact="huge", department="")})
