@@ -44,8 +44,17 @@ class Notification:
 
 
 @dataclass
+class Message:
+    """A BPMN message a handler sends, starting every process whose start event waits for ``name``
+    (as ``POST /message`` would); sent with the step, so a retried step cannot send it twice."""
+
+    name: str
+    variables: dict[str, Any]
+
+
+@dataclass
 class HandlerContext:
-    """What a handler may see and do: read variables, ask for notifications, record domain rows.
+    """What a handler may see and do: read variables, ask for notifications, send messages, record domain rows.
 
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
@@ -59,6 +68,7 @@ class HandlerContext:
     calendar: Any = field(default_factory=lambda: _current_calendar())
     notifications: list[Notification] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""
@@ -67,6 +77,10 @@ class HandlerContext:
     def notify_user(self, user_id: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to one person (an assignee, a requester); stored in the same transaction."""
         self.notifications.append(Notification(None, subject, body, _texts(params), user=user_id))
+
+    def send_message(self, name: str, /, **variables: Any) -> None:
+        """Start the processes that begin with message ``name`` (a complaint, from a callback), with the step."""
+        self.messages.append(Message(name, dict(variables)))
 
     def record(self, row: Any) -> None:
         """Add a domain row (a table instance from ``app.domain``); inserted with the step."""

@@ -154,7 +154,7 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
     """The callback did not confirm the fix, or the requester complained (000 二.6).
 
     The ticket stays open and goes back to the engineer who resolved it, who is told
-    why. The complaint moves out of ``complaint`` into ``returned_reason`` and the
+    why; a complaint also starts complaint handling (Flow 2) for this ticket. The complaint moves out of ``complaint`` into ``returned_reason`` and the
     ticket's complaint history, so the next callback starts without one and the same
     complaint cannot send the ticket back a second time.
     """
@@ -178,6 +178,11 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
     complaints = list(variables.get("complaints") or [])
     if complaint:
         complaints.append(complaint)
+        # a complaint is handled in its own right (Flow 2), linked to this ticket both ways
+        ctx.send_message("complaint_received", complaint_source="callback", complaint=complaint, severity="general",
+                         ticket_instance_id=ctx.instance_id, ticket_business_key=ctx.business_key,
+                         complainant=_text(variables, "requester"), contact=_text(variables, "contact"),
+                         department=_text(variables, "department"))
     return {
         "ticket_status": "reopened",
         "reopen_count": int(variables.get("reopen_count") or 0) + 1,

@@ -4,8 +4,9 @@ Handlers write them through ``HandlerContext.record`` in the step's transaction,
 so a KPI is an SQL query over these tables, never a scan of workflow blobs.
 Importing this package registers every domain table with the shared metadata.
 """
+from app.domain.complaints import Complaint, ComplaintEvent
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["CalendarDay", "CalendarYear", "SlaEvent", "TicketCounter"]
+__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "SlaEvent", "TicketCounter"]

@@ -8,8 +8,9 @@ from app.models import Base
 
 
 class TicketCounter(Base):
-    """How many ticket numbers a day has handed out; ``day`` is YYYYMMDD in the desk's time zone."""
+    """How many numbers a day has handed out in a series; ``day`` is YYYYMMDD in the desk's time zone,
+    prefixed by the series for every series but tickets (``TS20261201`` for complaints)."""
 
     __tablename__ = "ticket_counter"
-    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[str] = mapped_column(String(16), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)

@@ -33,6 +33,7 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
             result = registry[call.topic](context)
             if result is not None and not isinstance(result, dict):
                 raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
+            started = _send_messages(uow, context.messages, actor)
         except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
             engine.mark_handler_failed(workflow, call.task_id)
             open_incident(uow, instance, definition, call, f"{type(exc).__name__}: {exc}",
@@ -43,8 +44,20 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
                 notifications.queue(uow, instance.id, note)
             uow.session.add_all(context.records)
             audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
-                  {"topic": call.topic, "result": jsonable(result or {})})
+                  {"topic": call.topic, "result": jsonable(result or {}),
+                   **({"started": started} if started else {})})
         pending = engine.pending_handlers(workflow)
+
+
+def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], actor: Optional[str]) -> list[str]:
+    """Start what the handler's messages start; all or none (a savepoint), so a failure is only an incident."""
+    if not messages:
+        return []
+    from app.services import messages as message_service  # it steps the new instances: imports this module
+
+    with uow.session.begin_nested():
+        return [started.id for message in messages
+                for started in message_service.start_from_step(uow, message.name, message.variables, actor)]
 
 
 def open_incident(uow: UnitOfWork, instance, definition, call, message: str,

@@ -18,13 +18,17 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.db import UnitOfWork
-from app.errors import Conflict, Forbidden, InvalidInput, MismatchingMessageCorrelation
+from app.errors import Conflict, Forbidden, InvalidInput, MismatchingMessageCorrelation, NotFound
 from app.models import MessageSubscription, ProcessDefinition, ProcessInstance
-from app.services import step
+from app.services import step, ticket_numbers
 from app.services.audit import audit, jsonable
 from app.services.definitions import process_spec
 from app.services.instances import store_new_instance
 from app.services.users import Principal
+
+
+#: Who starts an instance that a step's message started when no person made that step (a timer).
+SYSTEM_USER = "system"
 
 
 @dataclass
@@ -185,8 +189,22 @@ def _deliver(uow: UnitOfWork, instance_id: str, subscriptions: list[MessageSubsc
     return instance
 
 
+def start_from_step(uow: UnitOfWork, name: str, variables: dict[str, Any], actor: Optional[str]
+                    ) -> list[ProcessInstance]:
+    """Start what a handler's message asks for (a callback complaint starting Flow 2), in the sending
+    step's transaction: the message is sent if and only if the step commits. Only start events are
+    looked for; a message no deployed process starts on is an error of the model, not silence."""
+    starts = _start_events(uow, "message", name)
+    if not starts:
+        raise NotFound(f"no deployed process starts on the message '{name}'")
+    sender = Principal(actor or SYSTEM_USER, frozenset())
+    return [_start(uow, definition, activity_id, "message", name, variables, sender, None)
+            for definition, activity_id in starts]
+
+
 def _start(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str, kind: str, name: str,
            variables: dict[str, Any], user: Principal, business_key: Optional[str]) -> ProcessInstance:
+    business_key = business_key or ticket_numbers.number_for(uow, definition.key)
     since = time.time()
     workflow = engine.start_by_event(process_spec(uow, definition), activity_id, variables)
     return store_new_instance(uow, definition, workflow, user, business_key, since,
