@@ -8,7 +8,7 @@ which links the two both ways.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from app.models import Notification
 from app.store import database
 from scheduler import tick
 from tests.conftest import typed
-from tests.integration.test_support_request_flow import (SOLVED, activity_ids, handler_results, intake, step,
+from tests.integration.test_support_request_flow import (SOLVED, activity_ids, handler_results, step,
                                                          walk_to_callback)
 
 PROCESS = "complaint_handling"
