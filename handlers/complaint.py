@@ -61,7 +61,7 @@ def register_complaint(ctx: HandlerContext) -> dict[str, Any]:
                complaint=_number(ctx), complainant=_text(variables, "complainant"),
                ticket=_text(variables, "ticket_business_key"), content=_text(variables, "complaint"),
                due=due.isoformat())
-    return {"complaint_due_at": due.isoformat(), "complaint_status": "open", "customer_satisfied": ""}
+    return {"complaint_due_at": due.isoformat(), "complaint_status": "open"}
 
 
 @handler("escalate_overdue_complaint")

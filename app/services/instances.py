@@ -24,18 +24,22 @@ from app.services.users import Principal
 def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], key: Optional[str] = None,
                    definition_id: Optional[str] = None, business_key: Optional[str] = None,
                    object_info: Optional[dict[str, dict]] = None,
-                   business_key_from: Optional[Callable[[UnitOfWork], str]] = None) -> ProcessInstance:
+                   business_key_from: Optional[Callable[[UnitOfWork], str]] = None,
+                   decided: Optional[dict[str, Any]] = None) -> ProcessInstance:
     """Start the latest version of ``key`` (or an exact definition) and run it to its first wait.
 
     ``object_info``: the ``valueInfo`` of variables sent as Camunda Objects (see ``tasks.complete``).
     ``business_key_from`` names the instance inside the start's transaction once the start form is valid
-    (a ticket number drawn from a counter): a refused start draws nothing, a failed one rolls it back."""
+    (a ticket number drawn from a counter): a refused start draws nothing, a failed one rolls it back.
+    ``decided``: variables the calling service worked out itself (the ticket a complaint names), added after
+    the start form is checked, since the form holds only what the person may set."""
     _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
         form = start_form(uow, definition)
         if form is not None:
             variables = validate_submission(form, variables)
+        variables = {**variables, **(decided or {})}
         if business_key_from is not None:
             business_key = business_key_from(uow)
         since = time.time()

@@ -97,7 +97,8 @@ def _open_steps(uow: UnitOfWork, instance_ids: list[str], reader: Principal) -> 
 
 def _request(row: Any, steps: list[tuple[str, bool]], changed: Optional[datetime]) -> Request:
     variables = row.variables or {}
-    return Request(row.id, row.business_key, _text(variables.get("symptom")),
+    # a support request is known by its symptom, a complaint by what it says
+    return Request(row.id, row.business_key, _text(variables.get("symptom") or variables.get("complaint")),
                    ticket_state(row.status, variables, any(mine for _, mine in steps)),
                    tuple(dict.fromkeys(name for name, _ in steps)), row.started_at, changed or row.started_at)
 

@@ -16,24 +16,31 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from app.db import UnitOfWork
+from app.domain import Complaint
 from app.errors import Forbidden, NotFound
 from app.models import ActivityInstance, AuditEntry, HumanTask, Incident, ProcessInstance, Resource, User
 from app.services import ticket_path
 from app.services.definitions import definition_row
 from app.services.users import Principal
 
+TICKET_PROCESS_KEY = "it_support_request"  # complaints are filed about support requests
+COMPLAINT_PROCESS_KEY = "complaint_handling"
+
 #: The facts a ticket is recognised by, in the order people look for them (DOMAIN.md, Flow 1 intake and
 #: classification). ``business_key`` is the ticket number, not a variable.
 KEY_FACTS = ("business_key", "requester", "contact", "department", "channel", "symptom", "occurred_at",
              "impact_scope", "impact", "urgency", "business_stopped", "already_tried", "request_type", "category",
-             "priority", "vip", "ticket_status")
-#: Facts a requester is not shown about their own ticket: whether the desk flagged them as VIP.
-STAFF_ONLY_FACTS = frozenset({"vip"})
+             "priority", "vip", "ticket_status",
+             # a complaint (Flow 2): who, from where, what, how serious, and where it stands
+             "complainant", "complaint_source", "complaint", "severity", "complaint_status")
+#: Facts a requester is not shown about their own ticket: whether the desk flagged them as VIP, and the
+#: internal id of the ticket a complaint is about (the page links to that ticket by its number instead).
+STAFF_ONLY_FACTS = frozenset({"vip", "ticket_instance_id"})
 #: What a requester may read of the data others entered: the classification and what was done for them.
 #: Diagnoses, escalation notes, vendor details and callback notes are the desk's working notes.
 SHARED_WITH_REQUESTER = frozenset({"request_type", "category", "priority", "first_contact_answer", "progress_note",
                                    "cause", "solution", "steps", "callback_solved", "rating_attitude",
-                                   "rating_speed", "rating_effect"})
+                                   "rating_speed", "rating_effect", "reply", "customer_satisfied"})
 #: History a requester reads: their ticket moving, not the machinery behind it.
 REQUESTER_ACTIONS = frozenset({"instance_started", "task_claimed", "task_completed", "instance_completed",
                                "instance_canceled"})
@@ -83,6 +90,20 @@ class Summary:
     engineer_name: Optional[str]
     incidents: tuple[IncidentNote, ...]  # empty for requesters
     staff_view: bool
+    complaints: tuple["Linked", ...] = ()  # complaints about this ticket the viewer may open
+    takes_complaints: bool = False  # a support request: complaints can be filed about it
+    is_complaint: bool = False  # a complaint (Flow 2): the page calls it one
+    about_ticket: Optional["Linked"] = None  # for a complaint: the ticket it is about
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Another instance this one is linked to (a ticket and its complaints), as a page names it."""
+
+    instance_id: str
+    number: Optional[str]
+    at: datetime
+    status: str
 
 
 @dataclass(frozen=True)
@@ -185,9 +206,9 @@ def _summary(context: _Context) -> Summary:
     instance, viewer = context.instance, context.viewer
     variables = dict(instance.variables or {})
     steps = tuple(_open_step(context, task) for task in context.open_tasks)
+    definition = definition_row(context.uow, instance.definition_id)
     return Summary(
-        instance_id=instance.id, business_key=instance.business_key,
-        process_name=definition_row(context.uow, instance.definition_id).name,
+        instance_id=instance.id, business_key=instance.business_key, process_name=definition.name,
         status=instance.status, state=ticket_state(instance.status, variables, any(s.for_viewer for s in steps)),
         started_at=instance.started_at, started_by=instance.started_by,
         started_by_name=context.names.get(instance.started_by or ""), ended_at=instance.ended_at,
@@ -195,7 +216,32 @@ def _summary(context: _Context) -> Summary:
         key_facts=_key_facts(instance, variables, context.staff),
         other_facts=_other_facts(variables, context.staff, _entry_order(context.audit)),
         open_steps=steps, groups=_groups(steps, variables), engineer_name=_engineer(context, steps),
-        incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff)
+        incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff,
+        complaints=_complaints(context), about_ticket=_about_ticket(context),
+        takes_complaints=definition.key == TICKET_PROCESS_KEY, is_complaint=definition.key == COMPLAINT_PROCESS_KEY)
+
+
+def _complaints(context: _Context) -> tuple[Linked, ...]:
+    """Complaints recorded against this ticket (from a callback or naming its number), oldest first."""
+    rows = context.uow.session.execute(
+        select(Complaint.instance_id, Complaint.number, Complaint.received_at, ProcessInstance.status,
+               ProcessInstance.started_by)
+        .join(ProcessInstance, ProcessInstance.id == Complaint.instance_id)
+        .where(Complaint.ticket_instance_id == context.instance.id).order_by(Complaint.received_at))
+    return tuple(Linked(row.instance_id, row.number, row.received_at, row.status) for row in rows
+                 if context.viewer.may_see_instance(row.started_by))
+
+
+def _about_ticket(context: _Context) -> Optional[Linked]:
+    """The ticket a complaint is about, when it names one the viewer may open."""
+    row = context.uow.session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.started_at, ProcessInstance.status,
+               ProcessInstance.started_by)
+        .join(Complaint, Complaint.ticket_instance_id == ProcessInstance.id)
+        .where(Complaint.instance_id == context.instance.id)).first()
+    if row is None or not context.viewer.may_see_instance(row.started_by):
+        return None
+    return Linked(row.id, row.business_key, row.started_at, row.status)
 
 
 def ticket_state(status: str, variables: dict[str, Any], waiting_for_viewer: bool) -> str:

@@ -22,12 +22,13 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import (account, admin_calendar, admin_users, health, home, inbox, notifications, portal, report,
-                         tasks, tickets)
+    from app.web import (account, admin_calendar, admin_users, complaint, health, home, inbox, notifications, portal,
+                         report, tasks, tickets)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(report.bp)
+    app.register_blueprint(complaint.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(tickets.bp)

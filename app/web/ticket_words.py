@@ -44,6 +44,15 @@ FACT_LABELS = {
     "closed_by_callback": _l("Closed after callback"), "first_contact_resolution": _l("First-contact resolution"),
     "kb_article_requested": _l("Knowledge article requested"), "response_sla_breached": _l("Response time exceeded"),
     "close_overdue": _l("Closing overdue"),
+    "complainant": _l("Complainant"), "complaint_source": _l("Source of the complaint"),
+    "severity": _l("Severity"), "complaint_status": _l("Complaint status"),
+    "ticket_business_key": _l("About ticket"), "ticket_instance_id": _l("Ticket (internal id)"),
+    "investigation": _l("Findings"), "responsible_group": _l("Responsible group"),
+    "corrective_action": _l("Corrective action"), "reply": _l("Reply to the customer"),
+    "customer_satisfied": _l("Customer satisfied"), "customer_feedback": _l("Customer's feedback"),
+    "agreed_working_days": _l("Agreed limit (working days)"), "complaint_due_at": _l("To be settled by"),
+    "complaint_escalated": _l("Referred to the project manager"),
+    "closed_within_limit": _l("Closed within the agreed limit"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -64,9 +73,15 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "tier2_outcome": {"resolved": _l("Resolved"), "escalate_vendor": _l("Escalate to the vendor")},
     "callback_solved": {"yes": _l("Yes, solved"), "no": _l("No, not solved")},
     "resolver_tier": _TIERS,
+    "complaint_source": {"portal": _l("Service portal"), "direct": _l("Directly (phone, in person)"),
+                         "callback": _l("Ticket callback"), "weekly_survey": _l("Weekly survey"),
+                         "satisfaction_survey": _l("Satisfaction survey")},
+    "severity": {"general": _l("General"), "serious": _l("Serious")},
+    "complaint_status": {"open": _l("Being handled"), "closed": _l("Closed")},
+    "customer_satisfied": {"yes": _l("Satisfied"), "no": _l("Not satisfied")},
 }
 
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group"})
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
                "closed": _l("Closed"), "canceled": _l("Cancelled")}

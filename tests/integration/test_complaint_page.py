@@ -1,0 +1,95 @@
+"""Filing a complaint (/portal/complaint) and how a ticket and its complaints point at each other."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from app.db import UnitOfWork
+from app.domain import Complaint
+from app.store import database
+from tests.integration.test_complaint_flow import complaint
+from tests.integration.test_support_request_flow import SOLVED, intake, step, walk_to_callback
+from tests.page_client import PageClient
+
+NUMBER = re.compile(r"^TS-\d{8}-\d{4}$")
+
+
+def _schema_keys(html: str) -> list[str]:
+    schema = json.loads(re.search(r'id="form-schema">(.*?)</script>', html, re.S).group(1))
+    return [component.get("key") for component in schema["components"]]
+
+
+def _row(app, instance_id: str) -> Complaint:
+    with app.app_context():
+        uow = UnitOfWork(database(app))
+        with uow:
+            row = uow.session.scalar(select(Complaint).where(Complaint.instance_id == instance_id))
+            uow.session.expunge_all()
+            return row
+
+
+def _file(page: PageClient, values: dict):
+    return page.post_json("/portal/complaint", {"values": values})
+
+
+def test_a_customer_files_about_their_own_ticket_and_both_pages_link(app, api):
+    ticket_id = api.start("it_support_request", intake(), user="requester", business_key="SD-20261201-0007")
+    customer = PageClient(app, "requester", "zh")
+    html = customer.get("/portal/complaint?ticket=SD-20261201-0007").get_data(as_text=True)
+    assert "complaint_source" not in _schema_keys(html)  # the portal is the source; nobody picks it
+    assert '"ticket_business_key": "SD-20261201-0007"' in html and '"complainant": "张三 (requester)"' in html
+
+    values = {key: value for key, value in complaint(ticket_business_key="SD-20261201-0007").items()
+              if key != "complaint_source"}
+    response = _file(customer, {**values, "complaint_source": "callback"})  # a tampered source is overruled
+    assert response.status_code == 200, response.get_json()
+    complaint_id = response.get_json()["redirect"].rsplit("/", 1)[1]
+    row = _row(app, complaint_id)
+    assert (row.source, row.ticket_instance_id, row.ticket_business_key) == ("portal", ticket_id, "SD-20261201-0007")
+    assert NUMBER.match(row.number)
+
+    page = customer.get(f"/tickets/{complaint_id}").get_data(as_text=True)
+    assert f"您的投诉已登记，编号 {row.number}" in page
+    assert f'href="/tickets/{ticket_id}"' in page  # the complaint names its ticket
+    ticket_page = customer.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert row.number in ticket_page and f'href="/tickets/{complaint_id}"' in ticket_page
+    english = PageClient(app, "requester", "en").get(f"/tickets/{complaint_id}").get_data(as_text=True)
+    assert "Source of the complaint" in english and "Service portal" in english
+
+
+def test_a_customer_cannot_attach_a_complaint_to_someone_elses_or_an_unknown_ticket(app, api):
+    api.start("it_support_request", intake(), user="vip", business_key="SD-20261201-0008")
+    customer = PageClient(app, "requester", "en")
+    for number in ("SD-20261201-0008", "SD-19990101-0001"):
+        response = _file(customer, complaint(ticket_business_key=number))
+        assert response.status_code == 400
+        assert response.get_json()["fields"] == {"ticket_business_key": "No ticket of yours has this number."}
+
+
+def test_staff_record_where_a_complaint_came_from(app):
+    desk = PageClient(app, "desk", "en")
+    html = desk.get("/portal/complaint").get_data(as_text=True)
+    assert "complaint_source" in _schema_keys(html) and '"complaint_source": "direct"' in html
+    response = _file(desk, complaint(complaint_source="weekly_survey"))
+    assert response.status_code == 200, response.get_json()
+    assert _row(app, response.get_json()["redirect"].rsplit("/", 1)[1]).source == "weekly_survey"
+
+
+def test_a_refused_complaint_says_what_is_wrong_per_field(app):
+    response = _file(PageClient(app, "requester", "zh"), complaint(complaint="差", severity="extreme"))
+    assert response.status_code == 400
+    assert set(response.get_json()["fields"]) == {"complaint", "severity"}
+
+
+def test_a_callback_complaint_shows_on_the_ticket_for_staff(app, api):
+    ticket_id = walk_to_callback(api, "tier1", "SD-20261201-0009")
+    step(api, ticket_id, "callback_rating", ["service_desk"], "desk", {**SOLVED, "complaint": "态度冷淡"})
+    page = PageClient(app, "pm", "zh").get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "本工单的投诉" in page and re.search(r"TS-\d{8}-\d{4}", page)
+
+
+def test_the_portal_offers_filing_a_complaint(app):
+    html = PageClient(app, "requester", "en").get("/portal").get_data(as_text=True)
+    assert 'href="/portal/complaint"' in html and "File a complaint" in html
