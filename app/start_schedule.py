@@ -97,8 +97,9 @@ def first_due(schedule: Schedule, now: datetime) -> Optional[datetime]:
         return next_fire(parse_cron(schedule.text, schedule.zone.key), now)
     if schedule.start is None:
         return _within(schedule, _step(now, schedule.duration))
-    due = schedule.start
-    return _within(schedule, due if due >= now else _first_after(due, schedule.duration, now - timedelta(microseconds=1)))
+    if schedule.start >= now:
+        return _within(schedule, schedule.start)
+    return _within(schedule, _first_after(schedule.start, schedule.duration, now - timedelta(microseconds=1)))
 
 
 def due_after_firing(schedule: Schedule, due: datetime, fired: int, now: datetime) -> Optional[datetime]:

@@ -24,7 +24,8 @@ def fires(text: str, count: int = 3, after: datetime = NOW) -> list[datetime]:
 
 
 def test_every_friday_at_four_in_shanghai() -> None:
-    assert fires("0 0 16 ? * FRI") == [datetime(2026, 12, 4, 16), datetime(2026, 12, 11, 16), datetime(2026, 12, 18, 16)]
+    assert fires("0 0 16 ? * FRI") == [datetime(2026, 12, 4, 16), datetime(2026, 12, 11, 16),
+                                       datetime(2026, 12, 18, 16)]
     assert fires("0 0 16 ? * 6", 1) == [datetime(2026, 12, 4, 16)]  # Quartz numbers days from 1 = Sunday
 
 
@@ -115,7 +116,8 @@ def test_model_check_refuses_bad_cron_naming_the_element(timer: str, event: str,
 def test_occurrences_of_each_form() -> None:
     cycle = read_schedule("timeCycle", '"R/PT4S"', "Asia/Shanghai")
     assert first_due(cycle, NOW) == NOW + timedelta(seconds=4)
-    assert due_after_firing(cycle, NOW + timedelta(seconds=4), 1, NOW + timedelta(seconds=5)) == NOW + timedelta(seconds=8)
+    four = NOW + timedelta(seconds=4)
+    assert due_after_firing(cycle, four, 1, four + timedelta(seconds=1)) == four + timedelta(seconds=4)
     weekly = read_schedule("timeCycle", '"R/2026-01-02T16:00:00+08:00/P7D"', "Asia/Shanghai")
     assert first_due(weekly, NOW) == datetime(2026, 12, 4, 16, tzinfo=SHANGHAI)
     three = read_schedule("timeCycle", '"R3/PT10S"', "Asia/Shanghai")
@@ -136,6 +138,7 @@ def test_catch_up_fires_once_and_keeps_the_grid() -> None:
     late = missed + timedelta(days=15, hours=3)
     assert due_after_firing(weekly, missed, 1, late) == datetime(2026, 12, 25, 16, tzinfo=SHANGHAI)
     cycle = read_schedule("timeCycle", '"R/PT4S"', "Asia/Shanghai")
-    assert due_after_firing(cycle, NOW, 1, NOW + timedelta(hours=36, seconds=1)) == NOW + timedelta(hours=36, seconds=4)
+    resumed = NOW + timedelta(hours=36, seconds=1)
+    assert due_after_firing(cycle, NOW, 1, resumed) == NOW + timedelta(hours=36, seconds=4)
     cron = read_schedule("timeCycle", "'0 0 16 ? * FRI'", "Asia/Shanghai")
     assert due_after_firing(cron, missed, 1, late) == datetime(2026, 12, 25, 16, tzinfo=SHANGHAI)
