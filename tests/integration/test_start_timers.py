@@ -259,3 +259,50 @@ def test_two_schedulers_on_postgresql_start_one_instance_per_occurrence(app, api
             for thread in threads:
                 thread.join()
     assert sum(fired) == 10 and started(app, "contested") == 10
+
+
+def test_a_failing_start_timer_backs_off_gives_up_and_holds_up_no_other(app, api):
+    """A row whose expression no longer reads (as if edited in the database): no instance, retried after
+    10 s then 20 s, then given up (logged, audited, kept on the row); the healthy one beside it fires."""
+    deployed(api, timer_model("broken", "R/PT10S"), timer_model("healthy", "R/PT10S"))
+    app.config.update(TIMER_MAX_ATTEMPTS=3, TIMER_RETRY_SECONDS=10)
+    with UnitOfWork(database(app)) as uow:
+        [row] = uow.session.scalars(select(StartTimer).where(StartTimer.process_key == "broken"))
+        row.expression = '"not a cycle"'
+        uow.commit()
+    with clock.frozen(START) as advance:
+        with UnitOfWork(database(app)) as uow:  # both due now
+            for row in uow.session.scalars(select(StartTimer)):
+                row.due_at = START
+            uow.commit()
+        assert tick(app) == 1
+        [row] = schedule(app, "broken")
+        assert (row.attempts, row.next_try_at, row.claimed_by) == (1, START + timedelta(seconds=10), None)
+        assert "not a cycle" in row.last_error
+        advance(timedelta(seconds=9))
+        assert tick(app) == 0 and schedule(app, "broken")[0].attempts == 1  # backing off
+        advance(timedelta(seconds=1))
+        tick(app)
+        assert schedule(app, "broken")[0].next_try_at == clock.now() + timedelta(seconds=20)
+        advance(timedelta(seconds=20))
+        tick(app)
+        [row] = schedule(app, "broken")
+        assert (row.attempts, row.next_try_at) == (3, None)  # given up: parked until a deployment changes it
+        advance(timedelta(hours=1))
+        tick(app)
+        assert schedule(app, "broken")[0].attempts == 3
+    assert started(app, "broken") == 0 and started(app, "healthy") >= 2
+    with UnitOfWork(database(app), write=False) as uow:
+        [entry] = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "start_timer_failed"))
+    assert entry.activity_id == "tick" and entry.data["attempts"] == 3
+
+
+def test_deleting_the_process_deletes_its_schedule(app, api):
+    with clock.frozen(START) as advance:
+        deployed(api, timer_model("doomed", "R/PT10S"))
+        response = api.client.delete("/engine-rest/process-definition/key/doomed?cascade=true",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        assert schedule(app, "doomed") == []
+        advance(timedelta(minutes=1))
+        assert tick(app) == 0
