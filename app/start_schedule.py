@@ -71,6 +71,10 @@ def _cycle(text: str, tz: ZoneInfo) -> Schedule:
         raise ScheduleError(f"{text!r} is no ISO-8601 cycle")
     repeats = int(match.group(1)) if match.group(1) else None
     first, second = match.group(2), match.group(3)
+    duration = first if second is None or first.startswith("P") else second
+    epoch = datetime(2000, 1, 1, tzinfo=tz)
+    if _step(epoch, duration) <= epoch:
+        raise ScheduleError(f"cycle {text!r}: its duration must be longer than zero")
     if second is None:
         return Schedule("timeCycle", text, tz, repeats, duration=first)
     if first.startswith("P"):

@@ -27,14 +27,14 @@ from sqlalchemy import Select, func, or_, select
 
 from app import clock, engine
 from app.db import UnitOfWork
-from app.errors import Conflict, SuspendedEntity
+from app.errors import Conflict, DeploymentError, ModelError, SuspendedEntity
 from app.models import ProcessDefinition, StartTimer
 from app.services import timer_wake
 from app.services.audit import audit
 from app.services.definitions import definition_row, process_spec
 from app.services.instances import store_new_instance
 from app.services.timers import FiringPolicy
-from app.start_schedule import ScheduleError, due_after_firing, first_due, read_schedule
+from app.start_schedule import Schedule, ScheduleError, due_after_firing, first_due, read_schedule
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
         if row is not None and (row.kind, row.expression) == (kind, expression):
             row.definition_id = definition.id  # unchanged: keeps its due time and count
             continue
-        due = first_due(read_schedule(kind, expression, zone()), now)
+        due = first_due(_schedule(definition, activity_id, kind, expression), now)
         if row is not None:
             session.delete(row)
             session.flush()  # the (key, event) pair is unique: the old row goes before the new one
@@ -74,6 +74,15 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
                                    definition_id=definition.id, kind=kind, expression=expression, due_at=due))
             due_times.append(due)
     timer_wake.note_timers(uow, due_times)
+
+
+def _schedule(definition: ProcessDefinition, activity_id: str, kind: str, expression: str) -> Schedule:
+    """The start event's schedule; what deployment's checks let through but cannot run refuses the deployment."""
+    try:
+        return read_schedule(kind, expression, zone())
+    except ScheduleError as exc:
+        raise DeploymentError([ModelError(str(exc), element_id=activity_id,
+                                          resource=definition.resource_name)]) from None
 
 
 # ------------------------------------------------------------------ firing

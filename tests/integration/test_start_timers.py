@@ -226,6 +226,9 @@ def test_a_bad_cron_is_refused_at_deployment_naming_the_element(app, api):
     body = response.get_json()
     assert "nightly" in body["message"] and "hour '25'" in body["message"], body
     assert schedule(app, "bad_cron") == []
+    response = deploy(api, timer_model("zero_cycle", "R/PT0S", event_id="spinning"))
+    assert response.status_code == 400
+    assert "spinning" in response.get_json()["message"] and "longer than zero" in response.get_json()["message"]
 
 
 def test_a_timer_started_process_can_still_be_started_by_hand(app, api):
