@@ -44,5 +44,9 @@ def default_config() -> dict:
         # The working-day calendar (app/workcal.py): working hours on working days, in this zone
         "WORKING_HOURS": os.environ.get("WORKING_HOURS", "09:00-18:00"),
         "WORKING_TIME_ZONE": os.environ.get("WORKING_TIME_ZONE", "Asia/Shanghai"),
+        # Cron cycles of timer start events (0 0 16 ? * FRI), and their dates written without an offset,
+        # are read in this zone: the working-day calendar's unless set apart
+        "TIMER_CRON_TIME_ZONE": os.environ.get("TIMER_CRON_TIME_ZONE")
+        or os.environ.get("WORKING_TIME_ZONE", "Asia/Shanghai"),
         "WORKER_ID": os.environ.get("WORKER_ID") or f"{os.uname().nodename}:{os.getpid()}",
     }

@@ -441,3 +441,32 @@ Timer.attempts = mapped_column(Integer, nullable=False, default=0, server_defaul
 Timer.next_try_at = mapped_column(UTCDateTime(), nullable=True)
 # what the scheduler asks on every pass: the next timers it may fire, in due order
 Index("ix_timer_firable", Timer.due_at, Timer.next_try_at)
+
+
+# ------------------------------------------------------------------ timer start events (scheduler)
+class StartTimer(Base):
+    """When a timer start event of the latest version of a process next starts an instance.
+
+    One row per (process key, start event); deployment replaces a process's rows
+    (an unchanged event keeps its due time, so a redeploy neither fires twice nor
+    resets a cycle). The scheduler claims due rows with a lease, as it does timers,
+    and starts the instance and moves ``due_at`` on in one transaction. There is
+    no instance to hold an incident, so a failure is counted and kept here.
+    """
+
+    __tablename__ = "start_timer"
+    __table_args__ = (UniqueConstraint("process_key", "activity_id"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # timeDate | timeCycle
+    expression: Mapped[str] = mapped_column(Text)  # as deployed (a Python literal), compared on redeploy
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    fired: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # for R3/...: how many so far
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(120))
+    claimed_at: Mapped[Optional[datetime]]
+    lease_until: Mapped[Optional[datetime]]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_try_at: Mapped[Optional[datetime]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)

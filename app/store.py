@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("DEMO"):
         users.seed_demo(lambda: UnitOfWork(db), app.config.get("DEMO_PASSWORD", "demo"))
     if app.config.get("DEPLOY_ON_START"):
-        deploy_directories(db, app.config["PROCESS_DIRS"])
+        with app.app_context():  # a timer start event's schedule reads the app's time zone
+            deploy_directories(db, app.config["PROCESS_DIRS"])
 
 
 def migrate(db: Database) -> None:

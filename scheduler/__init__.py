@@ -30,11 +30,13 @@ TIMER_JOB_ID = "fire_due_timers"
 
 
 def tick(app: Flask) -> int:
-    """One pass over due timers, inside an app context; returns the number of instances advanced."""
+    """One pass over due timers and timer start events, inside an app context; instances advanced or started."""
+    from app.services.start_timers import fire_due_start_timers
     from app.services.timers import fire_due_timers
 
     with app.app_context():
-        return fire_due_timers(_uow_factory(app), firing_policy(app))
+        policy = firing_policy(app)
+        return fire_due_timers(_uow_factory(app), policy) + fire_due_start_timers(_uow_factory(app), policy)
 
 
 def firing_policy(app: Flask):
@@ -72,6 +74,7 @@ class TimerClock:
         self._pending: Optional[tuple[str, datetime]] = None  # (job id, service-clock time) of the next wake-up
         self._running = False
         self._again = False
+        self._stopped = False
 
     def start(self) -> None:
         self.wake_at(clock.now())  # catch-up: whatever fell due while this process was down fires now
@@ -83,7 +86,15 @@ class TimerClock:
                 return
             self._plan(due)
 
+    def stop(self) -> None:
+        """Plan no more passes. APScheduler's shutdown waits for a running pass while holding the
+        lock ``add_job`` takes, so a pass that planned its successor then would never finish."""
+        with self._lock:
+            self._stopped = True
+
     def _plan(self, due: datetime) -> None:
+        if self._stopped:
+            return
         if self._pending is not None:
             try:
                 self.scheduler.remove_job(self._pending[0])
@@ -116,10 +127,13 @@ class TimerClock:
                     self._plan(wanted)
 
     def _next_due(self) -> Optional[datetime]:
-        from app.services.timers import next_due
+        from app.services import start_timers, timers
 
         with self.app.app_context():
-            return next_due(_uow_factory(self.app)(write=False))
+            new_uow = _uow_factory(self.app)
+            times = [t for t in (timers.next_due(new_uow(write=False)), start_timers.next_due(new_uow(write=False)))
+                     if t is not None]
+            return min(times) if times else None
 
 
 def init_app(app: Flask) -> BackgroundScheduler:
@@ -150,6 +164,7 @@ def shutdown(app: Flask) -> None:
     timer_clock = app.extensions.pop("timer_clock", None)
     if timer_clock is not None:
         timer_wake.unsubscribe(database(app).url, timer_clock.wake_at)
+        timer_clock.stop()
     listener = app.extensions.pop("timer_listener", None)
     if listener is not None:
         listener.stop()

@@ -25,7 +25,7 @@ from app.engine.failures import Failure, blocked_task_ids, failures, retry  # af
 from app.engine.parser import ProcessSpec, parse_process
 from app.engine.state import dump_state, full_serialization, load_state, new_workflow, restore_full
 from app.engine.events import (WaitingEvent, cancel, deliver_event, fire_timer, move_timer, set_user_task_data,
-                               start_by_event, start_events, throw_task_error, waiting_events)
+                               start_by_event, start_by_timer, start_events, throw_task_error, waiting_events)
 from app.engine.decisions import evaluate_decision
 
 __all__ = ["SCRIPT_ENGINE", "ActiveTask", "ActivityChange", "Failure", "PendingHandler", "ProcessSpec", "WaitingEvent",
@@ -33,5 +33,5 @@ __all__ = ["SCRIPT_ENGINE", "ActiveTask", "ActivityChange", "Failure", "PendingH
            "complete_user_task", "deliver_event", "dump_state", "evaluate_decision", "failures", "finish_handler",
            "fire_timer", "full_serialization", "is_completed", "is_pending_handler", "load_state",
            "mark_handler_failed", "move_timer", "new_workflow", "parse_process", "pending_handlers",
-           "restore_full", "retry", "set_user_task_data", "set_variables", "start_by_event", "start_events",
-           "task_data", "throw_task_error", "variables", "waiting_events"]
+           "restore_full", "retry", "set_user_task_data", "set_variables", "start_by_event", "start_by_timer",
+           "start_events", "task_data", "throw_task_error", "variables", "waiting_events"]

@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     SignalEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -129,6 +130,60 @@ def start_by_event(process: ProcessSpec, activity_id: str, variables: dict[str, 
     _guarded(workflow, _catch, target, variables)
     advance(workflow)
     return workflow
+
+
+def start_by_timer(process: ProcessSpec, activity_id: str) -> BpmnWorkflow:
+    """A new workflow started at the timer start event ``activity_id``, its timer taken as fired.
+
+    The schedule (the ``start_timer`` rows) decides when; SpiffWorkflow's own
+    timer is not evaluated, since it cannot read a cron cycle and would wait
+    again for a time that has already come.
+    """
+    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    starts = _start_event_tasks(workflow)
+    if activity_id not in {task.task_spec.bpmn_id for task in starts}:
+        raise KeyError(activity_id)
+    for task in starts:
+        if task.task_spec.bpmn_id == activity_id:
+            _fire_start_timer(task)
+        else:
+            task.cancel()
+    advance(workflow)
+    return workflow
+
+
+def fire_timer_start_by_hand(workflow: BpmnWorkflow) -> None:
+    """A start by hand goes at once, as in Camunda: it never waits in a timer start event.
+
+    With a none (or message) start event beside them, the timer start events
+    are left to the schedule; a process that has only timer start events
+    starts at its first one.
+    """
+    starts = _start_event_tasks(workflow)
+    timers = [task for task in starts if isinstance(task.task_spec.event_definition, TimerEventDefinition)]
+    if not timers:
+        return
+    chosen = None if len(timers) < len(starts) else timers[0]
+    for task in timers:
+        if task is chosen:
+            _fire_start_timer(task)
+        else:
+            task.cancel()
+
+
+def _fire_start_timer(task) -> None:
+    """Take a timer start event as fired. A cycle timer's outgoing path is not predicted
+    (SpiffWorkflow adds it per occurrence), so the one occurrence's path is added here."""
+    task._set_internal_data(event_fired=True)
+    if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition) and not task.children:
+        for output in task.task_spec.outputs:
+            child = task._add_child(output, TaskState.FUTURE)
+            child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+
+
+def _start_event_tasks(workflow: BpmnWorkflow) -> list:
+    return [task for task in workflow.get_tasks(state=TaskState.ANY_MASK)
+            if isinstance(task.task_spec, StartEvent) and task.state & TaskState.NOT_FINISHED_MASK]
 
 
 def throw_task_error(workflow: BpmnWorkflow, task_id: str, code: str, variables: dict[str, Any]) -> bool:

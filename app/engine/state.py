@@ -27,6 +27,7 @@ from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.task import TaskState
 
 from app.engine.base import SCRIPT_ENGINE
+from app.engine.events import fire_timer_start_by_hand
 from app.engine.parser import ProcessSpec
 from app.engine.specs import (
     CorrelatedMessage,
@@ -86,7 +87,9 @@ def load_state(state: bytes, process: ProcessSpec) -> BpmnWorkflow:
 
 
 def new_workflow(process: ProcessSpec, variables: dict[str, Any]) -> BpmnWorkflow:
+    """A workflow started by hand (API, portal): it does not wait in a timer start event."""
     workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    fire_timer_start_by_hand(workflow)
     start = workflow.get_tasks(state=TaskState.READY)
     for task in start:
         task.data.update(variables)

@@ -15,6 +15,7 @@ from typing import Optional
 
 from lxml import etree
 
+from app.cron import CronError, looks_like_cron, parse_cron
 from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, quote_short, tag
 
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
@@ -25,6 +26,7 @@ _COMPONENT = re.compile(rf"({_NUMBER})([YMWDHS])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _REPEAT = re.compile(r"R(\d*)/(.+)")
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,#-]+")
+_CRON_HINT = "sec min hour day-of-month month day-of-week [year], e.g. 0 0 16 ? * FRI"
 # Text shaped like an ISO-8601 value that failed to parse is a typo, not a variable name.
 _ISO_SHAPED = re.compile(r"\d{4}-|PT?\d|R\d*/")
 
@@ -92,8 +94,31 @@ def iso_kind(text: str) -> Optional[str]:
 
 
 def _is_cron(text: str) -> bool:
+    """Shaped like cron (Unix's five fields included, to say why it is refused), not like Python."""
     fields = text.split()
     return 5 <= len(fields) <= 7 and all(_CRON_FIELD.fullmatch(field) for field in fields)
+
+
+def _check_cron(element: etree._Element, text: str, problems: Problems, start_event: bool) -> Optional[str]:
+    """A Quartz cron cycle as a Python literal, or None with the problem recorded.
+
+    Only the scheduler reads cron (``app.cron``), and it schedules timer start
+    events only: SpiffWorkflow, which runs every other timer, knows no cron.
+    """
+    if not start_event:
+        problems.add(element, f"cron cycle {quote_short(text)} is supported on timer start events only; "
+                     "use an ISO-8601 cycle such as R/PT10M here")
+        return None
+    if not looks_like_cron(text):
+        problems.add(element, f"cron cycle {quote_short(text)} has {len(text.split())} fields; Camunda's cron "
+                     f"has 6 or 7, seconds first ({_CRON_HINT})")
+        return None
+    try:
+        parse_cron(text, "UTC")
+    except CronError as exc:
+        problems.add(element, f"cron cycle {quote_short(text)} is invalid: {exc} ({_CRON_HINT})")
+        return None
+    return repr(text)
 
 
 def _constant(expression: str) -> tuple[bool, object]:
@@ -135,9 +160,8 @@ def check_timer(definition: etree._Element, problems: Problems, *,
                      f"value ({_EXAMPLES[kind]}) or a Python expression that yields one")
         return None
     if kind == "timeCycle" and _is_cron(text):
-        problems.add(element, f"cron cycles are not supported yet ({quote_short(text)}); "
-                     "use an ISO-8601 cycle such as R/2026-01-02T09:00:00Z/P7D")
-        return None
+        element.text = _check_cron(element, text, problems, literal_only)
+        return None if element.text is None else (kind, element.text)
     error = check_expression(text)
     if error is not None:
         problems.add(element, f"timer {quote_short(text)} is neither {_EXAMPLES[kind]} "
@@ -145,6 +169,9 @@ def check_timer(definition: etree._Element, problems: Problems, *,
         return None
     is_constant, constant = _constant(text)
     if is_constant:
+        if kind == "timeCycle" and isinstance(constant, str) and _is_cron(constant.strip()):
+            checked = _check_cron(element, constant.strip(), problems, literal_only)
+            return None if checked is None else (kind, text)
         if not isinstance(constant, str) or iso_kind(constant.strip()) != kind:
             problems.add(element, f"{kind} {quote_short(text)} is not {_EXAMPLES[kind]}")
             return None

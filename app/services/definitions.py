@@ -147,9 +147,19 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
         definition.id = f"{definition.key}:{definition.version}:{uuid.uuid4()}"
         session.add(definition)
     session.flush()
+    _schedule_timer_starts(uow, changed, drafts)
     new_decisions = decision_versions.register(uow, deployment, [(resources[u.name], u.parsed.decision_ids)
                                                                  for u in uploads if u.kind == "dmn"])
     return DeploymentResult(deployment, changed, decisions=new_decisions)
+
+
+def _schedule_timer_starts(uow: UnitOfWork, changed: list[ProcessDefinition],
+                           drafts: dict[str, calls.Draft]) -> None:
+    """Each new version's timer start events become its key's schedule (the old version's stop firing)."""
+    from app.services.start_timers import replace_schedule  # it starts instances, which read definitions
+
+    for definition in changed:
+        replace_schedule(uow, definition, drafts[definition.key].process.timer_starts)
 
 
 def _resource(deployment: Deployment, upload: _Upload) -> Resource:

@@ -52,20 +52,22 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         return instance
 
 
-def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow: Any, user: Principal,
+def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow: Any, user: Optional[Principal],
                        business_key: Optional[str], since: float, audit_data: dict,
                        variable_types: Optional[dict] = None) -> ProcessInstance:
-    """Insert the row of a just-started workflow and write its first step (any start: API, message, signal)."""
+    """Insert the row of a just-started workflow and write its first step (any start: API, message, signal,
+    timer; ``user`` None is the service itself)."""
+    actor = user.id if user is not None else None
     # read afresh: definition rows are cached per process, but suspension changes
     if uow.session.scalar(select(ProcessDefinition.suspended).where(ProcessDefinition.id == definition.id)):
         raise SuspendedEntity(f"process definition {definition.id} is suspended; it cannot start new instances")
     instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
                                business_key=business_key, status="ACTIVE", state=b"", variables={},
-                               variable_types=variable_types or {}, started_at=utcnow(), started_by=user.id)
+                               variable_types=variable_types or {}, started_at=utcnow(), started_by=actor)
     uow.session.add(instance)
     uow.session.flush()  # projections reference the instance row
-    audit(uow, instance.id, user.id, "instance_started", data=audit_data)
-    step.save(uow, instance, definition, workflow, user.id, since)
+    audit(uow, instance.id, actor, "instance_started", data=audit_data)
+    step.save(uow, instance, definition, workflow, actor, since)
     return instance
 
 

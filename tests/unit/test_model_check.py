@@ -136,7 +136,7 @@ def test_processes_of_one_file_share_the_normalised_root() -> None:
     ("refuse_cmmn_case.bpmn", "open_case", 'id="open_case"', "CMMN cases cannot be called"),
     ("refuse_rule_task_no_decision.bpmn", "decide", 'id="decide"', "camunda:decisionRef"),
     ("refuse_bad_condition.bpmn", "Flow_yes", "<bpmn:conditionExpression", "is not valid Python"),
-    ("refuse_cron_cycle.bpmn", "wait_friday", "<bpmn:timeCycle", "cron cycles are not supported yet"),
+    ("refuse_cron_cycle.bpmn", "wait_friday", "<bpmn:timeCycle", "is supported on timer start events only"),
 ])
 def test_refused_models_name_element_and_line(name: str, element_id: str, needle: str, fragment: str) -> None:
     data = load(name)
