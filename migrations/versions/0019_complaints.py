@@ -1,7 +1,7 @@
 """domain tables complaint and complaint_event (Flow 2); ticket_counter keys wide enough for other series
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
