@@ -75,7 +75,8 @@ def test_a_dead_workers_lease_runs_out_and_another_fires_the_timer_once(app, api
         assert tick(app) == 0  # the lease still holds
         advance(timedelta(seconds=31))
         assert tick(app) == 1
-        assert fire_claimed(UnitOfWork(database(app)), instance_id, "dead-worker") is False  # too late: no second fire
+        too_late = fire_claimed(UnitOfWork(database(app)), [instance_id], dead)
+        assert (too_late.fired, too_late.not_ours) == ([], [instance_id])  # no second fire
     assert len(fired(app, instance_id)) == 1
     assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
 
