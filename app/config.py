@@ -24,7 +24,7 @@ def default_config() -> dict:
         # transaction, on TIMER_THREADS threads (each its own connection) at once.
         "TIMER_BATCH": int(os.environ.get("TIMER_BATCH", "50")),
         "TIMER_PER_COMMIT": int(os.environ.get("TIMER_PER_COMMIT", "10")),
-        "TIMER_THREADS": int(os.environ.get("TIMER_THREADS", "1")),
+        "TIMER_THREADS": int(os.environ.get("TIMER_THREADS", "4")),
         "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "30")),
         "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "3")),
         "TIMER_RETRY_SECONDS": float(os.environ.get("TIMER_RETRY_SECONDS", "10")),

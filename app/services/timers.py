@@ -109,10 +109,12 @@ def fire_claimed(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy)
         due: dict[str, list[Timer]] = {}
         for timer in uow.session.scalars(query):
             due.setdefault(timer.instance_id, []).append(timer)
-        if due:  # one read for the batch: step.load then finds each instance in the session
-            uow.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(due)))).all()
+        # the batch's instances in one read, held here (the session keeps rows only while they are referred to)
+        # so that step.load finds each in the session instead of reading it again
+        instances = {row.id: row for row in uow.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_(list(due))))} if due else {}
         for instance_id in instance_ids:
-            if instance_id not in due:
+            if instance_id not in instances:
                 firing.not_ours.append(instance_id)  # fired by a worker whose lease was newer, or moved meanwhile
                 continue
             audited = len(uow.audit_rows)
