@@ -17,6 +17,7 @@ the incident, as a failed handler call is). Other timers are never held up by it
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 import uuid
@@ -44,9 +45,9 @@ class FiringPolicy:
 
     worker: str
     lease: timedelta = timedelta(seconds=30)
-    batch: int = 50  # timers claimed per pass
-    per_commit: int = 10  # instances fired per transaction
-    threads: int = 1  # transactions of one pass running at once
+    batch: int = 200  # timers claimed per pass, at most
+    per_commit: int = 10  # timers claimed, and their instances fired, per transaction
+    threads: int = 1  # claim-and-fire loops of one pass running at once
     max_attempts: int = 3
     backoff: timedelta = timedelta(seconds=10)
 
@@ -64,11 +65,11 @@ def _firable(now: datetime) -> Select:
             .order_by(Timer.due_at))
 
 
-def claim_due(uow: UnitOfWork, policy: FiringPolicy) -> list[str]:
-    """Lease up to ``policy.batch`` due timers to this worker; returns their instances, earliest due first."""
+def claim_due(uow: UnitOfWork, policy: FiringPolicy, limit: Optional[int] = None) -> list[str]:
+    """Lease up to ``limit`` (``policy.batch``) due timers to this worker; returns their instances, earliest due first."""
     with uow:
         now = clock.now()
-        query = _firable(now).limit(policy.batch)
+        query = _firable(now).limit(limit or policy.batch)
         if uow.db.is_postgres:
             query = query.with_for_update(of=Timer, skip_locked=True)
         rows = list(uow.session.execute(query))
@@ -200,19 +201,39 @@ def rearm(uow: UnitOfWork, incident: Incident, actor: str) -> bool:
 
 
 def fire_due_timers(new_uow: Callable[..., UnitOfWork], policy: FiringPolicy) -> int:
-    """One scheduler pass: claim a batch of due timers, fire them ``policy.per_commit`` instances per transaction.
+    """One scheduler pass: claim and fire due timers, ``policy.per_commit`` instances per transaction.
 
-    With ``policy.threads`` > 1 the transactions run on that many threads, each
-    on its own connection, so one waits on the database while another computes.
-    Returns how many instances advanced; :func:`next_due` then says when to run again.
+    ``policy.threads`` threads, each on its own connection, each claim a small
+    batch and fire it, and go on while timers are due, so one waits on the
+    database while another computes and none sits idle behind a slower one. A
+    pass ends once ``policy.batch`` timers were claimed (or none is due), so the
+    clock gets to plan, and to stop, between passes. Returns how many
+    instances advanced; :func:`next_due` then says when to run again.
     """
-    claimed = claim_due(new_uow(), policy)
     size = max(1, policy.per_commit)
-    chunks = [claimed[i:i + size] for i in range(0, len(claimed), size)]
-    if policy.threads > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(min(policy.threads, len(chunks)), thread_name_prefix="timer-fire") as pool:
-            return sum(pool.map(lambda chunk: _fire_chunk(new_uow, chunk, policy), chunks))
-    return sum(_fire_chunk(new_uow, chunk, policy) for chunk in chunks)
+    budget = [policy.batch]
+    guard = threading.Lock()
+
+    def take() -> int:
+        with guard:
+            n = min(size, budget[0])
+            budget[0] -= n
+            return n
+
+    def work() -> int:
+        fired = 0
+        while (wanted := take()) > 0:
+            claimed = claim_due(new_uow(), policy, wanted)
+            if claimed:
+                fired += _fire_chunk(new_uow, claimed, policy)
+            if len(claimed) < wanted:
+                break  # nothing more due that no one holds
+        return fired
+
+    if policy.threads <= 1:
+        return work()
+    with ThreadPoolExecutor(policy.threads, thread_name_prefix="timer-fire") as pool:
+        return sum(future.result() for future in [pool.submit(work) for _ in range(policy.threads)])
 
 
 def _fire_chunk(new_uow: Callable[..., UnitOfWork], instance_ids: list[str], policy: FiringPolicy) -> int:
