@@ -16,6 +16,7 @@ the incident, as a failed handler call is). Other timers are never held up by it
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -233,7 +234,10 @@ def fire_due_timers(new_uow: Callable[..., UnitOfWork], policy: FiringPolicy) ->
     if policy.threads <= 1:
         return work()
     with ThreadPoolExecutor(policy.threads, thread_name_prefix="timer-fire") as pool:
-        return sum(future.result() for future in [pool.submit(work) for _ in range(policy.threads)])
+        # each thread runs in a copy of the caller's context: the app context (the working-day calendar that
+        # expressions read) comes along, as it would were the pass firing on one thread
+        return sum(future.result() for future in [pool.submit(contextvars.copy_context().run, work)
+                                                  for _ in range(policy.threads)])
 
 
 def _fire_chunk(new_uow: Callable[..., UnitOfWork], instance_ids: list[str], policy: FiringPolicy) -> int:

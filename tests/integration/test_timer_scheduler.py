@@ -213,3 +213,25 @@ def test_a_pass_fires_its_batches_on_several_threads_each_timer_once(app, api):
         assert tick(app) == 25
         assert tick(app) == 0
     assert [len(fired(app, i)) for i in ids] == [1] * 25
+
+
+def test_firing_threads_run_in_the_app_context_of_the_pass(app, api):
+    """What a firing reads from the app (the working-day calendar expressions use) is there on every thread."""
+    from flask import current_app, has_app_context
+
+    from app.services.timers import fire_due_timers
+
+    assert deploy(api, TIMER_AT).status_code == 200
+    seen = []
+
+    def new_uow(write=True):
+        seen.append(has_app_context() and current_app._get_current_object() is app)
+        return UnitOfWork(database(app), write=write)
+
+    with clock.frozen(START) as advance:
+        ids = [start_waiting(api, START + timedelta(seconds=1)) for _ in range(6)]
+        advance(timedelta(seconds=2))
+        with app.app_context():
+            assert fire_due_timers(new_uow, FiringPolicy(worker="ctx", per_commit=1, threads=3)) == 6
+    assert len(seen) > 6 and all(seen)
+    assert [len(fired(app, i)) for i in ids] == [1] * 6
