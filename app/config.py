@@ -20,7 +20,11 @@ def default_config() -> dict:
         # held for TIMER_LEASE_SECONDS; a failing one is tried TIMER_MAX_ATTEMPTS times, waiting
         # TIMER_RETRY_SECONDS, then twice that, and so on, before it becomes an incident.
         "TIMER_POLL_SECONDS": float(os.environ.get("TIMER_POLL_SECONDS", "5")),
-        "TIMER_BATCH": int(os.environ.get("TIMER_BATCH", "50")),
+        # A pass claims up to TIMER_BATCH due timers, TIMER_PER_COMMIT at a time, each such batch fired
+        # in one transaction, on TIMER_THREADS threads (each its own connection) at once.
+        "TIMER_BATCH": int(os.environ.get("TIMER_BATCH", "200")),
+        "TIMER_PER_COMMIT": int(os.environ.get("TIMER_PER_COMMIT", "10")),
+        "TIMER_THREADS": int(os.environ.get("TIMER_THREADS", "4")),
         "TIMER_LEASE_SECONDS": float(os.environ.get("TIMER_LEASE_SECONDS", "30")),
         "TIMER_MAX_ATTEMPTS": int(os.environ.get("TIMER_MAX_ATTEMPTS", "3")),
         "TIMER_RETRY_SECONDS": float(os.environ.get("TIMER_RETRY_SECONDS", "10")),

@@ -5,7 +5,7 @@ gets ``--timers`` instances whose timers fall due spread over ``--window``
 seconds (created beforehand, in this process, through the service layer).
 Then the schedulers run as real processes and the table shows, from the
 ``timer_fired`` audit rows, how late each timer fired (p50, p99, max), how
-many fired per second while they were due, and how many fired twice (must be 0).
+many fired per second while they were due, and how many fired twice (must be 0), and the load average at the end of each run.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -43,8 +44,12 @@ def prepare(url: str, timers: int, window: float, lead: float) -> list[datetime]
     deploy(UnitOfWork(db), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
     base = datetime.now(timezone.utc) + timedelta(seconds=lead)
     due_times = [base + timedelta(seconds=window * i / timers) for i in range(timers)]
-    for due in due_times:
+
+    def start(due: datetime) -> None:
         instances.start_instance(UnitOfWork(db), STARTER, {"fire_at": due.isoformat()}, key="timer_at")
+
+    with ThreadPoolExecutor(4) as pool:  # PostgreSQL takes the starts from several connections at once
+        list(pool.map(start, due_times))
     db.dispose()
     if datetime.now(timezone.utc) >= base:
         raise SystemExit(f"starting {timers} instances took longer than the lead of {lead} s; raise --lead")
@@ -116,14 +121,15 @@ def main() -> None:
             url = server.create_database(f"bench_timers_{count}")
             due_times = prepare(url, args.timers, args.window, lead)
             run_schedulers(url, count, due_times[-1], args.timers, server.base)
-            results.append((count, measure(url)))
+            results.append((count, {**measure(url), "load": os.getloadavg()[0]}))
     finally:
         server.stop()
     print(f"{args.timers} timers due over {args.window:g} s on PostgreSQL")
-    print(f"{'schedulers':>10} {'fired':>7} {'twice':>6} {'p50 s':>8} {'p99 s':>8} {'max s':>8} {'fired/s':>8}")
+    print(f"{'schedulers':>10} {'fired':>7} {'twice':>6} {'p50 s':>8} {'p99 s':>8} {'max s':>8} {'fired/s':>8} "
+          f"{'load 1m':>8}")
     for count, r in results:
         print(f"{count:>10} {r['fired']:>7} {r['double']:>6} {r['p50']:>8.3f} {r['p99']:>8.3f} {r['max']:>8.3f} "
-              f"{r['rate']:>8.1f}")
+              f"{r['rate']:>8.1f} {r['load']:>8.2f}")
 
 
 if __name__ == "__main__":

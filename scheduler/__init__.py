@@ -45,7 +45,8 @@ def firing_policy(app: Flask):
 
     config = app.config
     return FiringPolicy(worker=config["WORKER_ID"], lease=timedelta(seconds=config["TIMER_LEASE_SECONDS"]),
-                        batch=config["TIMER_BATCH"], max_attempts=config["TIMER_MAX_ATTEMPTS"],
+                        batch=config["TIMER_BATCH"], per_commit=config["TIMER_PER_COMMIT"],
+                        threads=config["TIMER_THREADS"], max_attempts=config["TIMER_MAX_ATTEMPTS"],
                         backoff=timedelta(seconds=config["TIMER_RETRY_SECONDS"]))
 
 

@@ -7,6 +7,7 @@ which another scheduler takes over once they run out.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -22,6 +23,10 @@ def main() -> int:
         signal.signal(signum, lambda *_: stop.set())
     # shipped processes are deployed by the web service; a scheduler only fires timers
     app = create_app({"SCHEDULER_ENABLED": True, "DEPLOY_ON_START": False})
+    # as run.py does: what start-up built lives as long as the process, and a full collection that walks it
+    # stalls every firing thread (each firing allocates a workflow's worth of objects, so collections are frequent)
+    gc.collect()
+    gc.freeze()
     logging.getLogger(__name__).info("scheduler %s running", app.config["WORKER_ID"])
     print(f"scheduler {app.config['WORKER_ID']} running", flush=True)
     stop.wait()

@@ -35,8 +35,12 @@ def load(uow: UnitOfWork, instance_id: str, allow_suspended: bool = False
 
 
 def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
-         actor: Optional[str], since: float) -> None:
-    """Run due handlers, then write state and projections; raise Conflict if someone else won."""
+         actor: Optional[str], since: float) -> list[engine.ActiveTask]:
+    """Run due handlers, then write state and projections; raise Conflict if someone else won.
+
+    Returns the tasks left waiting (what the projections were written from), so
+    a caller can tell what the step did without reading the projections back.
+    """
     dispatch.run_handlers(uow, instance, definition, workflow, actor)
     now = clock.now()
     active = engine.active_tasks(workflow)
@@ -59,3 +63,4 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
     projections.sync_incidents(uow, instance, definition, workflow, now)
     inbox_projection.sync(uow, instance)
     uow.session.flush()
+    return active

@@ -75,7 +75,8 @@ def test_a_dead_workers_lease_runs_out_and_another_fires_the_timer_once(app, api
         assert tick(app) == 0  # the lease still holds
         advance(timedelta(seconds=31))
         assert tick(app) == 1
-        assert fire_claimed(UnitOfWork(database(app)), instance_id, "dead-worker") is False  # too late: no second fire
+        too_late = fire_claimed(UnitOfWork(database(app)), [instance_id], dead)
+        assert (too_late.fired, too_late.not_ours) == ([], [instance_id])  # no second fire
     assert len(fired(app, instance_id)) == 1
     assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
 
@@ -166,3 +167,71 @@ def test_a_cycle_moves_to_its_next_occurrence_and_catches_up_missed_ones_without
     assert [h["activityId"] for h in history].count("reminded") == 3
     assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
     assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["work"]
+
+
+def test_in_one_batch_a_failing_instance_backs_off_alone_and_the_others_fire(app, api):
+    """Five instances fired in one transaction: the corrupt one rolls back to its savepoint and counts a failure;
+    the four others fire, each with its audit row, and the failure holds its claim no longer."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    policy = FiringPolicy(worker="batch", per_commit=5, backoff=timedelta(seconds=10))
+    with clock.frozen(START) as advance:
+        ids = [start_waiting(api, START + timedelta(seconds=1)) for _ in range(5)]
+        _corrupt(app, ids[2])
+        advance(timedelta(seconds=2))
+        assert sorted(claim_due(UnitOfWork(database(app)), policy)) == sorted(ids)
+        firing = fire_claimed(UnitOfWork(database(app)), ids, policy)
+        assert (firing.fired, firing.failed, firing.released) == ([*ids[:2], *ids[3:]], [ids[2]], [])
+        row = timer_row(app, ids[2])
+        assert (row.attempts, row.next_try_at, row.claimed_by) == (1, clock.now() + timedelta(seconds=10), None)
+    assert [len(fired(app, i)) for i in ids] == [1, 1, 0, 1, 1]
+    for instance_id in [*ids[:2], *ids[3:]]:
+        assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
+
+
+def test_an_instance_suspended_after_its_claim_gives_the_claim_back_and_the_batch_fires_the_rest(app, api):
+    assert deploy(api, TIMER_AT).status_code == 200
+    policy = FiringPolicy(worker="batch", per_commit=3)
+    with clock.frozen(START) as advance:
+        ids = [start_waiting(api, START + timedelta(seconds=1)) for _ in range(3)]
+        advance(timedelta(seconds=2))
+        assert len(claim_due(UnitOfWork(database(app)), policy)) == 3
+        assert api.put(f"/process-instance/{ids[1]}/suspended", json={"suspended": True}).status_code == 204
+        firing = fire_claimed(UnitOfWork(database(app)), ids, policy)
+        assert (firing.fired, firing.released, firing.failed) == ([ids[0], ids[2]], [ids[1]], [])
+        row = timer_row(app, ids[1])
+        assert (row.claimed_by, row.attempts) == (None, 0)
+    assert [len(fired(app, i)) for i in ids] == [1, 0, 1]
+
+
+def test_a_pass_fires_its_batches_on_several_threads_each_timer_once(app, api):
+    """25 due timers, 3 instances per transaction on 4 threads: one pass fires all 25, each once."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    app.config.update(TIMER_BATCH=50, TIMER_PER_COMMIT=3, TIMER_THREADS=4)
+    with clock.frozen(START) as advance:
+        ids = [start_waiting(api, START + timedelta(seconds=1 + i / 25)) for i in range(25)]
+        advance(timedelta(seconds=3))
+        assert tick(app) == 25
+        assert tick(app) == 0
+    assert [len(fired(app, i)) for i in ids] == [1] * 25
+
+
+def test_firing_threads_run_in_the_app_context_of_the_pass(app, api):
+    """What a firing reads from the app (the working-day calendar expressions use) is there on every thread."""
+    from flask import current_app, has_app_context
+
+    from app.services.timers import fire_due_timers
+
+    assert deploy(api, TIMER_AT).status_code == 200
+    seen = []
+
+    def new_uow(write=True):
+        seen.append(has_app_context() and current_app._get_current_object() is app)
+        return UnitOfWork(database(app), write=write)
+
+    with clock.frozen(START) as advance:
+        ids = [start_waiting(api, START + timedelta(seconds=1)) for _ in range(6)]
+        advance(timedelta(seconds=2))
+        with app.app_context():
+            assert fire_due_timers(new_uow, FiringPolicy(worker="ctx", per_commit=1, threads=3)) == 6
+    assert len(seen) > 6 and all(seen)
+    assert [len(fired(app, i)) for i in ids] == [1] * 6
