@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
+from app import sla
 from app.db import UnitOfWork
 from app.errors import Forbidden, NotFound
 from app.models import ActivityInstance, AuditEntry, HumanTask, Incident, ProcessInstance, Resource, User
@@ -83,6 +84,7 @@ class Summary:
     engineer_name: Optional[str]
     incidents: tuple[IncidentNote, ...]  # empty for requesters
     staff_view: bool
+    sla_clock: Optional[sla.Clock]  # the clock that matters now (response, resolution, close), if any
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,9 @@ def _summary(context: _Context) -> Summary:
         key_facts=_key_facts(instance, variables, context.staff),
         other_facts=_other_facts(variables, context.staff, _entry_order(context.audit)),
         open_steps=steps, groups=_groups(steps, variables), engineer_name=_engineer(context, steps),
-        incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff)
+        incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff,
+        sla_clock=sla.current_clock(variables) if instance.status == "ACTIVE" and variables.get("requested_at")
+        else None)
 
 
 def ticket_state(status: str, variables: dict[str, Any], waiting_for_viewer: bool) -> str:
