@@ -379,6 +379,11 @@ class InboxTicket(Base):
     vip: Mapped[bool] = mapped_column(default=False, server_default=false())
     response_due_at: Mapped[Optional[datetime]]
     response_set_at: Mapped[Optional[datetime]]
+    # the SLA clock a reader should look at now (app.sla.current_clock): response, resolution or close
+    sla_clock: Mapped[Optional[str]] = mapped_column(String(20))
+    sla_state: Mapped[Optional[str]] = mapped_column(String(20))
+    sla_due_at: Mapped[Optional[datetime]]
+    sla_started_at: Mapped[Optional[datetime]]
 
 
 # open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan

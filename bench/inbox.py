@@ -65,7 +65,8 @@ def seed(db, open_tasks: int) -> None:
                 tickets.append({"instance_id": instance_id, "business_key": f"SR-2026-{index:06d}",
                                 "requester": "王五", "symptom": f"打印机无法打印，第 {index} 号",
                                 "category": rnd.choice(CATEGORIES), "vip": index % 25 == 0,
-                                "response_due_at": due, "response_set_at": created})
+                                "response_due_at": due, "response_set_at": created, "sla_clock": "response",
+                                "sla_state": "running", "sla_due_at": due, "sla_started_at": created})
                 tasks.append({"id": task_id, "instance_id": instance_id, "definition_id": definition_id,
                               "activity_id": "tier1_diagnose", "name": "一线诊断 (Tier-1 diagnosis)",
                               "status": "open", "assignee": assignee, "candidate_groups": [queue],

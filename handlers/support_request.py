@@ -11,13 +11,10 @@ also keep the variables those conditions read defined and unambiguous (see
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from app.domain import SlaEvent
 from app.texts import N_
-from handlers import HandlerContext, handler
+from handlers import HandlerContext, handler, sla as clocks
 
 # Work never steps back down a tier: once escalated, a ticket is worked at the
 # highest tier it reached, so that tier is the one that resolved it.
@@ -38,23 +35,6 @@ def _text(variables: dict[str, Any], key: str) -> str:
 
 def _level(variables: dict[str, Any]) -> int:
     return int(variables.get("escalation_level") or 0)
-
-
-_SLA_DURATION = re.compile(r"P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?")
-
-
-def _sla_delta(duration: str) -> timedelta:
-    """An ISO-8601 response SLA (``PT2H``, ``PT30M``, ``P1D``, ``P1DT4H``) as a timedelta.
-
-    Only days, hours, minutes and seconds: an SLA counted in months or years would
-    need a calendar, and the priority table never gives one. Anything else is a
-    mistake in the table and fails the step (an incident), rather than guessing.
-    """
-    text = str(duration or "").strip().upper()
-    match = _SLA_DURATION.fullmatch(text)
-    if not match or text in ("P", "PT") or text.endswith("T") or not any(match.groupdict().values()):
-        raise ValueError(f"response SLA {duration!r} is not an ISO-8601 duration in days, hours or minutes")
-    return timedelta(**{unit: int(value) for unit, value in match.groupdict().items() if value})
 
 
 @handler("register_ticket")
@@ -79,26 +59,9 @@ def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
         "kb_candidate": False,
         "complaint": "",
         "complaints": [],
+        "responded_at": None,
+        "sla_pauses": [],
     }
-
-
-@handler("set_response_due")
-def set_response_due(ctx: HandlerContext) -> dict[str, Any]:
-    """Fix when an engineer must have contacted the requester (004 §4.1).
-
-    Runs right after the priority table has set ``response_sla``: the deadline is
-    the request time plus the SLA, whenever the desk gets round to classifying.
-    The response timer on the tier-1 task waits for this date, so re-opening the
-    task after a callback does not start the clock again.
-    """
-    variables = ctx.variables
-    requested_at = datetime.fromisoformat(str(variables["requested_at"]))
-    if requested_at.tzinfo is None:
-        requested_at = requested_at.replace(tzinfo=timezone.utc)
-    due = requested_at + _sla_delta(variables.get("response_sla"))
-    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="response",
-                        kind="deadline_set", deadline=due, at=ctx.now))
-    return {"response_due_at": due.isoformat()}
 
 
 @handler("escalate_to_tier2")
@@ -121,7 +84,10 @@ def escalate_to_tier2(ctx: HandlerContext) -> dict[str, Any]:
 
 @handler("escalate_to_vendor")
 def escalate_to_vendor(ctx: HandlerContext) -> dict[str, Any]:
-    """Tier 2 needs the vendor (厂商): the vendor liaison opens and tracks the case."""
+    """Tier 2 needs the vendor (厂商): the vendor liaison opens and tracks the case.
+
+    The resolution clock stops while the vendor works (its deadline is not the desk's to keep).
+    """
     variables = ctx.variables
     ctx.notify(
         "vendor_liaison",
@@ -130,7 +96,8 @@ def escalate_to_vendor(ctx: HandlerContext) -> dict[str, Any]:
         ticket=_ticket_ref(ctx), vendor=_text(variables, "vendor_name"),
         diagnosis=_text(variables, "tier2_diagnosis"), information=_text(variables, "vendor_escalation_info"),
     )
-    return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 2)}
+    return {**clocks.pause(ctx, "vendor"), "ticket_status": "escalated",
+            "escalation_level": max(_level(variables), 2)}
 
 
 @handler("request_completion")
@@ -139,6 +106,7 @@ def request_completion(ctx: HandlerContext) -> dict[str, Any]:
 
     Records which tier resolved it, so that a callback that finds the problem
     unsolved, or a complaint, sends the ticket back to that tier and not elsewhere.
+    The resolution clock waits for the callback; the desk's 2-working-day close clock starts.
     """
     variables = ctx.variables
     tier = _TIER_BY_ESCALATION_LEVEL[min(_level(variables), 2)]
@@ -146,7 +114,8 @@ def request_completion(ctx: HandlerContext) -> dict[str, Any]:
         group = variables.get("tier1_group") or "tier1"
     else:
         group = _GROUP_BY_TIER[tier]
-    return {"ticket_status": "resolved", "resolver_tier": tier, "resolver_group": group}
+    return {**clocks.completion_requested(ctx), "ticket_status": "resolved", "resolver_tier": tier,
+            "resolver_group": group}
 
 
 @handler("return_to_engineer")
@@ -154,7 +123,9 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
     """The callback did not confirm the fix, or the requester complained (000 二.6).
 
     The ticket stays open and goes back to the engineer who resolved it, who is told
-    why; a complaint also starts complaint handling (Flow 2) for this ticket. The complaint moves out of ``complaint`` into ``returned_reason`` and the
+    why, and the resolution clock runs again (a ticket back with the vendor waits for the vendor
+    again); a complaint also starts complaint handling (Flow 2) for this ticket. The complaint
+    moves out of ``complaint`` into ``returned_reason`` and the
     ticket's complaint history, so the next callback starts without one and the same
     complaint cannot send the ticket back a second time.
     """
@@ -183,7 +154,11 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
                          ticket_instance_id=ctx.instance_id, ticket_business_key=ctx.business_key,
                          complainant=_text(variables, "requester"), contact=_text(variables, "contact"),
                          department=_text(variables, "department"))
+    resumed = clocks.resume(ctx)
+    if variables.get("resolver_tier") == "vendor":
+        resumed = {**resumed, **clocks.pause(ctx, "vendor", {**variables, **resumed})}
     return {
+        **resumed,
         "ticket_status": "reopened",
         "reopen_count": int(variables.get("reopen_count") or 0) + 1,
         "returned_reason": reason,
@@ -200,6 +175,7 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
     resolving engineer marked the ticket as a candidate, ask that group to write one.
     """
     variables = ctx.variables
+    clocks.stop_clocks(ctx)
     kb_requested = bool(variables.get("kb_candidate"))
     if kb_requested:
         ctx.notify(
@@ -221,7 +197,7 @@ def notify_response_sla_breach(ctx: HandlerContext) -> dict[str, Any]:
     """No tier-1 engineer responded within the response SLA (004 §4.1).
 
     The project manager is told so that he can step in (000 三.5). The model only
-    comes here before tier 1's first response (``reopen_count == 0``): a ticket
+    comes here before tier 1's first response (``responded_at`` unset): a ticket
     returned after callback was answered long ago, so it is not a breach again.
     """
     variables = ctx.variables
@@ -233,8 +209,7 @@ def notify_response_sla_breach(ctx: HandlerContext) -> dict[str, Any]:
         due=variables.get("response_due_at"), group=variables.get("tier1_group"),
     )
     due = variables.get("response_due_at")
-    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="response",
-                        kind="breached", deadline=datetime.fromisoformat(due) if due else None, at=ctx.now))
+    clocks.record(ctx, "response", "breached", due)
     return {"response_sla_breached": True}
 
 
@@ -247,6 +222,5 @@ def notify_close_overdue(ctx: HandlerContext) -> dict[str, Any]:
         N_("Resolved by: %(tier)s"),
         ticket=_ticket_ref(ctx), tier=ctx.variables.get("resolver_tier"),
     )
-    ctx.record(SlaEvent(instance_id=ctx.instance_id, business_key=ctx.business_key, sla="close",
-                        kind="breached", deadline=None, at=ctx.now))
+    clocks.record(ctx, "close", "breached", ctx.variables.get("close_due_at"))
     return {"close_overdue": True}

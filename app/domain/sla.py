@@ -1,4 +1,8 @@
-"""SLA events of a ticket: when a deadline was set and when it was missed."""
+"""SLA events of a ticket: every change of its response, resolution and close clocks.
+
+Reports (SLA compliance, resolution time, closing within 2 working days) are computed from these
+rows, so each clock's whole life is here: set, paused (with why), resumed, stopped, breached.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +15,12 @@ from app.models import Base, utcnow
 
 
 class SlaEvent(Base):
-    """One event on one SLA clock of one instance; ``kind`` is ``deadline_set`` or ``breached``."""
+    """One event on one SLA clock of one instance.
+
+    ``kind``: ``deadline_set`` (also after a priority change), ``paused`` / ``resumed`` (``reason``
+    vendor, requester or completion; ``deadline`` is the one in force after the event), ``stopped``
+    (the clock ended: first response, ticket closed) or ``breached``.
+    """
 
     __tablename__ = "sla_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -20,4 +29,5 @@ class SlaEvent(Base):
     sla: Mapped[str] = mapped_column(String(40))        # "response", "close", ...
     kind: Mapped[str] = mapped_column(String(20))
     deadline: Mapped[Optional[datetime]]
+    reason: Mapped[Optional[str]] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -85,6 +85,10 @@ class InboxRow:
     due_at: Optional[datetime]
     response_due_at: Optional[datetime]
     response_set_at: Optional[datetime]
+    sla_clock: Optional[str]
+    sla_state: Optional[str]
+    sla_due_at: Optional[datetime]
+    sla_started_at: Optional[datetime]
 
 
 @dataclass(frozen=True)
@@ -332,7 +336,8 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
         select(HumanTask.id, HumanTask.name, HumanTask.instance_id, HumanTask.priority, HumanTask.assignee,
                HumanTask.created_at, HumanTask.due_at, InboxTicket.business_key, InboxTicket.requester,
                InboxTicket.symptom, InboxTicket.category, InboxTicket.vip, InboxTicket.response_due_at,
-               InboxTicket.response_set_at)
+               InboxTicket.response_set_at, InboxTicket.sla_clock, InboxTicket.sla_state, InboxTicket.sla_due_at,
+               InboxTicket.sla_started_at)
         .outerjoin(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id).where(HumanTask.id.in_(ids)))}
     assignees = {r.assignee for r in found.values() if r.assignee}
     names = {user.id: user.display_name for user in uow.session.execute(
@@ -347,7 +352,8 @@ def _row(r, names: dict[str, str]) -> InboxRow:
                     category=r.category, assignee=r.assignee, assignee_name=names.get(r.assignee, r.assignee),
                     created_at=r.created_at, due_at=r.due_at,
                     response_due_at=r.response_due_at if r.response_due_at and r.created_at <= r.response_due_at
-                    else None, response_set_at=r.response_set_at)
+                    else None, response_set_at=r.response_set_at, sla_clock=r.sla_clock, sla_state=r.sla_state,
+                    sla_due_at=r.sla_due_at, sla_started_at=r.sla_started_at)
 
 
 def priority_word(priority: int) -> Optional[str]:

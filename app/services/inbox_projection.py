@@ -2,7 +2,8 @@
 
 Per instance, one ``inbox_ticket`` row holds what a row of the inbox shows and
 filters by (ticket number, requester, symptom, category, VIP, response
-deadline); per open task, ``inbox_due_at`` holds the due time the inbox sorts by,
+deadline, and the SLA clock that matters now: response, resolution or close, with its
+state and deadline, from ``app.sla.current_clock``); per open task, ``inbox_due_at`` holds the due time the inbox sorts by,
 on the task and on its candidate rows, so that every inbox list is an index scan
 in inbox order. Facts come from the variables Flow 1's intake and classification
 record; a process without them simply shows none.
@@ -14,6 +15,7 @@ from typing import Any, Optional
 
 from sqlalchemy import and_, case, func, literal, select
 
+from app import sla
 from app.db import UnitOfWork
 from app.domain import SlaEvent
 from app.models import NO_DUE_DATE, HumanTask, InboxTicket, ProcessInstance, TaskCandidate, UTCDateTime
@@ -22,7 +24,8 @@ SYMPTOM_LENGTH = 300
 _TICKETS = InboxTicket.__table__
 _TASKS = HumanTask.__table__
 _CANDIDATES = TaskCandidate.__table__
-_FACTS = ("business_key", "requester", "symptom", "category", "vip", "response_due_at", "response_set_at")
+_FACTS = ("business_key", "requester", "symptom", "category", "vip", "response_due_at", "response_set_at",
+          "sla_clock", "sla_state", "sla_due_at", "sla_started_at")
 
 
 def ticket_facts(variables: dict[str, Any], business_key: Optional[str]) -> dict[str, Any]:
@@ -30,6 +33,15 @@ def ticket_facts(variables: dict[str, Any], business_key: Optional[str]) -> dict
     return {"business_key": business_key, "requester": _text(variables.get("requester"), 200),
             "symptom": _text(variables.get("symptom"), SYMPTOM_LENGTH),
             "category": _text(variables.get("category"), 40), "vip": variables.get("vip") is True}
+
+
+def sla_facts(variables: dict[str, Any]) -> dict[str, Any]:
+    """The SLA clock a reader should see now, as the inbox row stores it (all None without one)."""
+    shown = sla.current_clock(variables) if variables.get("requested_at") else None
+    if shown is None:
+        return {"sla_clock": None, "sla_state": None, "sla_due_at": None, "sla_started_at": None}
+    return {"sla_clock": shown.name, "sla_state": shown.state, "sla_due_at": shown.due,
+            "sla_started_at": shown.started}
 
 
 def _text(value: Any, length: int) -> Optional[str]:
@@ -43,7 +55,7 @@ def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
     """Bring the instance's inbox row and its open tasks' sort time in line with this step."""
     deadline, set_at = _response_deadline(uow, instance.id)
     facts = {**ticket_facts(instance.variables or {}, instance.business_key), "response_due_at": deadline,
-             "response_set_at": set_at}
+             "response_set_at": set_at, **sla_facts(instance.variables or {})}
     stored = uow.session.execute(select(*(_TICKETS.c[name] for name in _FACTS))
                                  .where(_TICKETS.c.instance_id == instance.id)).first()
     if stored is None:

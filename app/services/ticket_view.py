@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
+from app import sla
 from app.db import UnitOfWork
 from app.domain import Complaint
 from app.errors import Forbidden, NotFound
@@ -90,6 +91,7 @@ class Summary:
     engineer_name: Optional[str]
     incidents: tuple[IncidentNote, ...]  # empty for requesters
     staff_view: bool
+    sla_clock: Optional[sla.Clock]  # the clock that matters now (response, resolution, close), if any
     complaints: tuple["Linked", ...] = ()  # complaints about this ticket the viewer may open
     takes_complaints: bool = False  # a support request: complaints can be filed about it
     is_complaint: bool = False  # a complaint (Flow 2): the page calls it one
@@ -218,7 +220,9 @@ def _summary(context: _Context) -> Summary:
         open_steps=steps, groups=_groups(steps, variables), engineer_name=_engineer(context, steps),
         incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff,
         complaints=_complaints(context), about_ticket=_about_ticket(context),
-        takes_complaints=definition.key == TICKET_PROCESS_KEY, is_complaint=definition.key == COMPLAINT_PROCESS_KEY)
+        takes_complaints=definition.key == TICKET_PROCESS_KEY, is_complaint=definition.key == COMPLAINT_PROCESS_KEY,
+        sla_clock=sla.current_clock(variables) if instance.status == "ACTIVE" and variables.get("requested_at")
+        else None)
 
 
 def _complaints(context: _Context) -> tuple[Linked, ...]:

@@ -53,6 +53,11 @@ FACT_LABELS = {
     "agreed_working_days": _l("Agreed limit (working days)"), "complaint_due_at": _l("To be settled by"),
     "complaint_escalated": _l("Referred to the project manager"),
     "closed_within_limit": _l("Closed within the agreed limit"),
+    "resolution_sla": _l("Resolution time limit"), "sla_calendar": _l("SLA calendar"),
+    "resolution_due_at": _l("Resolution due"), "responded_at": _l("First response at"),
+    "completion_requested_at": _l("Completion requested at"), "close_due_at": _l("Close due"),
+    "resolution_breached": _l("Resolution time exceeded"), "waiting_group": _l("Waiting group"),
+    "sla_pauses": _l("SLA pauses"), "waiting_for": _l("Waiting for"), "requester_reply": _l("Requester's reply"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -68,9 +73,11 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "impact": _LEVELS, "urgency": _LEVELS,
     "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
                       "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),
-                      "closed": _l("Closed")},
-    "tier1_outcome": {"resolved": _l("Resolved"), "escalate": _l("Escalate to tier 2")},
-    "tier2_outcome": {"resolved": _l("Resolved"), "escalate_vendor": _l("Escalate to the vendor")},
+                      "closed": _l("Closed"), "waiting": _l("Waiting for the requester")},
+    "tier1_outcome": {"resolved": _l("Resolved"), "escalate": _l("Escalate to tier 2"),
+                      "wait_requester": _l("Wait for the requester")},
+    "tier2_outcome": {"resolved": _l("Resolved"), "escalate_vendor": _l("Escalate to the vendor"),
+                      "wait_requester": _l("Wait for the requester")},
     "callback_solved": {"yes": _l("Yes, solved"), "no": _l("No, not solved")},
     "resolver_tier": _TIERS,
     "complaint_source": {"portal": _l("Service portal"), "direct": _l("Directly (phone, in person)"),
@@ -79,9 +86,10 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "severity": {"general": _l("General"), "serious": _l("Serious")},
     "complaint_status": {"open": _l("Being handled"), "closed": _l("Closed")},
     "customer_satisfied": {"yes": _l("Satisfied"), "no": _l("Not satisfied")},
+    "sla_calendar": {"24x7": _l("Around the clock"), "working": _l("Working time")},
 }
 
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group"})
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
                "closed": _l("Closed"), "canceled": _l("Cancelled")}

@@ -17,10 +17,11 @@ from app.services import ticket_view
 from app.store import new_uow
 from app.web.i18n import translated
 from app.web.model_text import translate_model_xml
+from app.web.inbox_view import clock_badge
 from app.web.ticket_words import FILTERS
 
 bp = Blueprint("tickets", __name__)
-for _name, _filter in FILTERS.items():
+for _name, _filter in {**FILTERS, "sla_badge": clock_badge}.items():
     bp.add_app_template_filter(_filter, _name)
 
 #: Pages of other areas that these pages link to, by their agreed endpoint; the path is used until an

@@ -200,13 +200,15 @@ def test_a_response_sla_breach_reaches_the_project_manager_by_mail(app, api, fas
     set_language(app, "pm", "en")
     instance_id = api.start(PROCESS, intake(), user="requester", business_key="SR-SLA-MAIL")
     step(api, instance_id, "classify_request", ["service_desk"], "desk", CLASSIFY)
-    assert relay_pass(app, settings) == 0  # nothing to tell yet
+    relay_pass(app, settings)  # tier 1 may be warned already: three quarters of the second have passed
+    assert inbox.to("pm@example.com") == []  # nothing for the project manager yet
 
     time.sleep(1.2)  # the one-second response SLA passes with the tier-1 task open
     tick(app)
-    assert relay_pass(app, settings) == 2
+    relay_pass(app, settings)
     [mail] = inbox.to("pm@example.com")
     assert mail["Subject"] == "Response SLA breached: ticket SR-SLA-MAIL"
     assert "Priority: " in mail.get_content() and "SLA: PT1S" in mail.get_content()
-    [chinese] = inbox.to("admin@example.com")  # the admin is in every group and reads Chinese
-    assert chinese["Subject"] == "响应超时：工单 SR-SLA-MAIL"
+    # the admin is in every group and reads Chinese
+    breached = [m for m in inbox.to("admin@example.com") if m["Subject"].startswith("响应超时")]
+    assert [m["Subject"] for m in breached] == ["响应超时：工单 SR-SLA-MAIL"]

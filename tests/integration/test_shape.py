@@ -42,7 +42,7 @@ def test_every_module_of_the_handlers_package_is_registered():
     registry = handlers.load_all()
     modules = [m.name for m in pkgutil.iter_modules(handlers.__path__)]
     assert modules and all(f"handlers.{name}" in sys.modules for name in modules)
-    assert {"register_ticket", "set_response_due", "close_ticket"} <= set(registry)
+    assert {"register_ticket", "set_sla_deadlines", "close_ticket"} <= set(registry)
 
 
 def test_the_clock_moves_without_sleeping_and_stamps_follow_it(app, api):
@@ -58,13 +58,14 @@ def test_the_clock_moves_without_sleeping_and_stamps_follow_it(app, api):
 
 
 def test_handlers_record_domain_rows_with_the_step(app, api):
-    """set_response_due records the response deadline as an SLA event, in the same commit as the step."""
+    """set_sla_deadlines records the response and resolution deadlines as SLA events, in the step's commit."""
     instance_id = api.start(PROCESS, intake(vip=True), user="requester", business_key="SR-SLA-EVENT")
     step(api, instance_id, "classify_request", ["service_desk"], "desk", CLASSIFY)
     due = datetime.fromisoformat(api.variables(instance_id)["response_due_at"])
     with app.app_context(), UnitOfWork(database(app), write=False) as uow:
         events = uow.session.scalars(select(SlaEvent).where(SlaEvent.instance_id == instance_id)).all()
-    assert [(e.sla, e.kind, e.business_key) for e in events] == [("response", "deadline_set", "SR-SLA-EVENT")]
+    assert [(e.sla, e.kind, e.business_key) for e in events] == [("response", "deadline_set", "SR-SLA-EVENT"),
+                                                                 ("resolution", "deadline_set", "SR-SLA-EVENT")]
     assert events[0].deadline == due
 
 

@@ -240,8 +240,9 @@ def test_tier2_escalates_to_vendor_who_resolves(api):
     current = api.variables(instance_id)
     assert (current["ticket_status"], current["escalation_level"]) == ("escalated", 2)
     assert current["vendor_escalation_info"] == TIER2_ESCALATE["vendor_escalation_info"]
-    assert handler_results(api, instance_id, "escalate_to_vendor") == [
-        {"ticket_status": "escalated", "escalation_level": 2}]
+    [escalated] = handler_results(api, instance_id, "escalate_to_vendor")
+    assert (escalated["ticket_status"], escalated["escalation_level"]) == ("escalated", 2)
+    assert [pause["reason"] for pause in escalated["sla_pauses"]] == ["vendor"]  # the resolution clock waits
 
     step(api, instance_id, "track_vendor_case", ["vendor_liaison"], "vendor", VENDOR_RESOLVED)
     current = api.variables(instance_id)
