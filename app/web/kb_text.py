@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.domain import KbArticle
 from app.web.ticket_words import VALUE_WORDS
 
 CATEGORY_LABELS = VALUE_WORDS["category"]
-STATE_LABELS = {"draft": _l("Draft"), "in_review": _l("In review"), "published": _l("Published"),
-                "rejected": _l("Rejected")}
+STATE_LABELS = VALUE_WORDS["kb_state"]
 #: Characters of context either side of the first found word in a result's excerpt.
 EXCERPT_CONTEXT = 60
 

@@ -44,6 +44,10 @@ FACT_LABELS = {
     "closed_by_callback": _l("Closed after callback"), "first_contact_resolution": _l("First-contact resolution"),
     "kb_article_requested": _l("Knowledge article requested"), "response_sla_breached": _l("Response time exceeded"),
     "close_overdue": _l("Closing overdue"),
+    # the knowledge-article flow (processes/kb_article.bpmn)
+    "title": _l("Title"), "ticket_key": _l("From ticket"), "ticket_instance_id": _l("Ticket id"),
+    "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
+    "review_comment": _l("Review comment"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -56,6 +60,10 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "category": {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
                  "other": _l("Other")},
     "priority": {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")},
+    "kb_state": {"draft": _l("Draft"), "in_review": _l("In review"), "published": _l("Published"),
+                 "rejected": _l("Rejected")},
+    "review_decision": {"publish": _l("Publish"), "send_back": _l("Send back for changes"),
+                        "reject": _l("Do not publish")},
     "impact": _LEVELS, "urgency": _LEVELS,
     "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
                       "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),

@@ -25,7 +25,8 @@
     var mine = ++latest;
     asked = text;
     fetch(url + '?q=' + encodeURIComponent(text), { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : ''; })
+      // a session that ended answers with the sign-in page (redirected): not something to show here
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : ''; })
       .then(function (html) { if (mine === latest) { box.innerHTML = html; } })
       .catch(function () { /* suggestions are a help, not part of the report: stay quiet when offline */ });
   }
