@@ -15,6 +15,7 @@ from app.domain import KbArticle
 from app.services import kb_search, knowledge
 from app.services.users import Principal
 from app.store import new_uow
+from tests.helpers import register_handler
 from tests.integration.test_support_request_flow import SOLVED, step, walk_to_callback, walk_to_tier1
 from tests.page_client import PageClient
 
@@ -231,3 +232,38 @@ def test_only_staff_write_articles_and_only_from_closed_tickets(app, api):
     assert again.headers["Location"] == f"/tickets/{closed}"
     with app.app_context():
         assert len(kb_search.search(new_uow(write=False), STAFF, "").articles) == 1
+
+
+# ------------------------------------------------------------------ handlers updating a row
+def _run_review_model(api, handler) -> str:
+    register_handler("test_record", handler)
+    instance = api.start("api_review", {}, user="desk")
+    task = api.only_task(instance, "review")
+    assert api.complete(task["id"], "desk", {"decision": "done", "note": "fine"}).status_code == 204
+    return instance
+
+
+def test_a_handler_updates_a_row_with_the_step_and_knows_who_made_it(app, api, review_model):
+    add_article(app, **NETWORK)
+    seen = []
+
+    def handler(ctx):
+        seen.append(ctx.actor)
+        ctx.update(KbArticle, {"instance_id": f"test-{NETWORK['title']}"}, state="rejected", reviewer=ctx.actor)
+
+    instance = _run_review_model(api, handler)
+    assert seen == ["desk"] and api.history_state(instance) == "COMPLETED"
+    assert titles(app, "网络", REQUESTER) == [] and titles(app, "网络", state="rejected") == [NETWORK["title"]]
+
+
+def test_an_update_of_a_missing_row_changes_nothing_and_becomes_an_incident(app, api, review_model):
+    add_article(app, **NETWORK)
+
+    def handler(ctx):
+        ctx.update(KbArticle, {"instance_id": f"test-{NETWORK['title']}"}, state="rejected")
+        ctx.update(KbArticle, {"instance_id": "no-such-article"}, state="rejected")
+
+    instance = _run_review_model(api, handler)
+    incidents = api.get(f"/incident?processInstanceId={instance}").get_json()
+    assert len(incidents) == 1 and "LookupError" in incidents[0]["incidentMessage"], incidents
+    assert titles(app, "网络", REQUESTER) == [NETWORK["title"]]
