@@ -18,7 +18,7 @@ from app.errors import Conflict, Forbidden, NotFound
 from app.models import HumanTask, ProcessInstance
 from app.services import instances
 from app.services.problem_reports import PROCESS_KEY as TICKET_PROCESS
-from app.services.ticket_view import ticket_state
+from app.services.ticket_view import display_names, ticket_state
 from app.services.users import Principal
 
 PROCESS_KEY = "kb_article"
@@ -35,6 +35,8 @@ class Article:
     row: KbArticle
     open_task_id: Optional[str]
     open_task_name: Optional[str]
+    author_name: Optional[str] = None  # staff only, as pages call people
+    reviewer_name: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,13 @@ def article(uow: UnitOfWork, viewer: Principal, article_id: int) -> Article:
         row = uow.session.get(KbArticle, article_id)
         if row is None or (row.state != "published" and not viewer.is_staff):
             raise NotFound(f"knowledge article {article_id} does not exist")
-        task = None
-        if viewer.is_staff:
-            task = uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == row.instance_id,
-                                                               HumanTask.status == "open")).first()
-        return Article(row, task.id if task else None, task.name if task else None)
+        if not viewer.is_staff:
+            return Article(row, None, None)
+        task = uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == row.instance_id,
+                                                           HumanTask.status == "open")).first()
+        names = display_names(uow, {row.author, row.reviewer})
+        return Article(row, task.id if task else None, task.name if task else None,
+                       names.get(row.author or ""), names.get(row.reviewer or ""))
 
 
 def first_task(uow: UnitOfWork, instance_id: str) -> Optional[str]:

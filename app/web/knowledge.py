@@ -69,7 +69,8 @@ def api_search() -> Any:
     result = kb_search.search(new_uow(write=False), current_user.principal, _query(), _state() or None)
     return jsonify({"query": _query(), "words": list(result.words), "articles": [
         {"id": row.id, "title": row.title, "category": row.category, "state": row.state,
-         "symptom": row.symptom, "solution": row.solution, "ticket": row.ticket_key,
+         "symptom": row.symptom, "cause": row.cause, "solution": row.solution,
+         "ticket": row.ticket_key if current_user.is_staff else None,
          "publishedAt": row.published_at.isoformat() if row.published_at else None,
          "url": url_for("kb.show", article_id=row.id)} for row in result.articles]})
 

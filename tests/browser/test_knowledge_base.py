@@ -58,6 +58,7 @@ def _closed_ticket(service, key: str) -> str:
 def test_an_article_is_written_from_a_closed_ticket_by_clicking(people, service):
     ticket = _closed_ticket(service, "SD-KB-BROWSER")
     page = people.signed_in("tier1", "zh", then=f"/tickets/{ticket}")
+    screenshot(page, "kb-ticket-write-article-zh")
     page.get_by_role("button", name="撰写知识文章").click()
     page.wait_for_url("**/tasks/*")
     page.wait_for_selector(".fjs-form .fjs-form-field")

@@ -197,7 +197,11 @@ def test_a_closed_ticket_becomes_a_published_article(app, api):
     assert api.history_state(instance) == "COMPLETED"
     assert titles(app, "驱动", REQUESTER) == ["打印机驱动升级后无法打印"]
     page = PageClient(app, "requester").get(f"/kb/{published.id}").get_data(as_text=True)
-    assert "安装 3.2 版驱动" in page
+    assert "安装 3.2 版驱动" in page and "SD-KB-1" not in page  # the ticket is the desk's, not the reader's
+    assert "SD-KB-1" not in PageClient(app, "requester").get("/kb?q=驱动").get_data(as_text=True)
+    assert PageClient(app, "requester").get("/api/kb?q=驱动").get_json()["articles"][0]["ticket"] is None
+    staff_page = PageClient(app, "desk").get(f"/kb/{published.id}").get_data(as_text=True)
+    assert "SD-KB-1" in staff_page and "流程负责人" in staff_page  # the reviewer by name
 
 
 def test_a_rejected_article_is_not_published_and_the_ticket_may_be_written_up_again(app, api):
