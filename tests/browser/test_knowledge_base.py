@@ -68,6 +68,9 @@ def test_an_article_is_written_from_a_closed_ticket_by_clicking(people, service)
     screenshot(page, "kb-draft-zh")
     page.click("#form-submit")
     page.wait_for_selector(".form-done")
+    page.click(".view-ticket")  # the article flow's own page: its diagram drawn from the model's DI
+    page.wait_for_selector("#diagram .djs-element[data-element-id=review_article]")
+    screenshot(page, "kb-flow-zh")
     page.goto(f"{service.site}/kb?state=in_review")
     assert "显示器闪烁黑屏：回退显卡驱动" in page.locator("#kb-results").inner_text()
     assert page.locator(".kb-result .kb-state").first.inner_text() == "审核中"
