@@ -53,8 +53,25 @@ class Message:
 
 
 @dataclass
+class RowUpdate:
+    """New values for the one existing domain row whose columns equal ``where``; written with the step.
+
+    A row a handler keeps up to date (an article moving from draft to published) is found by
+    a natural key it knows from its variables, such as the instance id, never by a database id
+    it cannot see. No such row, or several, fails the handler (an incident), nothing written.
+    """
+
+    table: type
+    where: dict[str, Any]
+    values: dict[str, Any]
+
+
+@dataclass
 class HandlerContext:
     """What a handler may see and do: read variables, ask for notifications, send messages, record domain rows.
+
+    ``actor`` is who made the step that reached the handler (the person completing a task,
+    starting the instance or retrying the job); None when the scheduler fired a timer.
 
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
@@ -69,6 +86,8 @@ class HandlerContext:
     notifications: list[Notification] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    updates: list[RowUpdate] = field(default_factory=list)
+    actor: Optional[str] = None
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""
@@ -85,6 +104,10 @@ class HandlerContext:
     def record(self, row: Any) -> None:
         """Add a domain row (a table instance from ``app.domain``); inserted with the step."""
         self.records.append(row)
+
+    def update(self, table: type, where: dict[str, Any], /, **values: Any) -> None:
+        """Change the domain row of ``table`` matching ``where``; updated with the step."""
+        self.updates.append(RowUpdate(table, dict(where), values))
 
 
 def _texts(params: dict[str, Any]) -> dict[str, str]:

@@ -1,12 +1,13 @@
-"""Domain records: the facts of the practice that reports count (tickets, ratings, complaints, SLA events).
+"""Domain records: the facts of the practice that reports count (tickets, ratings, complaints, SLA events, knowledge articles).
 
 Handlers write them through ``HandlerContext.record`` in the step's transaction,
 so a KPI is an SQL query over these tables, never a scan of workflow blobs.
 Importing this package registers every domain table with the shared metadata.
 """
 from app.domain.complaints import Complaint, ComplaintEvent
+from app.domain.knowledge import KbArticle
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "SlaEvent", "TicketCounter"]
+__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "SlaEvent", "TicketCounter"]

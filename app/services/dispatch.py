@@ -28,11 +28,12 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
     while pending:
         call = pending[0]
         context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
-                                                  dict(call.variables))
+                                                  dict(call.variables), actor=actor)
         try:
             result = registry[call.topic](context)
             if result is not None and not isinstance(result, dict):
                 raise TypeError(f"handler {call.topic} returned {type(result).__name__}, not a dict of variables")
+            updated = _rows_to_update(uow, context.updates)
             started = _send_messages(uow, context.messages, actor)
         except Exception as exc:  # noqa: BLE001 - any handler failure must become an incident
             engine.mark_handler_failed(workflow, call.task_id)
@@ -43,6 +44,9 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
             for note in context.notifications:
                 notifications.queue(uow, instance.id, note)
             uow.session.add_all(context.records)
+            for row, change in updated:
+                for name, value in change.values.items():
+                    setattr(row, name, value)
             audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
                   {"topic": call.topic, "result": jsonable(result or {}),
                    **({"started": started} if started else {})})
@@ -58,6 +62,20 @@ def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], ac
     with uow.session.begin_nested():
         return [started.id for message in messages
                 for started in message_service.start_from_step(uow, message.name, message.variables, actor)]
+
+
+def _rows_to_update(uow: UnitOfWork, updates: list[handler_registry.RowUpdate]
+                    ) -> list[tuple[Any, handler_registry.RowUpdate]]:
+    """Find every row a handler asked to change before changing any, so a missing one changes nothing."""
+    found = []
+    for change in updates:
+        conditions = [getattr(change.table, column) == value for column, value in change.where.items()]
+        rows = list(uow.session.scalars(select(change.table).where(*conditions).limit(2)))
+        if len(rows) != 1:
+            raise LookupError(f"{'no' if not rows else 'more than one'} {change.table.__tablename__} row "
+                              f"with {change.where}")
+        found.append((rows[0], change))
+    return found
 
 
 def open_incident(uow: UnitOfWork, instance, definition, call, message: str,

@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import (account, admin_calendar, admin_users, complaint, health, home, inbox, notifications, portal,
-                         report, tasks, tickets)
+    from app.web import (account, admin_calendar, admin_users, complaint, health, home, inbox, knowledge,
+                         notifications, portal, report, tasks, tickets)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
@@ -37,3 +37,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(knowledge.bp)

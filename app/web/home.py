@@ -48,6 +48,7 @@ def switch_language() -> Any:
 NAV = (
     ("portal.index", _l("Portal"), lambda user: True),
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
+    ("kb.index", _l("Knowledge base"), lambda user: True),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )

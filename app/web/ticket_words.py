@@ -58,6 +58,10 @@ FACT_LABELS = {
     "completion_requested_at": _l("Completion requested at"), "close_due_at": _l("Close due"),
     "resolution_breached": _l("Resolution time exceeded"), "waiting_group": _l("Waiting group"),
     "sla_pauses": _l("SLA pauses"), "waiting_for": _l("Waiting for"), "requester_reply": _l("Requester's reply"),
+    # the knowledge-article flow (processes/kb_article.bpmn)
+    "title": _l("Title"), "ticket_key": _l("From ticket"),
+    "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
+    "review_comment": _l("Review comment"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -70,6 +74,10 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "category": {"hardware": _l("Hardware"), "software": _l("Software"), "network": _l("Network"),
                  "other": _l("Other")},
     "priority": {"urgent": _l("Urgent"), "important": _l("Important"), "normal": _l("Normal")},
+    "kb_state": {"draft": _l("Draft"), "in_review": _l("In review"), "published": _l("Published"),
+                 "rejected": _l("Rejected")},
+    "review_decision": {"publish": _l("Publish"), "send_back": _l("Send back for changes"),
+                        "reject": _l("Do not publish")},
     "impact": _LEVELS, "urgency": _LEVELS,
     "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
                       "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),
