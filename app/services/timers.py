@@ -204,13 +204,12 @@ def rearm(uow: UnitOfWork, incident: Incident, actor: str) -> bool:
 def fire_due_timers(new_uow: Callable[..., UnitOfWork], policy: FiringPolicy) -> int:
     """One scheduler pass: claim and fire due timers, ``policy.per_commit`` instances per transaction.
 
-    When the first claim comes back full (a backlog), ``policy.threads``
-    threads, each on its own connection, each claim a small batch and fire it,
-    and go on while timers are due, so one waits on the database while another
-    computes and none sits idle behind a slower one. A pass ends once
-    ``policy.batch`` timers were claimed (or none is due), so the clock gets to
-    plan, and to stop, between passes. Returns how many instances advanced;
-    :func:`next_due` then says when to run again.
+    ``policy.threads`` threads, each on its own connection, each claim a small
+    batch and fire it, and go on while timers are due, so one waits on the
+    database while another computes and none sits idle behind a slower one. A
+    pass ends once ``policy.batch`` timers were claimed (or none is due), so the
+    clock gets to plan, and to stop, between passes. Returns how many
+    instances advanced; :func:`next_due` then says when to run again.
     """
     size = max(1, policy.per_commit)
     budget = [policy.batch]
@@ -234,16 +233,11 @@ def fire_due_timers(new_uow: Callable[..., UnitOfWork], policy: FiringPolicy) ->
 
     if policy.threads <= 1:
         return work()
-    wanted = take()
-    first = claim_due(new_uow(), policy, wanted)
-    if not first or len(first) < wanted:  # a trickle: what is due fits one batch, and helpers would only claim nothing
-        return _fire_chunk(new_uow, first, policy) if first else 0
-    with ThreadPoolExecutor(policy.threads - 1, thread_name_prefix="timer-fire") as pool:
-        # a backlog: helpers claim and fire beside this thread, each in a copy of its context, so the app
-        # context (the working-day calendar that expressions read) comes along
-        helpers = [pool.submit(contextvars.copy_context().run, work) for _ in range(policy.threads - 1)]
-        fired = _fire_chunk(new_uow, first, policy) + work()
-        return fired + sum(helper.result() for helper in helpers)
+    with ThreadPoolExecutor(policy.threads, thread_name_prefix="timer-fire") as pool:
+        # each thread runs in a copy of the caller's context: the app context (the working-day calendar that
+        # expressions read) comes along, as it would were the pass firing on one thread
+        return sum(future.result() for future in [pool.submit(contextvars.copy_context().run, work)
+                                                  for _ in range(policy.threads)])
 
 
 def _fire_chunk(new_uow: Callable[..., UnitOfWork], instance_ids: list[str], policy: FiringPolicy) -> int:
