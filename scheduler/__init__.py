@@ -40,13 +40,19 @@ def tick(app: Flask) -> int:
 
 
 def firing_policy(app: Flask):
-    """This process's claims and retries, from the app's config."""
+    """This process's claims and retries, from the app's config.
+
+    On SQLite one thread fires: SQLite takes one writer at a time, so more
+    threads would only queue on its lock ahead of the web requests' writes.
+    """
     from app.services.timers import FiringPolicy
+    from app.store import database
 
     config = app.config
+    threads = 1 if database(app).is_sqlite else config["TIMER_THREADS"]
     return FiringPolicy(worker=config["WORKER_ID"], lease=timedelta(seconds=config["TIMER_LEASE_SECONDS"]),
                         batch=config["TIMER_BATCH"], per_commit=config["TIMER_PER_COMMIT"],
-                        threads=config["TIMER_THREADS"], max_attempts=config["TIMER_MAX_ATTEMPTS"],
+                        threads=threads, max_attempts=config["TIMER_MAX_ATTEMPTS"],
                         backoff=timedelta(seconds=config["TIMER_RETRY_SECONDS"]))
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,12 @@ class FiredTimers:
         return found
 
     def count(self, instance_ids: list[str]) -> int:
-        return sum(len(v) for v in self.lateness(instance_ids).values())
+        """Firings of these instances so far, counted by the database: the tests poll this many times a
+        second while the schedulers work, and reading and parsing every audit row took CPU from them."""
+        query = text("SELECT count(*) FROM audit_log WHERE action = 'timer_fired' AND instance_id IN :ids"
+                     ).bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as connection:
+            return connection.scalar(query, {"ids": list(instance_ids)})
 
     def dispose(self) -> None:
         self.engine.dispose()
