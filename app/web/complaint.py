@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import FieldErrors, InvalidInput
 from app.services import complaint_filing
 from app.store import new_uow
-from app.web.forms import builtin_messages, field_messages, form_schema, without_fields
+from app.web.forms import builtin_messages, form_schema, without_fields
+from app.web.start_forms import start_from_post
 from app.web.tasks import page_url
 
 bp = Blueprint("complaint", __name__)
@@ -38,16 +38,7 @@ def new() -> Any:
 @login_required
 def create() -> Any:
     """JSON in (``{"values": {...}}``); on success JSON naming the new complaint's page, a message waiting there."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("values"), dict):
-        return jsonify({"error": _("The form could not be read. Reload the page and try again.")}), 400
-    try:
-        filed = complaint_filing.file_complaint(new_uow(), current_user.principal, body["values"])
-    except FieldErrors as exc:
-        return jsonify({"error": _("Some fields need your attention; nothing was saved yet."),
-                        "fields": field_messages(exc)}), 400
-    except InvalidInput as exc:
-        return jsonify({"error": _("The form was not accepted: %(reason)s", reason=exc.message)}), 400
-    flash(_("Your complaint is recorded as %(number)s. We will reply to you.", number=filed.business_key),
-          "success")
-    return jsonify({"redirect": page_url("tickets.show", f"/tickets/{filed.id}", instance_id=filed.id)})
+    return start_from_post(
+        lambda values: complaint_filing.file_complaint(new_uow(), current_user.principal, values),
+        lambda filed: _("Your complaint is recorded as %(number)s. We will reply to you.",
+                        number=filed.business_key))
