@@ -205,7 +205,7 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
     if first_contact:
         closed.update(tickets.classification(variables), engineer=ctx.actor, first_response_at=tickets.first_response(ctx))
     else:
-        tickets.record_callback(ctx)
+        closed.update(tickets.record_callback(ctx))   # the closing callback's ratings are the ones counted
     tickets.update(ctx, **closed)
     kb_requested = bool(variables.get("kb_candidate"))
     if kb_requested:

@@ -44,21 +44,20 @@ def first_response(ctx: HandlerContext) -> Any:
     return func.coalesce(Ticket.first_response_at, literal(ctx.now, UTCDateTime()))
 
 
-def record_callback(ctx: HandlerContext) -> None:
-    """One row per completed callback (回访): the ratings count only when the requester confirmed the fix.
+def record_callback(ctx: HandlerContext) -> dict[str, Optional[int]]:
+    """One row per completed callback (回访); returns its ratings (given only when the requester confirmed the fix).
 
     Every callback either closes the ticket or sends it back (``reopen_count`` + 1), so the
     callbacks so far are ``reopen_count`` and this one is the next.
     """
     variables = ctx.variables
     solved = variables.get("callback_solved") == "yes"
+    ratings = {name: _rating(variables, f"rating_{name}", solved) for name in ("attitude", "speed", "effect")}
     ctx.record(TicketCallback(instance_id=ctx.instance_id, seq=int(variables.get("reopen_count") or 0) + 1,
                               at=ctx.now, agent=ctx.actor, solved=solved,
                               complaint=_text(variables, "complaint") or None,
-                              attitude=_rating(variables, "rating_attitude", solved),
-                              speed=_rating(variables, "rating_speed", solved),
-                              effect=_rating(variables, "rating_effect", solved),
-                              note=_text(variables, "callback_note") or None))
+                              note=_text(variables, "callback_note") or None, **ratings))
+    return ratings
 
 
 def _rating(variables: dict[str, Any], key: str, solved: bool) -> Optional[int]:

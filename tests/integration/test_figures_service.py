@@ -1,6 +1,6 @@
 """The figures service over a few hand-written domain rows, on SQLite and PostgreSQL (the SQL differs).
 
-Small enough to check by reading: which ticket counts where, a ticket's last callback wins,
+Small enough to check by reading: which ticket counts where, only closed tickets' ratings count,
 empty denominators are null, complaints land in their local month. The figures of real
 flows against an independent computation are in ``test_figures_proof.py``.
 """
@@ -55,16 +55,17 @@ def seed(app) -> None:
         # first contact, answered on time
         ticket("T1", "2026-11-02T09:00", first_contact=True, engineer="desk", response_due_at=at("2026-11-02T17:00"),
                first_response_at=at("2026-11-02T09:10"), **closed),
-        # tier 1, called back twice: not solved (5,5,5 never count), then solved with 2/3/4; late response
+        # tier 1, called back twice: not solved, then solved with 2/3/4; late response
         ticket("T2", "2026-11-03T09:00", priority="urgent", tier1_group="tier1_hardware", engineer="eng1",
                reopen_count=1, response_due_at=at("2026-11-03T11:00"), first_response_at=at("2026-11-03T12:00"),
-               completion_requested_at=at("2026-11-04T10:00"), close_due_at=at("2026-11-06T10:00"), **closed),
-        callback("T2", 1, False, (5, 5, 5)), callback("T2", 2, True, (2, 3, 4)),
+               completion_requested_at=at("2026-11-04T10:00"), close_due_at=at("2026-11-06T10:00"),
+               attitude=2, speed=3, effect=4, **closed),
+        callback("T2", 1, False), callback("T2", 2, True, (2, 3, 4)),
         # escalated to tier 2, closed after its close deadline, rated 4/4/4
         ticket("T3", "2026-11-30T23:30", tier1_group="tier1_hardware", engineer="eng2", escalation_level=1,
                response_due_at=at("2026-12-01T17:00"), first_response_at=at("2026-12-01T09:00"),
                completion_requested_at=at("2026-12-01T10:00"), close_due_at=at("2026-12-03T10:00"),
-               status="closed", closed_at=at("2026-12-04T09:00")),
+               status="closed", closed_at=at("2026-12-04T09:00"), attitude=4, speed=4, effect=4),
         callback("T3", 1, True, (4, 4, 4)),
         # still open, no response yet
         ticket("T4", "2026-12-01T07:00", tier1_group="tier1_network", response_due_at=at("2026-12-01T17:00")),

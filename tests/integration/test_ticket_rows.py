@@ -87,8 +87,10 @@ def test_first_contact_is_closed_by_the_desk_member_who_answered(app, api):
         "urgent", "2026-12-01 01:30")
     row = ticket(app, instance_id)
     assert picked(row, "status", "first_contact", "engineer", "ticket_type", "category", "first_response_at",
-                  "closed_at", "tier1_group", "escalation_level", "reopen_count", "completion_requested_at") == (
-        "closed", True, "desk", "consultation", "software", "2026-12-01 09:35", "2026-12-01 09:35", None, 0, 0, None)
+                  "closed_at", "tier1_group", "escalation_level", "reopen_count", "completion_requested_at",
+                  "attitude") == (
+        "closed", True, "desk", "consultation", "software", "2026-12-01 09:35", "2026-12-01 09:35", None, 0, 0, None,
+        None)
     assert callbacks(app, instance_id) == []
 
 
@@ -109,8 +111,8 @@ def test_tier1_resolves_and_the_callback_closes(app, api):
     assert picked(resolved, "status", "engineer", "first_response_at", "completion_requested_at", "close_due_at") == (
         "resolved", "tier1", "2026-11-27 17:00", "2026-11-27 17:00", "2026-12-01 17:00")
     row = ticket(app, instance_id)
-    assert picked(row, "status", "closed_at", "first_contact", "escalation_level", "reopen_count", "priority") == (
-        "closed", "2026-11-30 17:00", False, 0, 0, "normal")
+    assert picked(row, "status", "closed_at", "first_contact", "escalation_level", "reopen_count", "priority",
+                  "attitude", "speed", "effect") == ("closed", "2026-11-30 17:00", False, 0, 0, "normal", 5, 4, 3)
     assert callbacks(app, instance_id) == [(1, "desk", True, None, 5, 4, 3, "用户确认已恢复", "2026-11-30 17:00")]
 
 
@@ -155,11 +157,12 @@ def test_a_callback_not_solved_reopens_and_the_next_callback_closes(app, api):
         advance(timedelta(days=2))
         step(api, instance_id, *CALLBACK, {**SOLVED, "rating_attitude": 4, "callback_note": ""})
 
-    assert picked(reopened, "status", "reopen_count", "closed_at") == ("reopened", 1, None)
+    assert picked(reopened, "status", "reopen_count", "closed_at", "attitude") == ("reopened", 1, None, None)
     row = ticket(app, instance_id)
     assert picked(row, "status", "reopen_count", "first_response_at", "completion_requested_at", "close_due_at",
                   "closed_at") == ("closed", 1, "2026-11-30 09:00", "2026-12-01 10:00", "2026-12-03 10:00",
                                    "2026-12-03 10:00")
+    assert picked(row, "attitude", "speed", "effect") == (4, 4, 3)   # the closing callback's
     assert callbacks(app, instance_id) == [
         (1, "desk", False, None, None, None, None, "打印仍然失败", "2026-11-30 10:00"),
         (2, "desk", True, None, 4, 4, 3, None, "2026-12-03 10:00"),
@@ -181,7 +184,8 @@ def test_a_complaint_at_callback_keeps_its_ratings_and_sends_the_ticket_back(app
     assert picked(reopened, "status", "reopen_count") == ("reopened", 1)
     assert [c[:7] for c in callbacks(app, instance_id)] == [
         (1, "desk", True, "工程师态度不好", 1, 4, 3), (2, "desk", True, None, 5, 4, 3)]
-    assert picked(ticket(app, instance_id), "status", "reopen_count") == ("closed", 1)
+    assert picked(ticket(app, instance_id), "status", "reopen_count", "attitude", "speed", "effect") == (
+        "closed", 1, 5, 4, 3)   # the complaint's 1 for attitude was not the last word
 
 
 @SQLITE_ONLY
