@@ -114,7 +114,7 @@ class DirectComplaint:
     closed: Optional[datetime]
 
 
-def seed_description(count: int = 240) -> tuple[list[Scenario], list[DirectComplaint]]:
+def seed_description(count: int) -> tuple[list[Scenario], list[DirectComplaint]]:
     """Tickets spread over four months with every path; the same records every run."""
     rnd = random.Random(20261001)
     scenarios = []
@@ -416,16 +416,35 @@ def drive(app, scenarios: list[Scenario], direct: list[DirectComplaint]) -> None
 
 # -- the module's one seeded database
 
-@pytest.fixture(scope="module")
-def seeded(sqlite_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("figures") / "servicedesk.db"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app(_base_config(f"sqlite:///{path}"))
-    scenarios, direct = seed_description()
+#: tickets per backend: the full description on SQLite, a shorter one on PostgreSQL (its SQL is spelled differently)
+TICKETS = {"sqlite": 200, "postgres": 40}
+
+
+@pytest.fixture(scope="module", params=list(TICKETS))
+def seeded(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("figures") / "servicedesk.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        server = request.getfixturevalue("postgres_template")
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "sd_figures_proof"')
+            conn.execute('CREATE DATABASE "sd_figures_proof" TEMPLATE sd_template')
+        url = server.url("sd_figures_proof")
+    app = create_app(_base_config(url))
+    scenarios, direct = seed_description(TICKETS[request.param])
     with app.app_context():
         drive(app, scenarios, direct)
     yield app, scenarios, direct
     database(app).dispose()
+    if request.param == "postgres":
+        with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "sd_figures_proof" WITH (FORCE)')
 
 
 def computed(app, start: date, end: date) -> dict:
@@ -433,8 +452,8 @@ def computed(app, start: date, end: date) -> dict:
         return figures.compute(UnitOfWork(database(app), write=False), start, end)
 
 
-def test_the_seed_covers_every_path(seeded):
-    _, scenarios, direct = seeded
+def test_the_seed_covers_every_path():
+    scenarios, direct = seed_description(TICKETS["sqlite"])
     expected = [expected_ticket(s) for s in scenarios]
     kinds = {(a.kind, a.outcome) for s in scenarios for a in s.actions}
     assert {("tier1", "wait"), ("tier2", "escalate_vendor"), ("claim", ""), ("handle_complaint", "")} <= kinds
