@@ -8,7 +8,8 @@ groups, not from ticket rows: a year of 100 k tickets is one scan. Rates and mea
 the end; an empty denominator gives ``None`` (JSON null), never 0.
 
 A ticket counts for a breakdown only where it has the key: a ticket answered at first contact
-has no tier-1 group, one nobody has requested completion for yet has no engineer.
+has no tier-1 group, one nobody has requested completion for yet has no engineer. A ticket not
+answered yet counts against response compliance: it has a deadline, and no answer came by it so far.
 """
 from __future__ import annotations
 
