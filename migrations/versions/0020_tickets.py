@@ -40,10 +40,16 @@ def upgrade() -> None:
         sa.Column('reopen_count', sa.Integer(), nullable=False),
         sa.Column('escalation_level', sa.Integer(), nullable=False),
         sa.Column('first_contact', sa.Boolean(), nullable=False),
+        sa.Column('attitude', sa.Integer(), nullable=True),
+        sa.Column('speed', sa.Integer(), nullable=True),
+        sa.Column('effect', sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint('instance_id'),
     )
     op.create_index('ix_ticket_number', 'ticket', ['number'])
-    op.create_index('ix_ticket_requested_on', 'ticket', ['requested_on', 'priority'])
+    op.create_index('ix_ticket_figures', 'ticket', [
+        'requested_month', 'priority', 'tier1_group', 'engineer', 'requested_on', 'closed_at', 'first_contact',
+        'escalation_level', 'reopen_count', 'response_due_at', 'first_response_at', 'close_due_at', 'attitude',
+        'speed', 'effect'])
     op.create_table(
         'ticket_callback',
         sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -59,12 +65,12 @@ def upgrade() -> None:
         sa.Column('note', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.create_index('ix_ticket_callback_instance_id', 'ticket_callback', ['instance_id'])
+    op.create_index('ix_ticket_callback_instance_seq', 'ticket_callback', ['instance_id', 'seq'], unique=True)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_ticket_callback_instance_id', table_name='ticket_callback')
+    op.drop_index('ix_ticket_callback_instance_seq', table_name='ticket_callback')
     op.drop_table('ticket_callback')
-    op.drop_index('ix_ticket_requested_on', table_name='ticket')
+    op.drop_index('ix_ticket_figures', table_name='ticket')
     op.drop_index('ix_ticket_number', table_name='ticket')
     op.drop_table('ticket')
