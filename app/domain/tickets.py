@@ -71,7 +71,7 @@ class TicketCallback(Base):
 
     __tablename__ = "ticket_callback"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    instance_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)           # 1 for the first callback of the ticket, then 2, ...
     at: Mapped[datetime] = mapped_column(default=utcnow)
     agent: Mapped[Optional[str]] = mapped_column(String(64))
@@ -81,3 +81,7 @@ class TicketCallback(Base):
     speed: Mapped[Optional[int]] = mapped_column(Integer)
     effect: Mapped[Optional[int]] = mapped_column(Integer)
     note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+# one row per (ticket, callback number); the figures find a ticket's last callback through it
+Index("ix_ticket_callback_instance_seq", TicketCallback.instance_id, TicketCallback.seq, unique=True)

@@ -59,11 +59,11 @@ def upgrade() -> None:
         sa.Column('note', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
-    op.create_index('ix_ticket_callback_instance_id', 'ticket_callback', ['instance_id'])
+    op.create_index('ix_ticket_callback_instance_seq', 'ticket_callback', ['instance_id', 'seq'], unique=True)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_ticket_callback_instance_id', table_name='ticket_callback')
+    op.drop_index('ix_ticket_callback_instance_seq', table_name='ticket_callback')
     op.drop_table('ticket_callback')
     op.drop_index('ix_ticket_requested_on', table_name='ticket')
     op.drop_index('ix_ticket_number', table_name='ticket')
