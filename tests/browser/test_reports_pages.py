@@ -22,7 +22,8 @@ from app.domain import MonthlyReport, TicketCallback
 from app.periods import month_bounds, previous_month
 from app.services import figures
 from tests.browser.conftest import DEMO_PASSWORD, SCREENSHOTS, screenshot
-from tests.e2e.servers import ServiceProcess
+from tests.conftest import typed
+from tests.e2e.servers import ServiceProcess, call
 from tests.integration.test_reports_pages import ticket
 
 pytestmark = pytest.mark.e2e
@@ -162,3 +163,28 @@ def test_the_monthly_report_its_excel_download_and_its_printable_page(people, se
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 5  # headline + a page each
     (SCREENSHOTS / f"reports-monthly-{month}.pdf").write_bytes(pdf)
     assert page.console_errors == [] and printable.console_errors == []
+
+
+def test_the_service_department_reviews_and_publishes_a_report_by_clicking(people, service, tickets):
+    """Flow 6's review task in the browser: the form links to the report, the comment is published with it."""
+    month = previous_month(month_bounds(previous_month(_today()))[0])  # two months back: no report yet
+    status, started = call(service.base, "POST", "/process-definition/key/monthly_report/start", "admin",
+                           DEMO_PASSWORD, {"variables": typed({"report_month": month})})
+    assert status == 200, started
+    status, tasks = call(service.base, "GET", f"/task?processInstanceId={started['id']}", "admin", DEMO_PASSWORD)
+    assert status == 200 and [t["taskDefinitionKey"] for t in tasks] == ["review_monthly_report"], tasks
+    page = people.signed_in("servicedept", "zh", then=f"/tasks/{tasks[0]['id']}")
+    page.wait_for_selector(".fjs-form .fjs-form-field")
+    assert page.locator(f".fjs-form a[href='/reports/monthly/{month}']").count() == 1
+    page.locator("textarea[id$='-field_review_comment']").fill("本月数据完整，同意发布。")
+    page.get_by_label("发布月报", exact=True).check()
+    screenshot(page, "reports-review-task-zh")
+    page.click("#form-submit")
+    page.wait_for_selector(".form-done")
+    page.goto(f"{service.site}/reports/monthly/{month}")
+    assert "本月数据完整，同意发布。" in page.locator(".report-comment").inner_text()
+    assert page.locator(".report-facts .badge").inner_text() == "已发布"
+    page.goto(f"{service.site}/tickets/{started['id']}")  # the flow's own page draws its diagram
+    page.wait_for_selector("#diagram .djs-element[data-element-id=review_monthly_report]")
+    screenshot(page, "reports-flow-diagram-zh")
+    assert page.console_errors == []

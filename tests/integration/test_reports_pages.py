@@ -8,7 +8,7 @@ monthly report's table by the Flow-6 tests).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,8 @@ def ticket(number: str, requested: datetime, priority: str = "normal", group: st
                   status="closed" if closed else "open", requested_at=requested, requested_on=local.date(),
                   requested_month=f"{local.year:04d}-{local.month:02d}",
                   response_due_at=requested.replace(hour=requested.hour + 4), first_response_at=requested,
-                  completion_requested_at=requested if closed else None, closed_at=requested if closed else None)
+                  completion_requested_at=requested if closed else None, closed_at=requested if closed else None,
+                  close_due_at=requested + timedelta(days=2) if closed else None)
     values.update(columns)
     return Ticket(**values)
 

@@ -1,6 +1,6 @@
 // The charts of the reports page, drawn with Chart.js from the JSON the page embeds (#report-chart-data):
-// tickets and closed per month (bars), the rates per month in % (lines; a month without a denominator is a gap,
-// never 0), satisfaction per tier-1 group (bars, 1–5). Labels come translated from the server.
+// tickets and closed per month (bars), the rates per month in % (lines, bars for a single month; a month
+// without a denominator is a gap, never 0), satisfaction per tier-1 group (bars, 1–5). Labels come translated from the server.
 (function () {
   'use strict';
   const source = document.getElementById('report-chart-data');
@@ -26,14 +26,15 @@
     return new Chart(canvas, {
       type: type,
       data: { labels: labels, datasets: datasets(series, type) },
-      options: { scales: { y: Object.assign({ beginAtZero: true }, scale || {}) },
+      options: { scales: { x: { offset: true }, y: Object.assign({ beginAtZero: true }, scale || {}) },
                  plugins: { legend: { position: 'bottom' } } }
     });
   }
 
   window.reportCharts = [
     draw('chart-volume', 'bar', data.months, data.volume, { ticks: { precision: 0 } }),
-    draw('chart-rates', 'line', data.months, data.rates, { max: 100 }),
+    // one month has no line to draw: its rates read better side by side as bars
+    draw('chart-rates', data.months.length > 1 ? 'line' : 'bar', data.months, data.rates, { max: 100 }),
     draw('chart-satisfaction', 'bar', data.groups, data.satisfaction, { max: 5 })
   ].filter(Boolean);
 }());
