@@ -27,6 +27,7 @@ def workbook_bytes(report: Report) -> bytes:
     _headline(book.active, report)
     for breakdown, title in report_text.BREAKDOWNS:
         _breakdown(book.create_sheet(str(title)[:31]), report, breakdown)
+    _no_formulas(book)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -71,6 +72,16 @@ def _put(cell: Any, column: Column, value: Any) -> None:
         return
     cell.value = value
     cell.number_format = FORMATS[column.kind]
+
+
+def _no_formulas(book: Workbook) -> None:
+    """Text that starts with "=" (a comment, a name) stays text: openpyxl would write it as a formula that
+    Excel runs when the file is opened."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _style_header(sheet: Worksheet, row: int) -> None:

@@ -114,6 +114,10 @@ def test_the_reports_page_draws_its_charts_and_a_new_period_reloads_the_figures(
     page.wait_for_load_state("networkidle")
     assert _card(page, "tickets") == "5"
     _charts_drawn(page)
+
+    page.goto(f"{service.site}/reports?from=2020-01-01&to=2020-01-31")  # nothing to count: dashes, not 0 %
+    assert (_card(page, "tickets"), _card(page, "escalation_rate")) == ("0", "—")
+    screenshot(page, f"reports-empty-{language}")
     assert page.console_errors == []
 
 
@@ -159,6 +163,8 @@ def test_the_monthly_report_its_excel_download_and_its_printable_page(people, se
     printable = people.signed_in("pm", "zh", then=f"/reports/monthly/{month}/print")
     assert printable.locator(".mainnav").count() == 0
     screenshot(printable, "reports-monthly-print-zh")
+    printable.emulate_media(media="print")
+    screenshot(printable, "reports-monthly-print-media-zh")  # as the printer gets it, pages run together
     pdf = printable.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 5  # headline + a page each
     (SCREENSHOTS / f"reports-monthly-{month}.pdf").write_bytes(pdf)

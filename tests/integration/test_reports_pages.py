@@ -38,7 +38,7 @@ def ticket(number: str, requested: datetime, priority: str = "normal", group: st
     values = dict(instance_id=f"t-{number}", number=number, priority=priority, tier1_group=group, engineer=engineer,
                   status="closed" if closed else "open", requested_at=requested, requested_on=local.date(),
                   requested_month=f"{local.year:04d}-{local.month:02d}",
-                  response_due_at=requested.replace(hour=requested.hour + 4), first_response_at=requested,
+                  response_due_at=requested + timedelta(hours=4), first_response_at=requested,
                   completion_requested_at=requested if closed else None, closed_at=requested if closed else None,
                   close_due_at=requested + timedelta(days=2) if closed else None)
     values.update(columns)
@@ -180,3 +180,13 @@ def test_the_xlsx_has_the_headline_and_a_sheet_per_breakdown_in_the_readers_lang
         assert headline["Escalation rate" if language == "en" else "升级率"].value == "—"
         rows = list(book[priority_sheet].iter_rows(values_only=True))
         assert rows[1][0] == urgent and rows[1][1] == 4
+
+
+def test_text_in_the_xlsx_never_becomes_a_formula(app):
+    row = monthly("2026-10", "published")
+    row.comment = '=HYPERLINK("http://example.com/steal","点此")'
+    insert(app, row)
+    book = load_workbook(BytesIO(PageClient(app, "pm", "en").get("/reports/monthly/2026-10.xlsx").data))
+    [cell] = [r[1] for r in book["Figures"].iter_rows() if r[0].value == "Comment"]
+    assert (cell.value, cell.data_type) == (row.comment, "s")
+
