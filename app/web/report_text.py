@@ -115,6 +115,7 @@ def chart_data(figures: dict[str, Any]) -> dict[str, Any]:
         "groups": [label for label, _entry in groups],
         "satisfaction": [{"label": str(column.label), "data": [column.value(entry) for _g, entry in groups]}
                          for column in scores],
+        "rated": any(column.value(entry) is not None for _g, entry in groups for column in scores),
     }
 
 

@@ -92,6 +92,7 @@ def test_the_project_manager_reads_this_months_figures_with_charts_and_tables(ap
     for words in ("紧急", "重要", "一线·网络", "一线李工 (tier 1)", "服务态度", "按优先级"):
         assert words in html, words
     assert 'href="/reports"' in html  # the navigation names the area for the project manager
+    assert "此期间没有评分。" not in html  # two tickets were rated
 
 
 def test_an_empty_period_shows_dashes_never_zero_percent(app):
@@ -101,6 +102,7 @@ def test_an_empty_period_shows_dashes_never_zero_percent(app):
     assert shown["tickets"] == "0"
     assert shown["escalation_rate"] == shown["satisfaction.attitude"] == "—"
     assert "0.0%" not in html and "No tickets were requested in this period." in html
+    assert "No ratings in this period." in html
 
 
 @pytest.mark.parametrize("query", ["from=2026-13-01&to=2026-12-31", "from=2026-12-31&to=2026-12-01",
