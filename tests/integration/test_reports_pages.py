@@ -136,6 +136,7 @@ def test_monthly_reports_drafts_for_the_readers_only_published_for_all_staff(app
     listing = pm.get("/reports/monthly").get_data(as_text=True)
     assert listing.index("2026-11") < listing.index("2026-10")  # newest first
     assert "草稿" in listing and "已发布" in listing
+    assert 'href="/reports?from=2026-10-01&amp;to=2026-10-31"' in pm.get("/reports/monthly/2026-10").get_data(as_text=True)
     assert pm.get("/reports/monthly/2026-11").status_code == 200
 
     desk = PageClient(app, "desk", "zh")
@@ -145,6 +146,7 @@ def test_monthly_reports_drafts_for_the_readers_only_published_for_all_staff(app
     assert desk.get("/reports/monthly/2026-11/print").status_code == 403
     page = desk.get("/reports/monthly/2026-10").get_data(as_text=True)
     assert "十月响应达标率偏低" in page and "服务部周 (service dept)" in page and "50.0%" in page
+    assert "/reports?from=" not in page  # the live figures are the readers' only
 
     requester = PageClient(app, "requester", "zh")
     assert requester.get("/reports/monthly").status_code == 403
