@@ -18,7 +18,7 @@ from typing import Any, Optional
 from app import sla
 from app.domain import SlaEvent
 from app.texts import N_
-from handlers import HandlerContext, handler
+from handlers import HandlerContext, handler, tickets
 
 
 def ticket_ref(ctx: HandlerContext) -> str:
@@ -62,6 +62,7 @@ def set_sla_deadlines(ctx: HandlerContext) -> dict[str, Any]:
     for clock in ("response", "resolution"):
         if f"{clock}_due_at" in result:
             record(ctx, clock, "deadline_set", result[f"{clock}_due_at"])
+    tickets.update(ctx, priority=ctx.variables.get("priority"), response_due_at=sla.moment(result["response_due_at"]))
     return result
 
 
@@ -80,6 +81,9 @@ def update_sla_deadlines(ctx: HandlerContext) -> dict[str, Any]:
     if not variables.get("responded_at"):
         result["responded_at"] = ctx.now.isoformat()
         record(ctx, "response", "stopped", result["response_due_at"])
+    # completing a tier-1 task is a response, unless a claim or an earlier completion came first
+    tickets.update(ctx, priority=variables.get("priority"), response_due_at=sla.moment(result["response_due_at"]),
+                   first_response_at=tickets.first_response(ctx))
     return result
 
 
@@ -114,13 +118,16 @@ def pause_for_requester(ctx: HandlerContext) -> dict[str, Any]:
     The waiting task goes to the group that works the ticket now, which resumes when the requester
     is back; it then returns to the same tier.
     """
+    tickets.update(ctx, status="waiting")
     return {**pause(ctx, "requester"), "waiting_group": _working_group(ctx.variables), "ticket_status": "waiting"}
 
 
 @handler("resume_after_requester")
 def resume_after_requester(ctx: HandlerContext) -> dict[str, Any]:
     """The requester is back: the resolution clock runs again from the moved deadline."""
-    return {**resume(ctx), "ticket_status": "escalated" if int(ctx.variables.get("escalation_level") or 0) else "open"}
+    status = "escalated" if int(ctx.variables.get("escalation_level") or 0) else "open"
+    tickets.update(ctx, status=status)
+    return {**resume(ctx), "ticket_status": status}
 
 
 def _passed(ctx: HandlerContext, deadline: str) -> bool:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import sla
 from app.texts import N_
-from handlers import HandlerContext, handler, sla as clocks
+from handlers import HandlerContext, handler, sla as clocks, tickets
 
 # Work never steps back down a tier: once escalated, a ticket is worked at the
 # highest tier it reached, so that tier is the one that resolved it.
@@ -45,8 +46,10 @@ def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
     Besides the status and counters the reports read, this gives every variable a
     later condition or the priority table reads a defined value: an unticked box or
     a never-filled complaint must read as "no", not fail the step with a NameError.
+    The ``ticket`` row the reports count is opened here.
     """
     variables = ctx.variables
+    tickets.open_ticket(ctx)
     return {
         # the response SLA runs from the request (004 §4.1), not from the tier-1 task
         "requested_at": ctx.now.isoformat(),
@@ -64,6 +67,17 @@ def register_ticket(ctx: HandlerContext) -> dict[str, Any]:
     }
 
 
+@handler("record_dispatch")
+def record_dispatch(ctx: HandlerContext) -> dict[str, Any]:
+    """The desk classified the request and the skill matrix chose a tier-1 group: note both on the ticket.
+
+    Both arrive from a form and a decision table, which write no rows; this is the first
+    handler after them on the way to tier 1.
+    """
+    tickets.update(ctx, **tickets.classification(ctx.variables), tier1_group=ctx.variables.get("tier1_group"))
+    return {}
+
+
 @handler("escalate_to_tier2")
 def escalate_to_tier2(ctx: HandlerContext) -> dict[str, Any]:
     """Tier 1 could not resolve: hand over to tier 2 with what is known so far.
@@ -79,7 +93,9 @@ def escalate_to_tier2(ctx: HandlerContext) -> dict[str, Any]:
         ticket=_ticket_ref(ctx), diagnosis=_text(variables, "diagnosis"),
         attempted_steps=_text(variables, "attempted_steps"),
     )
-    return {"ticket_status": "escalated", "escalation_level": max(_level(variables), 1)}
+    level = max(_level(variables), 1)
+    tickets.update(ctx, status="escalated", escalation_level=level)
+    return {"ticket_status": "escalated", "escalation_level": level}
 
 
 @handler("escalate_to_vendor")
@@ -96,8 +112,9 @@ def escalate_to_vendor(ctx: HandlerContext) -> dict[str, Any]:
         ticket=_ticket_ref(ctx), vendor=_text(variables, "vendor_name"),
         diagnosis=_text(variables, "tier2_diagnosis"), information=_text(variables, "vendor_escalation_info"),
     )
-    return {**clocks.pause(ctx, "vendor"), "ticket_status": "escalated",
-            "escalation_level": max(_level(variables), 2)}
+    level = max(_level(variables), 2)
+    tickets.update(ctx, status="escalated", escalation_level=level)
+    return {**clocks.pause(ctx, "vendor"), "ticket_status": "escalated", "escalation_level": level}
 
 
 @handler("request_completion")
@@ -107,6 +124,7 @@ def request_completion(ctx: HandlerContext) -> dict[str, Any]:
     Records which tier resolved it, so that a callback that finds the problem
     unsolved, or a complaint, sends the ticket back to that tier and not elsewhere.
     The resolution clock waits for the callback; the desk's 2-working-day close clock starts.
+    Whoever completed the engineer's task requests completion: the ticket's engineer.
     """
     variables = ctx.variables
     tier = _TIER_BY_ESCALATION_LEVEL[min(_level(variables), 2)]
@@ -114,8 +132,10 @@ def request_completion(ctx: HandlerContext) -> dict[str, Any]:
         group = variables.get("tier1_group") or "tier1"
     else:
         group = _GROUP_BY_TIER[tier]
-    return {**clocks.completion_requested(ctx), "ticket_status": "resolved", "resolver_tier": tier,
-            "resolver_group": group}
+    clock = clocks.completion_requested(ctx)
+    tickets.update(ctx, status="resolved", engineer=ctx.actor, completion_requested_at=ctx.now,
+                   close_due_at=sla.moment(clock["close_due_at"]))
+    return {**clock, "ticket_status": "resolved", "resolver_tier": tier, "resolver_group": group}
 
 
 @handler("return_to_engineer")
@@ -154,13 +174,16 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
                          ticket_instance_id=ctx.instance_id, ticket_business_key=ctx.business_key,
                          complainant=_text(variables, "requester"), contact=_text(variables, "contact"),
                          department=_text(variables, "department"))
+    tickets.record_callback(ctx)
+    reopen_count = int(variables.get("reopen_count") or 0) + 1
+    tickets.update(ctx, status="reopened", reopen_count=reopen_count)
     resumed = clocks.resume(ctx)
     if variables.get("resolver_tier") == "vendor":
         resumed = {**resumed, **clocks.pause(ctx, "vendor", {**variables, **resumed})}
     return {
         **resumed,
         "ticket_status": "reopened",
-        "reopen_count": int(variables.get("reopen_count") or 0) + 1,
+        "reopen_count": reopen_count,
         "returned_reason": reason,
         "complaint": "",
         "complaints": complaints,
@@ -173,9 +196,17 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
 
     Representative problems become knowledge-base articles (知识沉淀): when the
     resolving engineer marked the ticket as a candidate, ask that group to write one.
+    At first contact the desk member who answered is the ticket's engineer and first response.
     """
     variables = ctx.variables
     clocks.stop_clocks(ctx)
+    first_contact = bool(variables.get("resolved_at_first_contact"))
+    closed: dict[str, Any] = {"status": "closed", "closed_at": ctx.now, "first_contact": first_contact}
+    if first_contact:
+        closed.update(tickets.classification(variables), engineer=ctx.actor, first_response_at=tickets.first_response(ctx))
+    else:
+        tickets.record_callback(ctx)
+    tickets.update(ctx, **closed)
     kb_requested = bool(variables.get("kb_candidate"))
     if kb_requested:
         ctx.notify(
@@ -187,7 +218,7 @@ def close_ticket(ctx: HandlerContext) -> dict[str, Any]:
     return {
         "ticket_status": "closed",
         "closed_by_callback": variables.get("callback_solved") == "yes",
-        "first_contact_resolution": bool(variables.get("resolved_at_first_contact")),
+        "first_contact_resolution": first_contact,
         "kb_article_requested": kb_requested,
     }
 

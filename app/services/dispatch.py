@@ -67,11 +67,18 @@ def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], ac
 
 def _rows_to_update(uow: UnitOfWork, updates: list[handler_registry.RowUpdate]
                     ) -> list[tuple[Any, handler_registry.RowUpdate]]:
-    """Find every row a handler asked to change before changing any, so a missing one changes nothing."""
+    """Find every row a handler asked to change before changing any, so a missing one changes nothing.
+
+    A row an earlier handler of the same step recorded is not in the table yet (the session does
+    not autoflush): it is looked for among the session's new rows first.
+    """
     found = []
     for change in updates:
-        conditions = [getattr(change.table, column) == value for column, value in change.where.items()]
-        rows = list(uow.session.scalars(select(change.table).where(*conditions).limit(2)))
+        rows = [row for row in uow.session.new if isinstance(row, change.table)
+                and all(getattr(row, column) == value for column, value in change.where.items())]
+        if not rows:
+            conditions = [getattr(change.table, column) == value for column, value in change.where.items()]
+            rows = list(uow.session.scalars(select(change.table).where(*conditions).limit(2)))
         if len(rows) != 1:
             raise LookupError(f"{'no' if not rows else 'more than one'} {change.table.__tablename__} row "
                               f"with {change.where}")

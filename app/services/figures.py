@@ -24,8 +24,12 @@ from sqlalchemy.types import Float
 from app import clock, workcal
 from app.db import UnitOfWork
 from app.domain import Complaint, ComplaintEvent, Ticket, TicketCallback
+from app.errors import Forbidden, InvalidInput
+from app.services.users import ADMIN_GROUP, Principal
 
 RATINGS = ("attitude", "speed", "effect")
+#: who reads the figures: the project manager runs the service reviews, the service department owns them
+READERS = frozenset({"project_manager", "service_dept", ADMIN_GROUP})
 BREAKDOWNS = ("priority", "group", "engineer", "month")
 # the sums one group of tickets contributes; every ticket figure is a ratio of two of them
 _SUMS = ("tickets", "closed", "first_contact", "escalated", "reopened", "sla_due", "sla_met", "close_due",
@@ -50,6 +54,15 @@ def _days_between_postgresql(element, compiler, **kw) -> str:
     later, earlier = list(element.clauses)
     return (f"(EXTRACT(EPOCH FROM ({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)}))"
             " / 86400.0)")
+
+
+def figures_for(uow: UnitOfWork, viewer: Principal, start: date, end: date) -> dict[str, Any]:
+    """The figures for a person: project managers, the service department and administrators only."""
+    if not viewer.groups & READERS:
+        raise Forbidden(f"user {viewer.id} may not read the service figures")
+    if start > end:
+        raise InvalidInput(f"the period starts ({start.isoformat()}) after it ends ({end.isoformat()})")
+    return compute(uow, start, end)
 
 
 def compute(uow: UnitOfWork, start: date, end: date) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import FormSpec, validate_submission
 from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
-from app.services import notifications, step
+from app.services import notifications, step, ticket_response
 from app.services.audit import audit, jsonable, retyped
 from app.services import projections
 from app.services.definitions import definition_row
@@ -248,6 +248,7 @@ def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str]
             raise Conflict(f"task {task_id} was claimed by someone else meanwhile")
         task.assignee = target
         _reindex_assignee(uow, task)
+        ticket_response.note_claim(uow, task)
         notifications.tell_assignee(uow, task, user.id)
         audit(uow, task.instance_id, user.id, "task_claimed", task.activity_id, task.id, {"assignee": target})
         uow.commit()

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import (account, admin_calendar, admin_users, complaint, health, home, inbox, knowledge,
+    from app.web import (account, admin_calendar, admin_users, complaint, figures, health, home, inbox, knowledge,
                          notifications, portal, report, reports, tasks, tickets)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
@@ -38,4 +38,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(knowledge.bp)
+    app.register_blueprint(figures.bp)
     app.register_blueprint(reports.bp)

@@ -16,8 +16,10 @@ from app.db import UnitOfWork
 from app.domain import Complaint, ComplaintEvent, Ticket, TicketCallback
 from app.services import figures
 from app.store import database
+from tests.integration.signed_in import sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def at(text: str) -> datetime:
@@ -138,3 +140,53 @@ def test_a_single_day_counts_by_the_local_date(seeded):
     assert result["tickets"] == 1 and list(result["breakdown"]["group"]) == ["tier1_network"]
     assert result["complaints"] == {"count": 2, "overdue": 2, "mean_days_to_close": 3.5}
     assert result["closed_within_2_working_days_rate"] is None
+
+
+def api_client(app, user: str | None):
+    client = app.test_client()
+    if user:
+        assert sign_in(client, user).status_code == 302
+    return client
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("user", ["pm", "servicedept", "admin"])
+def test_project_managers_the_service_department_and_admins_read_the_figures(seeded, user):
+    with clock.frozen(datetime(2026, 12, 10, tzinfo=timezone.utc)):
+        response = api_client(seeded, user).get("/api/figures?from=2026-11-01&to=2026-12-01")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == compute(seeded, date(2026, 11, 1), date(2026, 12, 1))
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("user", ["desk", "tier1", "requester", "owner"])
+def test_everyone_else_is_refused(seeded, user):
+    response = api_client(seeded, user).get("/api/figures?from=2026-11-01&to=2026-12-01",
+                                            headers={"Accept-Language": "en"})
+    assert response.status_code == 403
+    assert "project managers" in response.get_json()["error"]
+
+
+@SQLITE_ONLY
+def test_without_a_session_there_are_no_figures(seeded):
+    response = api_client(seeded, None).get("/api/figures?from=2026-11-01&to=2026-12-01",
+                                            headers={"Accept": "application/json"})
+    assert response.status_code == 401 and "figures" not in response.get_data(as_text=True)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("query, fragment", [
+    ("", "from is missing"),
+    ("?from=2026-11-01", "to is missing"),
+    ("?from=2026-11-31&to=2026-12-01", "from=2026-11-31 is not a date"),
+    ("?from=2026-11-01&to=tomorrow", "to=tomorrow is not a date"),
+    ("?from=20261101&to=2026-12-01", "from=20261101 is not a date"),
+    ("?from=2026-12-02&to=2026-12-01", "starts (2026-12-02) after it ends (2026-12-01)"),
+])
+def test_a_missing_or_bad_period_is_a_clear_400(seeded, query, fragment):
+    client = api_client(seeded, "pm")
+    response = client.get(f"/api/figures{query}", headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert fragment in response.get_json()["error"], response.get_json()
+    chinese = client.get(f"/api/figures{query}", headers={"Accept-Language": "zh"}).get_json()["error"]
+    assert chinese != response.get_json()["error"] and any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
