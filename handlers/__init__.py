@@ -75,6 +75,10 @@ class HandlerContext:
 
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
+
+    ``reader`` is a read-only unit of work on the step's database, not yet entered, for a handler
+    that must read committed domain rows (the monthly report computes its figures from the
+    tickets); it cannot write, so everything a handler changes still goes with the step.
     """
 
     instance_id: str
@@ -88,6 +92,7 @@ class HandlerContext:
     messages: list[Message] = field(default_factory=list)
     updates: list[RowUpdate] = field(default_factory=list)
     actor: Optional[str] = None
+    reader: Any = None
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""

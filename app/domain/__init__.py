@@ -6,10 +6,11 @@ Importing this package registers every domain table with the shared metadata.
 """
 from app.domain.complaints import Complaint, ComplaintEvent
 from app.domain.knowledge import KbArticle
+from app.domain.monthly_reports import MonthlyReport
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.tickets import Ticket, TicketCallback
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "SlaEvent", "Ticket", "TicketCallback",
+__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "MonthlyReport", "SlaEvent", "Ticket", "TicketCallback",
            "TicketCounter"]

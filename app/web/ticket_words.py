@@ -62,6 +62,9 @@ FACT_LABELS = {
     "title": _l("Title"), "ticket_key": _l("From ticket"),
     "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
     "review_comment": _l("Review comment"),
+    # the monthly report (processes/monthly_report.bpmn)
+    "report_month": _l("Report month"), "report_compiled": _l("Figures compiled"),
+    "report_state": _l("Report state"), "report_page": _l("Report page"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -77,7 +80,8 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "kb_state": {"draft": _l("Draft"), "in_review": _l("In review"), "published": _l("Published"),
                  "rejected": _l("Rejected")},
     "review_decision": {"publish": _l("Publish"), "send_back": _l("Send back for changes"),
-                        "reject": _l("Do not publish")},
+                        "reject": _l("Do not publish"), "recompute": _l("Recompute the figures")},
+    "report_state": {"draft": _l("Draft"), "published": _l("Published")},
     "impact": _LEVELS, "urgency": _LEVELS,
     "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
                       "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),
