@@ -67,13 +67,15 @@ def tickets(service) -> dict[str, int]:
             requested = datetime.combine(first, datetime.min.time(), SHANGHAI).replace(hour=9) \
                 .astimezone(timezone.utc) + timedelta(hours=n)
             number = f"SD-{first:%Y%m}-{n:04d}"
+            # the closing callback's ratings are on the ticket too, as Flow 1 writes them
+            ratings = dict(attitude=3 + n % 3, speed=2 + (n + m) % 4, effect=4) if n % 4 != 3 else {}
             rows.append(ticket(number, requested, priorities[n % 3], groups[(n + m) % 3],
                                engineer=("tier1", "tier2")[n % 2], closed=n % 4 != 3,
                                escalation_level=int(n % 3 == 1), reopen_count=int(n % 5 == 2),
-                               first_contact=n % 6 == 0))
-            if n % 4 != 3:
+                               first_contact=n % 6 == 0, **ratings))
+            if ratings:
                 rows.append(TicketCallback(instance_id=f"t-{number}", seq=1, at=requested + timedelta(hours=3),
-                                           solved=True, attitude=3 + n % 3, speed=2 + (n + m) % 4, effect=4))
+                                           solved=True, **ratings))
             count["month"] += first == months[-1]
             count["year"] += first.year == today.year
     with UnitOfWork(service.database) as uow:

@@ -57,11 +57,14 @@ def computed(app, start: date, end: date) -> dict:
 
 
 def november(app) -> None:
-    """Three November tickets (two closed and rated, one open) and one from October."""
+    """Three November tickets (two closed and rated, one open) and one from October.
+
+    Flow 1 copies the closing callback's ratings onto the ticket (what the figures count); both are written."""
     insert(app,
-           ticket("SD-1", datetime(2026, 11, 2, 2, tzinfo=timezone.utc), "urgent", "tier1_network"),
+           ticket("SD-1", datetime(2026, 11, 2, 2, tzinfo=timezone.utc), "urgent", "tier1_network",
+                  attitude=5, speed=4, effect=5),
            ticket("SD-2", datetime(2026, 11, 5, 2, tzinfo=timezone.utc), "normal", "tier1_hardware",
-                  escalation_level=1),
+                  escalation_level=1, attitude=3, speed=3, effect=4),
            ticket("SD-3", datetime(2026, 11, 9, 2, tzinfo=timezone.utc), "important", closed=False),
            ticket("SD-0", datetime(2026, 10, 9, 2, tzinfo=timezone.utc)),
            TicketCallback(instance_id="t-SD-1", seq=1, at=datetime(2026, 11, 3, tzinfo=timezone.utc), solved=True,
