@@ -9,7 +9,8 @@ A handler receives a :class:`HandlerContext` and returns a dict of variables to
 merge into the instance (or ``None``). An exception raised by a handler becomes an
 incident on the instance: the instance is kept and the step can be retried.
 Handlers never open transactions: what they ask for (notifications, domain
-rows) is written with the step, so a retried step cannot write it twice.
+rows) is written with the step, so a retried step cannot write it twice. They
+may read domain rows (``ctx.rows``) in the step's transaction, never change them there.
 
 Every module of this package is imported on first use, so a new flow's
 handlers only need a new module here.
@@ -88,6 +89,7 @@ class HandlerContext:
     messages: list[Message] = field(default_factory=list)
     updates: list[RowUpdate] = field(default_factory=list)
     actor: Optional[str] = None
+    reader: Optional[Callable[[type, dict[str, Any]], list[Any]]] = field(default=None, repr=False)
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""
@@ -108,6 +110,14 @@ class HandlerContext:
     def update(self, table: type, where: dict[str, Any], /, **values: Any) -> None:
         """Change the domain row of ``table`` matching ``where``; updated with the step."""
         self.updates.append(RowUpdate(table, dict(where), values))
+
+    def rows(self, table: type, /, **where: Any) -> list[Any]:
+        """The domain rows of ``table`` whose columns equal ``where`` (a list or tuple value: any of its items),
+        read in the step's transaction, rows recorded earlier in it included (a department's open tickets, last
+        week's survey items). For reading only: a change goes through ``update`` so that it is written with the step."""
+        if self.reader is None:
+            raise RuntimeError("this handler context has no database to read")
+        return self.reader(table, where)
 
 
 def _texts(params: dict[str, Any]) -> dict[str, str]:

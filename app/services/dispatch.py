@@ -28,7 +28,8 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
     while pending:
         call = pending[0]
         context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
-                                                  dict(call.variables), actor=actor)
+                                                  dict(call.variables), actor=actor,
+                                                  reader=lambda table, where: _read_rows(uow, table, where))
         try:
             result = registry[call.topic](context)
             if result is not None and not isinstance(result, dict):
@@ -62,6 +63,14 @@ def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], ac
     with uow.session.begin_nested():
         return [started.id for message in messages
                 for started in message_service.start_from_step(uow, message.name, message.variables, actor)]
+
+
+def _read_rows(uow: UnitOfWork, table: type, where: dict[str, Any]) -> list[Any]:
+    """What ``ctx.rows`` reads: flushed first, so rows an earlier handler of this step recorded are seen."""
+    uow.session.flush()
+    conditions = [getattr(table, column).in_(value) if isinstance(value, (list, tuple))
+                  else getattr(table, column) == value for column, value in where.items()]
+    return list(uow.session.scalars(select(table).where(*conditions)))
 
 
 def _rows_to_update(uow: UnitOfWork, updates: list[handler_registry.RowUpdate]
