@@ -81,7 +81,9 @@ def prepare_weekly_survey(ctx: HandlerContext) -> dict[str, Any]:
     """Name the week and fix the meeting and the survey deadline (see :func:`meeting_and_deadline`)."""
     meeting, deadline = meeting_and_deadline(ctx.calendar, ctx.now)
     return {"week": week_of(ctx.calendar, ctx.now), "survey_kind": "weekly", "meeting_at": meeting.isoformat(),
-            "survey_deadline": deadline.isoformat()}
+            "survey_deadline": deadline.isoformat(),
+            # as the forms show them: local time, read the same in both languages
+            "meeting_text": meeting.strftime("%Y-%m-%d %H:%M"), "survey_deadline_text": deadline.strftime("%Y-%m-%d %H:%M")}
 
 
 @handler("prepare_department_survey")

@@ -29,6 +29,11 @@ def _field(page, field_id: str):
     return page.locator(".fjs-form-field").filter(has=page.locator(f"[id$='-{field_id}']"))
 
 
+def _checklist(page, field_id: str):
+    """A checklist's ids carry the option's index (``…-field_resolved_items-0``)."""
+    return page.locator(".fjs-form-field-checklist").filter(has=page.locator(f"[id*='-{field_id}-']"))
+
+
 def _open_ticket(service, instance_id: str, number: str, department: str) -> None:
     """A ``ticket`` row as Flow 1 writes it: open, worked by the engineer ``tier1``."""
     now = datetime.now(timezone.utc)
@@ -85,8 +90,8 @@ def _answer(page, language: str, ticket_number: str | None, problem: str) -> Non
     time_input.press("Enter")
     page.locator("h1").click()  # close the pickers
     if ticket_number:
-        assert ticket_number in _field(page, "field_resolved_items").inner_text()
-        _field(page, "field_satisfied_items").get_by_label(re.compile(ticket_number)).check()
+        assert ticket_number in _checklist(page, "field_resolved_items").inner_text()
+        _checklist(page, "field_satisfied_items").get_by_label(re.compile(ticket_number)).check()
     _field(page, "field_problems").locator("textarea").fill(problem)
     _field(page, "field_suggestions").locator("textarea").fill("希望每周五下午固定巡检一次")
     _field(page, "field_confirmed_by").locator("input").fill("部门联络人老周")

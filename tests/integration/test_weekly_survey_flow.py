@@ -176,6 +176,10 @@ def test_all_in_time_the_meeting_assigns_owners_and_next_week_reviews_them(app, 
         assert [item["key"] for item in finance["open_items"]] == ["ticket:t-0001"]  # the closed one is not open
         assert finance["open_item_options"][0]["value"] == "ticket:t-0001"
         assert tasks["人事部"]["variables"]["open_items"] == []
+        client = app.test_client()
+        sign_in(client, "desk")  # each survey's page shows its own department's items, not the last one listed
+        assert "SD-20261130-0001" in client.get(f"/tasks/{tasks['财务部']['id']}").get_data(as_text=True)
+        assert "SD-20261130-0001" not in client.get(f"/tasks/{tasks['人事部']['id']}").get_data(as_text=True)
         complete(api, tasks["财务部"], "desk", answer(resolved_items=["ticket:t-0001"],
                                                      satisfied_items=["ticket:t-0001"], problems="打印机老化，经常卡纸",
                                                      suggestions="希望增加一台彩色打印机"))
