@@ -340,3 +340,25 @@ def test_the_meeting_and_the_deadline_follow_the_working_calendar(friday, meetin
     at = friday.replace(tzinfo=SHANGHAI)
     assert meeting_and_deadline(WorkCalendar(), at) == (meeting_at.replace(tzinfo=SHANGHAI),
                                                         deadline.replace(tzinfo=SHANGHAI))
+
+
+def test_a_malformed_assignment_is_refused_and_a_number_not_in_the_report_is_an_incident(app, api):
+    """The meeting's lines must read "number owner" (400, nothing stored); a number the report did not list
+    stops the recording step with an incident naming the line, and no owner is written."""
+    friday = datetime(2026, 12, 4, 16, 0, tzinfo=SHANGHAI)
+    schedule_week(api, friday)
+    instance_id = fire(app, api, friday)
+    with clock.frozen(friday + timedelta(minutes=30)):
+        for department, task in surveys(api, instance_id).items():
+            complete(api, task, USER_OF[OWNERS[department]], answer(problems=f"{department}网络慢"))
+    [task] = api.tasks(instance_id)
+    response = api.post(f"/task/{task['id']}/complete", user="pm",
+                        json={"variables": typed({"owner_assignments": "张三负责网络"})})
+    assert response.status_code == 400 and "owner_assignments" in response.get_json()["message"]
+    assert api.only_task(instance_id, "weekly_meeting")["id"] == task["id"]
+
+    complete(api, task, "pm", {"owner_assignments": "9999 张三"})
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert incident["activityId"] == "assign_problem_owners"
+    assert "'9999 张三' does not name a problem of this week's report" in incident["incidentMessage"]
+    assert {p.owner for p in rows(app, SurveyItem, kind="problem")} == {None}
