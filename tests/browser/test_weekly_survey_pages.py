@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.e2e.servers import ROOT, call, deploy_file
 
 pytestmark = pytest.mark.e2e
@@ -125,6 +125,13 @@ def test_departments_answer_the_meeting_reads_the_report_and_the_week_page_lists
         assert "SD-20261201-0901" in report  # not resolved: held to account
         screenshot(page, f"weekly-meeting-{language}")
         assert page.console_errors == []
+    page = people.signed_in("pm", "zh", then=f"/tickets/{instance_id}")  # the model drawn from its DI
+    page.wait_for_selector("#diagram .djs-element[data-element-id=weekly_meeting]")
+    page.click("button[data-zoom=fit]")
+    page.locator("#diagram").scroll_into_view_if_needed()
+    screenshot(page, "weekly-flow-zh")
+    page.locator("#diagram").screenshot(path=str(SCREENSHOTS / "weekly-diagram-zh.png"))
+    assert page.console_errors == []
     for language, heading in (("zh", f"周调查报告 {week}"), ("en", f"Weekly survey report {week}")):
         page = people.signed_in("pm", language, then="/surveys/weekly")
         assert page.locator("h1").inner_text() == heading
