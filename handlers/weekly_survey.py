@@ -19,6 +19,8 @@ from handlers import HandlerContext, handler
 
 #: How far the meeting may move past Monday before the calendar is deemed wrong (a month of holidays).
 _MAX_DAYS = 31
+#: Ticket statuses that leave nothing open to ask about.
+_DONE = frozenset({"closed", "canceled"})
 #: One line of the meeting's owner assignments: the problem's number, then its owner ("12 张三", "#12：zhangsan").
 _ASSIGNMENT = re.compile(r"^#?(\d+)\s*[:：\s]\s*(\S.*)$")
 
@@ -83,7 +85,8 @@ def prepare_weekly_survey(ctx: HandlerContext) -> dict[str, Any]:
     return {"week": week_of(ctx.calendar, ctx.now), "survey_kind": "weekly", "meeting_at": meeting.isoformat(),
             "survey_deadline": deadline.isoformat(),
             # as the forms show them: local time, read the same in both languages
-            "meeting_text": meeting.strftime("%Y-%m-%d %H:%M"), "survey_deadline_text": deadline.strftime("%Y-%m-%d %H:%M")}
+            "meeting_text": meeting.strftime("%Y-%m-%d %H:%M"),
+            "survey_deadline_text": deadline.strftime("%Y-%m-%d %H:%M")}
 
 
 @handler("prepare_department_survey")
@@ -101,7 +104,7 @@ def prepare_department_survey(ctx: HandlerContext) -> dict[str, Any]:
         raise ValueError(f"survey_department {entry!r} from decision survey_departments needs a department "
                          "and an owner_group")
     department, owner_group = _text(entry, "department"), _text(entry, "owner_group")
-    tickets = sorted((t for t in ctx.rows(Ticket, department=department) if t.status != "closed"),
+    tickets = sorted((t for t in ctx.rows(Ticket, department=department) if t.status not in _DONE),
                      key=lambda t: t.requested_at)
     problems = sorted((p for p in ctx.rows(SurveyItem, department=department, kind="problem", status="open")
                        if p.instance_id != ctx.instance_id), key=lambda p: p.id)
