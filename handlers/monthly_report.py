@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 
 from app.domain import MonthlyReport
 from app.periods import month_bounds, parse_month, previous_month
@@ -36,7 +35,7 @@ def _month(ctx: HandlerContext) -> str:
 def compile_monthly_report(ctx: HandlerContext) -> dict[str, Any]:
     """Compute the month's figures and keep them as the draft report; again on the reviewer's request.
 
-    The figures are read in a transaction of their own (``ctx.reader``, which ``figures.compute``
+    The figures are read in a transaction of their own (``ctx.read_only_unit()``, which ``figures.compute``
     enters): the report counts what was committed when it was compiled. A second report for a month
     already reported is refused (an incident), never a silent overwrite of a published one.
     """
@@ -45,7 +44,7 @@ def compile_monthly_report(ctx: HandlerContext) -> dict[str, Any]:
     recompiling = bool(ctx.variables.get("report_compiled"))
     if not recompiling:
         _refuse_a_second_report(ctx, month)
-    computed = figures.compute(ctx.reader, first, last)
+    computed = figures.compute(ctx.read_only_unit(), first, last)
     if recompiling:
         ctx.update(MonthlyReport, {"instance_id": ctx.instance_id}, figures=computed, state="draft",
                    compiled_at=ctx.now, reviewer=ctx.actor, comment=_comment(ctx))
@@ -62,8 +61,7 @@ def compile_monthly_report(ctx: HandlerContext) -> dict[str, Any]:
 
 def _refuse_a_second_report(ctx: HandlerContext, month: str) -> None:
     """One report per month: a second instance for a reported month stops here as an incident, saying which."""
-    with ctx.reader as uow:
-        existing = uow.session.scalar(select(MonthlyReport.instance_id).where(MonthlyReport.month == month))
+    existing = next((report.instance_id for report in ctx.rows(MonthlyReport, month=month)), None)
     if existing is not None:
         raise ValueError(f"{month} already has a monthly report (instance {existing}); "
                          "ask for a recompute in its review instead")

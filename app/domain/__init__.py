@@ -10,7 +10,8 @@ from app.domain.monthly_reports import MonthlyReport
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.tickets import Ticket, TicketCallback
+from app.domain.weekly_survey import Accountability, SurveyAnswer, SurveyItem
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "MonthlyReport", "SlaEvent", "Ticket", "TicketCallback",
-           "TicketCounter"]
+__all__ = ["Accountability", "CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "MonthlyReport",
+           "SlaEvent", "SurveyAnswer", "SurveyItem", "Ticket", "TicketCallback", "TicketCounter"]

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.services import preferences
+from app.services import preferences, weekly_reports
 from app.store import new_uow
 from app.web.i18n import LANGUAGE_COOKIE
 from app.web.security import local_target
@@ -50,6 +50,8 @@ NAV = (
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
     ("kb.index", _l("Knowledge base"), lambda user: True),
     ("reports.index", _l("Reports"), lambda user: user.in_group("project_manager", "service_dept", "admin")),
+    ("surveys.current_week", _l("Weekly survey"),
+     lambda user: user.in_group(*weekly_reports.READER_GROUPS)),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )

@@ -65,6 +65,21 @@ FACT_LABELS = {
     # the monthly report (processes/monthly_report.bpmn)
     "report_month": _l("Report month"), "report_compiled": _l("Figures compiled"),
     "report_state": _l("Report state"), "report_page": _l("Report page"),
+    # the weekly survey report (processes/weekly_survey.bpmn)
+    "week": _l("Week"), "survey_kind": _l("Survey kind"), "meeting_at": _l("Meeting"),
+    "survey_deadline": _l("Survey due"), "meeting_text": _l("Meeting (local time)"),
+    "survey_deadline_text": _l("Survey due (local time)"), "survey_departments": _l("Departments surveyed"),
+    "survey_department": _l("Department surveyed"), "owner_group": _l("Survey owner group"),
+    "open_items": _l("Open items"), "open_item_options": _l("Open items offered"), "recorder": _l("Recorder"),
+    "surveyed_at": _l("Surveyed at"), "resolved_items": _l("Resolved items"),
+    "satisfied_items": _l("Items the user is satisfied with"), "problems": _l("Leftover or new problems"),
+    "ticket_problems": _l("Problems that need a ticket"), "suggestions": _l("Suggestions"),
+    "confirmed_by": _l("Confirmed by"), "user_confirmed": _l("User confirmed"), "survey_late": _l("Answered late"),
+    "survey_reminded": _l("Reminded"), "answered_departments": _l("Departments answered"),
+    "late_departments": _l("Departments answered late"), "report_problem_ids": _l("Problems in the report"),
+    "open_problems_text": _l("Problems to assign"), "accountability_text": _l("Held to account"),
+    "owner_assignments": _l("Problem owners"), "meeting_notes": _l("Meeting minutes"),
+    "assigned_problems": _l("Problems assigned"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
@@ -101,7 +116,7 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "sla_calendar": {"24x7": _l("Around the clock"), "working": _l("Working time")},
 }
 
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group"})
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group", "owner_group"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
                "closed": _l("Closed"), "canceled": _l("Cancelled")}
@@ -131,6 +146,7 @@ ACTION_LINES = {
     "instance_completed": _l("The ticket was closed"),
     "message_received": _l("%(step)s received a message"),
     "signal_received": _l("%(step)s received a signal"),
+    "start_timer_fired": _l("Started on schedule (%(step)s)"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

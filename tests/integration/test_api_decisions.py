@@ -34,7 +34,7 @@ def test_deploying_dmn_versions_decisions_like_processes(api):
     assert '"vendor_liaison"' in api.get("/decision-definition/key/api_route/xml").get_json()["dmnXml"]
     # the shipped decisions are listed too, and paging and sorting apply
     keys = [r["key"] for r in api.get("/decision-definition?latestVersion=true&sortBy=key&sortOrder=desc").get_json()]
-    assert keys == ["tier1_dispatch", "ticket_priority", "complaint_limit", "api_route"]
+    assert keys == ["tier1_dispatch", "ticket_priority", "survey_departments", "complaint_limit", "api_route"]
     page = api.get("/decision-definition?latestVersion=true&sortBy=key&sortOrder=asc&firstResult=1&maxResults=1")
     assert [r["key"] for r in page.get_json()] == ["complaint_limit"]
     # evaluation by id uses that version, by key the latest

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app import clock, create_app
-from app.db import UnitOfWork
+from app.db import UnitOfWork, connect
 from app.models import AuditEntry, ProcessInstance, StartTimer
 from app.services.start_timers import fire_due_start_timers
 from app.services.timers import FiringPolicy
@@ -74,6 +74,16 @@ def wait_until(condition, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _only_the_tests_own_timers(database_url):
+    """The shipped models' timer starts (Flow 3's Friday survey) are not what these tests count: removed first."""
+    db = connect(database_url)
+    with UnitOfWork(db) as uow:
+        uow.session.execute(delete(StartTimer))
+        uow.commit()
+    db.dispose()
 
 
 @pytest.fixture
