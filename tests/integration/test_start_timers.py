@@ -130,7 +130,8 @@ def test_monthly_and_semiannual_cron(app, api):
     with clock.frozen(first - timedelta(seconds=1)) as advance:
         assert [r.due_at for r in schedule(app, "monthly") + schedule(app, "semiannual")] == [first, first]
         advance(timedelta(seconds=1))
-        assert tick(app) == 2
+        tick(app)  # shipped models with timer start events (the semiannual service review) fire too
+    assert started(app, "monthly") == 1 and started(app, "semiannual") == 1
     assert [r.due_at for r in schedule(app, "monthly")] == [datetime(2027, 2, 1, 9, tzinfo=SHANGHAI)]
     assert [r.due_at for r in schedule(app, "semiannual")] == [datetime(2027, 7, 1, 9, tzinfo=SHANGHAI)]
 
