@@ -6,10 +6,11 @@ Importing this package registers every domain table with the shared metadata.
 """
 from app.domain.complaints import Complaint, ComplaintEvent
 from app.domain.knowledge import KbArticle
+from app.domain.reviews import ReviewMinutes, ServiceReview
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.tickets import Ticket, TicketCallback
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
-__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "SlaEvent", "Ticket", "TicketCallback",
-           "TicketCounter"]
+__all__ = ["CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "ReviewMinutes", "ServiceReview",
+           "SlaEvent", "Ticket", "TicketCallback", "TicketCounter"]
