@@ -78,4 +78,7 @@ def test_sales_ask_for_a_review_and_everyone_reads_it(people, service, language)
     pm.wait_for_selector(".review-actions")
     assert "补充夜间值班人员" in pm.locator(".review-actions").inner_text()
     screenshot(pm, f"review-show-{language}")
+    pm.goto(f"{service.site}/tickets/{instance_id}")  # the model drawn by bpmn-js with the path taken
+    pm.wait_for_selector("#diagram[data-state=ready]")
+    screenshot(pm, f"review-diagram-{language}")
     assert sales.console_errors == [] and pm.console_errors == []
