@@ -83,7 +83,8 @@ def test_a_finished_review_reads_the_same_in_both_languages(app, api):
 
     chinese = PageClient(app, "servicedept", "zh").get(f"/reviews/{instance_id}").get_data(as_text=True)
     for text in ("会议纪要", "补充夜间值班人员", "服务部周", "2027-01-31", "二线运维, 销售部门", "不适用：本期没有范围变更",
-                 "同意修订", "合同附件二已修订并经双方确认", REPORT["report_summary"], "已完成"):
+                 "同意修订", "合同附件二已修订并经双方确认", REPORT["report_summary"], "已完成",
+                 f'href="/tickets/{instance_id}"'):
         assert text in chinese, text
     english = PageClient(app, "pm", "en").get(f"/reviews/{instance_id}").get_data(as_text=True)
     for text in ("Minutes", "Owner", "Tier-2 engineers", "not applicable: 本期没有范围变更", "agreed",
