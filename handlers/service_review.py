@@ -104,14 +104,17 @@ def _inputs(variables: dict[str, Any]) -> dict[str, dict[str, Optional[str]]]:
 
 
 def parse_actions(text: str) -> list[dict[str, str]]:
-    """``措施；责任人；YYYY-MM-DD`` per line (the form's pattern) as rows; a date that does not exist is refused."""
+    """``措施；责任人；YYYY-MM-DD`` per line (the form's pattern) as rows.
+
+    The minutes are already taken when this runs, so a due date the pattern lets through but the calendar
+    lacks (30 February) is kept as written rather than failing the distribution.
+    """
     actions = []
     for line in filter(None, (raw.strip() for raw in text.splitlines())):
         match = _ACTION_LINE.fullmatch(line)
         if match is None:
             raise ValueError(f"action {line!r} is not 'action; owner; YYYY-MM-DD'")
         action, owner, due = (part.strip() for part in match.groups())
-        date.fromisoformat(due)
         actions.append({"action": action, "owner": owner, "due": due})
     return actions
 

@@ -242,6 +242,8 @@ def test_minutes_need_actions_with_owner_and_date_and_a_revision_needs_its_scope
     step(api, instance_id, "hold_review_meeting", PM, "pm", MEETING)
     assert_refused(api, instance_id, "record_review_minutes", "pm",
                    {**minutes(False), "actions": "补充夜间值班人员，尽快"}, "actions")
+    assert_refused(api, instance_id, "record_review_minutes", "pm",
+                   {**minutes(False), "actions": "补充夜间值班人员；服务部周；2027-13-01"}, "actions")
     no_scope = {key: value for key, value in minutes(True).items() if key != "revision_scope"}
     assert_refused(api, instance_id, "record_review_minutes", "pm", no_scope, "revision_scope")
     task = api.only_task(instance_id, "record_review_minutes")

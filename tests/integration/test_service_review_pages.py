@@ -90,3 +90,17 @@ def test_a_finished_review_reads_the_same_in_both_languages(app, api):
     for text in ("Minutes", "Owner", "Tier-2 engineers", "not applicable: 本期没有范围变更", "agreed",
                  "Report filed", "Monthly service reports"):
         assert text in english, text
+
+
+def test_the_minutes_form_says_what_an_action_line_looks_like_in_the_readers_language(app, api):
+    response = _request(PageClient(app, "pm", "zh"), AD_HOC)
+    instance_id = response.get_json()["redirect"].rsplit("/", 1)[1]
+    step(api, instance_id, "select_review_stakeholders", PM, "pm", STAKEHOLDERS)
+    step(api, instance_id, "gather_review_inputs", PM, "pm", INPUTS_READY)
+    step(api, instance_id, "hold_review_meeting", PM, "pm", MEETING)
+    task_id = api.only_task(instance_id, "record_review_minutes")["id"]
+    html = PageClient(app, "pm", "en").get(f"/tasks/{task_id}").get_data(as_text=True)
+    schema = json.loads(re.search(r'id="form-schema">(.*?)</script>', html, re.S).group(1))
+    [actions] = [component for component in schema["components"] if component.get("key") == "actions"]
+    assert actions["validate"]["patternErrorMessage"] == "One per line: action; owner; due date (YYYY-MM-DD)"
+    assert actions["description"] == actions["validate"]["patternErrorMessage"]
