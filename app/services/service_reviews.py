@@ -65,7 +65,7 @@ def request_form(uow: UnitOfWork, user: Principal) -> ReportForm:
 def request_review(uow: UnitOfWork, user: Principal, values: dict) -> ProcessInstance:
     """Start a review of the kind asked for, if ``user``'s group may ask for that kind; the form is checked as on every start."""
     kind = values.get("review_kind") if isinstance(values, dict) else None
-    _check_may_request(user, kind if kind in STARTERS else None)
+    _check_may_request(user, kind if isinstance(kind, str) and kind in STARTERS else None)
     return instances.start_instance(uow, user, values, key=PROCESS_KEY)
 
 

@@ -47,6 +47,9 @@ def test_the_project_manager_asks_for_an_ad_hoc_review_only(app):
     assert _request(pm, ADDITIONAL).status_code == 403
     refused = _request(pm, {"review_kind": "ad_hoc", "customer_contact": "李经理"})
     assert refused.status_code == 400 and "customer_request" in refused.get_json()["fields"]
+    for kind in (["ad_hoc"], "semiannual"):  # not a kind anyone asks for: refused at its field
+        odd = _request(pm, {**AD_HOC, "review_kind": kind})
+        assert odd.status_code == 400 and "review_kind" in odd.get_json()["fields"]
     assert _request(pm, AD_HOC).status_code == 200
 
 
