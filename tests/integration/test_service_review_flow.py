@@ -108,6 +108,7 @@ def prepare_and_meet(api, instance_id: str, revision: bool) -> None:
     step(api, instance_id, "record_review_minutes", PM, "pm", minutes(revision))
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_semiannual_review_opens_at_nine_on_the_first_of_january_and_not_before(app, api):
     due = datetime(2027, 1, 1, 9, tzinfo=SHANGHAI)
     with app.app_context(), UnitOfWork(database(app), write=False) as uow:
