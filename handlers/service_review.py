@@ -65,11 +65,7 @@ def open_requested_review(ctx: HandlerContext) -> None:
     phase = _text(variables, "contract_phase") if kind == "additional" else None
     if kind == "additional" and phase not in CONTRACT_PHASES:
         raise ValueError(f"contract_phase {phase!r} is not one of {', '.join(CONTRACT_PHASES)}")
-    if kind == "additional":
-        reason = _text(variables, "change_summary")
-    else:
-        contact = _text(variables, "customer_contact")
-        reason = f"{contact}: {_text(variables, 'customer_request')}" if contact else _text(variables, "customer_request")
+    reason = _reason(variables, kind)
     ctx.record(ServiceReview(
         instance_id=ctx.instance_id, kind=kind, reason=reason, contract_phase=phase,
         contract_change_ref=_text(variables, "contract_change_ref") if kind == "additional" else None,
@@ -77,6 +73,14 @@ def open_requested_review(ctx: HandlerContext) -> None:
     ctx.notify("project_manager", N_("Service review requested"),
                N_("A service review was requested by %(requester)s.\nWhy: %(reason)s"),
                requester=ctx.actor or "", reason=reason or "")
+
+
+def _reason(variables: dict[str, Any], kind: str) -> Optional[str]:
+    """What the review is about: the contract change, or the customer's request with who made it."""
+    if kind == "additional":
+        return _text(variables, "change_summary")
+    contact, request = _text(variables, "customer_contact"), _text(variables, "customer_request")
+    return f"{contact}: {request}" if contact else request
 
 
 @handler("record_review_preparation")
