@@ -107,3 +107,5 @@ def test_the_minutes_form_says_what_an_action_line_looks_like_in_the_readers_lan
     [actions] = [component for component in schema["components"] if component.get("key") == "actions"]
     assert actions["validate"]["patternErrorMessage"] == "One per line: action; owner; due date (YYYY-MM-DD)"
     assert actions["description"] == actions["validate"]["patternErrorMessage"]
+    for fact in ("Kind of review", "Ad hoc (customer request)", "Tier-2 engineers", "Not applicable", "Venue"):
+        assert fact in html, fact  # the review's facts beside the form, in the reader's words
