@@ -12,15 +12,13 @@ from datetime import date
 from typing import Any, Optional
 
 from app.domain import ReviewMinutes, ServiceReview
+from app.domain.reviews import REVIEW_INPUTS
 from app.texts import N_
 from handlers import HandlerContext, handler
 
 #: The kinds a person may ask for (the semiannual review comes from the timer only).
 REQUESTED_KINDS = ("additional", "ad_hoc")
 CONTRACT_PHASES = ("before", "after")
-#: The inputs a review looks at (DOMAIN.md, Flow 4), as the checklist form names them.
-INPUTS = ("service_contract", "project_plan", "schedule", "summary_report", "monthly_reports", "business_needs",
-          "scope_changes")
 #: The departments that may take part; each gets the minutes by mail.
 DEPARTMENTS = ("service_desk", "tier1", "tier2", "vendor_liaison", "service_dept", "sales", "project_manager")
 _ACTION_LINE = re.compile(r"([^;；|]+)[;；|]([^;；|]+)[;；|]\s*(\d{4}-\d{2}-\d{2})")
@@ -99,7 +97,7 @@ def record_review_preparation(ctx: HandlerContext) -> None:
 
 def _inputs(variables: dict[str, Any]) -> dict[str, dict[str, Optional[str]]]:
     checklist = {}
-    for item in INPUTS:
+    for item in REVIEW_INPUTS:
         state, note = _text(variables, f"input_{item}"), _text(variables, f"input_{item}_note")
         if state not in ("provided", "not_applicable") or (state == "not_applicable" and not note):
             raise ValueError(f"input {item}: neither provided nor marked not applicable with a reason")

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models import Base, utcnow
 
+#: The inputs a review looks at (DOMAIN.md, Flow 4), in the checklist's order; keys of ``ServiceReview.inputs``.
+REVIEW_INPUTS = ("service_contract", "project_plan", "schedule", "summary_report", "monthly_reports", "business_needs",
+                 "scope_changes")
+
 
 class ServiceReview(Base):
     """A review keyed by its Flow-4 instance: why it was held, who takes part, what was looked at.

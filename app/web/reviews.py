@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.domain.reviews import REVIEW_INPUTS
 from app.models import ProcessInstance
 from app.services import service_reviews
 from app.store import new_uow
@@ -27,10 +28,12 @@ KINDS = {"semiannual": _l("Semiannual"), "additional": _l("Additional (contract 
 STATES = {"opened": _l("Being prepared"), "prepared": _l("Ready to meet"), "minuted": _l("Minutes sent"),
           "reported": _l("Report filed")}
 PHASES = {"before": _l("before the change"), "after": _l("after the change")}
+_INPUT_NAMES = {"service_contract": _l("Service contract"), "project_plan": _l("Project plan"),
+                "schedule": _l("Schedule"), "summary_report": _l("Summary report"),
+                "monthly_reports": _l("Monthly service reports"),
+                "business_needs": _l("Current and forecast business needs"), "scope_changes": _l("Scope changes")}
 #: The checklist's inputs in the order the form asks for them.
-INPUTS = {"service_contract": _l("Service contract"), "project_plan": _l("Project plan"), "schedule": _l("Schedule"),
-          "summary_report": _l("Summary report"), "monthly_reports": _l("Monthly service reports"),
-          "business_needs": _l("Current and forecast business needs"), "scope_changes": _l("Scope changes")}
+INPUTS = {item: _INPUT_NAMES[item] for item in REVIEW_INPUTS}
 WORDS = {"kinds": KINDS, "states": STATES, "phases": PHASES, "inputs": INPUTS}
 
 

@@ -1,4 +1,4 @@
-"""Posting a start form from a page (a problem report, a complaint): the one JSON exchange both pages use.
+"""Posting a start form from a page (a problem report, a complaint, a service review): the one JSON exchange they use.
 
 The page's script sends ``{"values": {...}}``; a refusal comes back per field in the reader's language
 with nothing stored, a start leads to the new instance's page with the page's thanks waiting there.

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from flask_babel import format_timedelta, gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain.reviews import REVIEW_INPUTS
 from app.web.i18n import group_label, show_datetime, translated
 
 FACT_LABELS = {
@@ -125,8 +126,7 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "revision_agreed": {"yes": _l("Revision agreed"), "no": _l("No revision needed")},
     "revised_documents": {"service_contract": _l("Service contract"), "project_plan": _l("Project plan")},
     "review_state": {"reported": _l("Report filed")},
-    **{f"input_{item}": _INPUT_STATES for item in ("service_contract", "project_plan", "schedule", "summary_report",
-                                                   "monthly_reports", "business_needs", "scope_changes")},
+    **{f"input_{item}": _INPUT_STATES for item in REVIEW_INPUTS},
 }
 
 _GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group",

@@ -25,7 +25,7 @@ from app.models import Notification, ProcessInstance, StartTimer
 from app.services import service_reviews
 from app.services.users import Principal
 from app.store import database
-from handlers.service_review import INPUTS
+from app.domain.reviews import REVIEW_INPUTS
 from scheduler import tick
 from tests.integration.notify_helpers import relay_pass, smtp  # noqa: F401 - fixture
 from tests.conftest import typed
@@ -40,7 +40,7 @@ AD_HOC = {"review_kind": "ad_hoc", "customer_contact": "客户信息部李经理
           "customer_request": "近两个月网络故障较多，要求召开专题评审", "planned_on": "2027-03-10"}
 STAKEHOLDERS = {"stakeholder_groups": ["tier2", "sales"], "customer_participants": "客户信息部李经理",
                 "supplier_participants": "网络设备厂商王工", "planned_on": "2027-01-08"}
-INPUTS_READY = {**{f"input_{item}": "provided" for item in INPUTS},
+INPUTS_READY = {**{f"input_{item}": "provided" for item in REVIEW_INPUTS},
                 "input_scope_changes": "not_applicable", "input_scope_changes_note": "本期没有范围变更"}
 MEETING = {"held_on": "2027-01-08", "venue": "三楼会议室"}
 ACTIONS = "补充夜间值班人员；服务部周；2027-01-31\n更新网络设备备件清单；二线赵工；2027-02-15"
