@@ -7,6 +7,7 @@ Importing this package registers every domain table with the shared metadata.
 from app.domain.complaints import Complaint, ComplaintEvent
 from app.domain.knowledge import KbArticle
 from app.domain.monthly_reports import MonthlyReport
+from app.domain.reviews import ReviewMinutes, ServiceReview
 from app.domain.sla import SlaEvent
 from app.domain.ticket_numbers import TicketCounter
 from app.domain.tickets import Ticket, TicketCallback
@@ -14,4 +15,5 @@ from app.domain.weekly_survey import Accountability, SurveyAnswer, SurveyItem
 from app.domain.work_calendar import CalendarDay, CalendarYear
 
 __all__ = ["Accountability", "CalendarDay", "CalendarYear", "Complaint", "ComplaintEvent", "KbArticle", "MonthlyReport",
-           "SlaEvent", "SurveyAnswer", "SurveyItem", "Ticket", "TicketCallback", "TicketCounter"]
+           "ReviewMinutes", "ServiceReview", "SlaEvent", "SurveyAnswer", "SurveyItem", "Ticket", "TicketCallback",
+           "TicketCounter"]
