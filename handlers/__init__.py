@@ -73,6 +73,8 @@ class HandlerContext:
     ``actor`` is who made the step that reached the handler (the person completing a task,
     starting the instance or retrying the job); None when the scheduler fired a timer.
 
+    ``reader`` runs ``read``: the step's session, set by the service layer.
+
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
     """
@@ -88,6 +90,7 @@ class HandlerContext:
     messages: list[Message] = field(default_factory=list)
     updates: list[RowUpdate] = field(default_factory=list)
     actor: Optional[str] = None
+    reader: Optional[Callable[[Any], list]] = None
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""
@@ -108,6 +111,16 @@ class HandlerContext:
     def update(self, table: type, where: dict[str, Any], /, **values: Any) -> None:
         """Change the domain row of ``table`` matching ``where``; updated with the step."""
         self.updates.append(RowUpdate(table, dict(where), values))
+
+    def read(self, statement: Any) -> list:
+        """The rows of a SELECT over domain tables, read in the step's own transaction.
+
+        For handlers that decide from what other steps recorded (a survey's answers, the
+        tickets closed last week); they still write only through ``record`` and ``update``.
+        """
+        if self.reader is None:
+            raise RuntimeError("this handler context has no database to read from")
+        return self.reader(statement)
 
 
 def _texts(params: dict[str, Any]) -> dict[str, str]:

@@ -28,7 +28,8 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
     while pending:
         call = pending[0]
         context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
-                                                  dict(call.variables), actor=actor)
+                                                  dict(call.variables), actor=actor,
+                                                  reader=lambda statement: uow.session.execute(statement).all())
         try:
             result = registry[call.topic](context)
             if result is not None and not isinstance(result, dict):

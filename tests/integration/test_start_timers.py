@@ -130,7 +130,8 @@ def test_monthly_and_semiannual_cron(app, api):
     with clock.frozen(first - timedelta(seconds=1)) as advance:
         assert [r.due_at for r in schedule(app, "monthly") + schedule(app, "semiannual")] == [first, first]
         advance(timedelta(seconds=1))
-        assert tick(app) == 2
+        tick(app)  # shipped weekly timers (callback sampling) are due by then too: count these two only
+        assert started(app, "monthly") == started(app, "semiannual") == 1
     assert [r.due_at for r in schedule(app, "monthly")] == [datetime(2027, 2, 1, 9, tzinfo=SHANGHAI)]
     assert [r.due_at for r in schedule(app, "semiannual")] == [datetime(2027, 7, 1, 9, tzinfo=SHANGHAI)]
 
@@ -275,7 +276,7 @@ def test_a_failing_start_timer_backs_off_gives_up_and_holds_up_no_other(app, api
         uow.commit()
     with clock.frozen(START) as advance:
         with UnitOfWork(database(app)) as uow:  # both due now
-            for row in uow.session.scalars(select(StartTimer)):
+            for row in uow.session.scalars(select(StartTimer).where(StartTimer.process_key.in_(("broken", "healthy")))):
                 row.due_at = START
             uow.commit()
         assert tick(app) == 1
