@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -69,6 +70,12 @@ def _told(app, group: str, subject: str) -> list[Notification]:
         return found
 
 
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite for most paths; the test marked for both backends shows the averages and JSON columns on PostgreSQL."""
+    return "sqlite"
+
 def test_all_dimensions_on_target_close_the_campaign_without_actions(app, api):
     with clock.frozen(OPENED) as advance:
         instance_id = _open_campaign(app, api)
@@ -104,6 +111,7 @@ def _carry_out(api, instance_id: str, group: str) -> dict:
     return task
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_two_dimensions_below_target_get_two_actions_tracked_to_done(app, api):
     with clock.frozen(OPENED) as advance:
         instance_id = _open_campaign(app, api)
