@@ -102,12 +102,12 @@ def parse_answer(values: dict[str, Any]) -> tuple[dict[str, int], Optional[str]]
         if raw in (None, ""):
             problems[name] = (N_("Please choose a score."), {})
         elif score not in SCORE_RANGE:
-            problems[name] = (N_("Choose a score from %(low)d to %(high)d."), {"low": 1, "high": 5})
+            problems[name] = (N_("Choose a score from {low} to {high}."), {"low": 1, "high": 5})
         else:
             scores[name] = score
     comment = str(values.get("comment") or "").strip()
     if len(comment) > COMMENT_LIMIT:
-        problems["comment"] = (N_("At most %(limit)d characters, please."), {"limit": COMMENT_LIMIT})
+        problems["comment"] = (N_("Enter at most {limit} characters."), {"limit": COMMENT_LIMIT})
     if problems:
         raise FieldErrors("questionnaire: " + ", ".join(f"field '{name}'" for name in problems), problems)
     return scores, comment or None
@@ -168,6 +168,16 @@ def campaign_results(uow: UnitOfWork, reader: Principal, instance_id: str) -> Ca
                                            .order_by(ImprovementAction.id)))
         uow.session.expunge_all()
     return CampaignResults(campaign, campaign.invited, count, campaign.means or means, campaign.targets, actions)
+
+
+def campaigns(uow: UnitOfWork, reader: Principal) -> list[SatisfactionCampaign]:
+    """Every campaign, newest first, for the service department's list."""
+    if not RESULT_GROUPS & reader.groups:
+        raise Forbidden("only the service department reads survey results")
+    with uow:
+        found = list(uow.session.scalars(select(SatisfactionCampaign).order_by(SatisfactionCampaign.opened_at.desc())))
+        uow.session.expunge_all()
+        return found
 
 
 def _utc_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

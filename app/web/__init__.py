@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     from app.web import (account, admin_calendar, admin_users, complaint, health, home, inbox, knowledge,
-                         notifications, portal, report, tasks, tickets)
+                         notifications, portal, report, surveys, tasks, tickets)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
@@ -38,3 +38,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(knowledge.bp)
+    app.register_blueprint(surveys.bp)

@@ -49,6 +49,7 @@ NAV = (
     ("portal.index", _l("Portal"), lambda user: True),
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
     ("kb.index", _l("Knowledge base"), lambda user: True),
+    ("surveys.campaigns", _l("Surveys"), lambda user: user.in_group("service_dept", "admin")),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )

@@ -1,0 +1,133 @@
+"""The questionnaire in the portal (/portal/surveys/<id>) and the campaign page (/surveys/satisfaction/<instance>).
+
+A requester sees an open questionnaire on /portal and answers it once; someone else's is 403, scores
+outside 1..5 or missing are refused beside their question with nothing saved, a second answer or one
+after the survey closed is 409, a post without the CSRF token is refused. The service department (only)
+reads the campaign: responses, means against targets, actions.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from app import clock
+from app.domain import SatisfactionResponse
+from scheduler import tick
+from tests.page_client import PageClient
+from tests.satisfaction_helpers import ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_form, close_tickets, november, rows
+
+OPENED = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def backend() -> str:
+    """Pages do not depend on the database: SQLite only."""
+    return "sqlite"
+
+
+@pytest.fixture
+def campaign(app, api) -> str:
+    """A campaign open until the end of 10 December, sent to ``requester`` and ``vip``."""
+    close_tickets(app, ("SD-20261103-0001", "requester", november(3)), ("SD-20261104-0002", "vip", november(4)))
+    with clock.frozen(OPENED):
+        return api.start(CAMPAIGN, campaign_form(), user="servicedept")
+
+
+def _survey_of(app, user: str) -> SatisfactionResponse:
+    [row] = rows(app, SatisfactionResponse, SatisfactionResponse.requester == user)
+    return row
+
+
+def test_the_requester_finds_the_survey_on_the_portal_and_answers_it_once(app, campaign):
+    survey = _survey_of(app, "requester")
+    page = PageClient(app, "requester", "zh")
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        portal = page.get("/portal").get_data(as_text=True)
+        assert f"/portal/surveys/{survey.id}" in portal and "2026年11月客户满意度调查" in portal
+        form = page.get(f"/portal/surveys/{survey.id}").get_data(as_text=True)
+        assert "技术能力" in form and "沟通" in form and 'name="csrf_token"' in form
+        response = page.post_form(f"/portal/surveys/{survey.id}", {**ALL_FIVES, "communication": 3, "comment": "很好"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/portal")
+        assert f"/portal/surveys/{survey.id}" not in page.get("/portal").get_data(as_text=True)
+
+        again = page.post_form(f"/portal/surveys/{survey.id}", {**ALL_FIVES, "comment": "改主意了"})
+        assert again.status_code == 409 and "您已于" in again.get_data(as_text=True)
+    [answered] = rows(app, SatisfactionResponse, SatisfactionResponse.id == survey.id)
+    assert (answered.communication, answered.technical, answered.comment) == (3, 5, "很好")
+
+
+@pytest.mark.parametrize("language, changes, message", [
+    ("en", {"attitude": "6"}, "Choose a score from 1 to 5."),
+    ("en", {"technical": "0"}, "Choose a score from 1 to 5."),
+    ("en", {"response": "abc"}, "Choose a score from 1 to 5."),
+    ("zh", {"resolution": ""}, "请选择一个分数。"),
+    ("zh", {"comment": "长" * 2001}, "最多输入 2000 个字符。"),
+])
+def test_bad_answers_are_refused_beside_their_question_and_nothing_is_saved(app, campaign, language, changes,
+                                                                            message):
+    survey = _survey_of(app, "requester")
+    page = PageClient(app, "requester", language)
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        response = page.post_form(f"/portal/surveys/{survey.id}", {**ALL_FIVES, **changes})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in html
+    [field] = changes
+    marked = re.findall(r'class="question has-error" id="q-([a-z]+)"', html)
+    assert marked == ([] if field == "comment" else [field])
+    assert 'value="5" checked' in html   # what was chosen is kept
+    assert _survey_of(app, "requester").answered_at is None
+
+
+def test_someone_elses_survey_is_forbidden_and_an_unknown_one_not_found(app, campaign):
+    survey = _survey_of(app, "vip")
+    page = PageClient(app, "requester", "en")
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        assert page.get(f"/portal/surveys/{survey.id}").status_code == 403
+        assert page.post_form(f"/portal/surveys/{survey.id}", ALL_FIVES).status_code == 403
+        assert page.get("/portal/surveys/no-such-survey").status_code == 404
+    assert _survey_of(app, "vip").answered_at is None
+
+
+def test_a_post_without_the_csrf_token_is_refused(app, campaign):
+    survey = _survey_of(app, "requester")
+    page = PageClient(app, "requester", "en")
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        assert page.post_form(f"/portal/surveys/{survey.id}", ALL_FIVES, token=False).status_code == 400
+    assert _survey_of(app, "requester").answered_at is None
+
+
+def test_after_the_closing_time_answers_are_refused(app, campaign):
+    survey = _survey_of(app, "requester")
+    with clock.frozen(datetime(2026, 12, 11, 0, 1, tzinfo=SHANGHAI)):
+        page = PageClient(app, "requester", "en")
+        assert "This survey has closed" in page.get(f"/portal/surveys/{survey.id}").get_data(as_text=True)
+        assert page.post_form(f"/portal/surveys/{survey.id}", ALL_FIVES).status_code == 409
+        assert f"/portal/surveys/{survey.id}" not in page.get("/portal").get_data(as_text=True)
+    assert _survey_of(app, "requester").answered_at is None
+
+
+def test_the_service_department_reads_the_campaign_and_nobody_else_does(app, api, campaign):
+    requester = PageClient(app, "requester", "en")
+    with clock.frozen(OPENED + timedelta(hours=1)) as advance:
+        requester.post_form(f"/portal/surveys/{_survey_of(app, 'requester').id}",
+                            {**ALL_FIVES, "attitude": 3, "response": 3})
+        dept = PageClient(app, "servicedept", "en")
+        listing = dept.get("/surveys/satisfaction").get_data(as_text=True)
+        assert f"/surveys/satisfaction/{campaign}" in listing and "Collecting answers" in listing
+        html = dept.get(f"/surveys/satisfaction/{campaign}").get_data(as_text=True)
+        assert "3.00" in html and "below target" in html and "Actions are planned after the survey closes" in html
+        for other in ("requester", "desk"):
+            assert PageClient(app, other, "en").get(f"/surveys/satisfaction/{campaign}").status_code == 403
+        assert dept.get("/surveys/satisfaction/unknown").status_code == 404
+
+        advance(timedelta(days=10))
+        tick(app)
+        plans = [t for t in api.tasks(campaign) if t["taskDefinitionKey"] == "plan_improvement_action"]
+        assert len(plans) == 2
+        assert api.complete(plans[0]["id"], "servicedept", {"improvement_measure": "服务态度专项培训",
+                                                             "action_owner_group": "tier1",
+                                                             "action_due_on": "2026-12-31"}).status_code == 204
+        zh = PageClient(app, "servicedept", "zh").get(f"/surveys/satisfaction/{campaign}").get_data(as_text=True)
+    assert "服务态度专项培训" in zh and "一线工程师" in zh and "未达标" in zh
