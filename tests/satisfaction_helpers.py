@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.db import UnitOfWork
+from app.db import Database, UnitOfWork
 from app.domain import Ticket
 from app.store import database
 
@@ -27,8 +27,13 @@ def campaign_form(**overrides: Any) -> dict[str, Any]:
 
 def close_tickets(app, *tickets: tuple[str, Optional[str], datetime]) -> list[str]:
     """Insert ``(number, requester, closed_at)`` as closed ``ticket`` rows; returns their instance ids."""
+    return close_tickets_in(database(app), *tickets)
+
+
+def close_tickets_in(db: Database, *tickets: tuple[str, Optional[str], datetime]) -> list[str]:
+    """``close_tickets`` on a database without an app (a service running in its own process)."""
     ids = []
-    with UnitOfWork(database(app)) as uow:
+    with UnitOfWork(db) as uow:
         for number, requester, closed_at in tickets:
             instance_id = str(uuid.uuid4())
             local = closed_at.astimezone(SHANGHAI)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app import clock
+from app import clock, workcal
 from app.db import UnitOfWork
 from app.domain import CallbackSample, ImprovementAction, SatisfactionCampaign, SatisfactionResponse, Ticket
 from app.domain.satisfaction import DIMENSIONS, SCORE_RANGE
@@ -45,6 +45,15 @@ class Questionnaire:
     @property
     def is_open(self) -> bool:
         return self.answered_at is None and clock.now() < self.closes_at
+
+    @property
+    def last_day(self) -> date:
+        return last_day(self.closes_at)
+
+
+def last_day(closes_at: datetime) -> date:
+    """The last calendar day answers are taken (a survey closes at the midnight that ends it)."""
+    return (closes_at - timedelta(seconds=1)).astimezone(workcal.current().hours.zone).date()
 
 
 def _closes_at(response: SatisfactionResponse, campaign: Optional[SatisfactionCampaign]) -> datetime:

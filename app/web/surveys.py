@@ -39,7 +39,8 @@ CAMPAIGN_STATES = {"open": _l("Collecting answers"), "analysed": _l("Improving")
 
 @bp.app_context_processor
 def _words() -> dict[str, Any]:
-    return {"survey_questions": QUESTIONS, "survey_dimensions": DIMENSIONS, "survey_groups": STANDARD_GROUPS}
+    return {"survey_questions": QUESTIONS, "survey_dimensions": DIMENSIONS, "survey_groups": STANDARD_GROUPS,
+            "survey_last_day": satisfaction.last_day}
 
 
 @bp.route("/portal/surveys/<response_id>")
