@@ -90,4 +90,8 @@ def test_the_service_department_reads_the_campaign(people, service, campaign, la
     page.wait_for_selector("table.means")
     assert page.locator("table.means tbody tr").count() == 5
     screenshot(page, f"survey-campaign-{language}")
+    page.click("a.campaign-process")   # the campaign's instance, its diagram drawn from the model's DI
+    page.wait_for_selector("#diagram[data-state=ready]")
+    assert page.locator("#diagram .djs-element[data-element-id=improvement_actions]").count() == 1
+    screenshot(page, f"survey-process-{language}")
     assert page.console_errors == []
