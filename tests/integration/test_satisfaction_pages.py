@@ -21,6 +21,14 @@ from tests.satisfaction_helpers import ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_f
 OPENED = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 
 
+
+@pytest.fixture(autouse=True)
+def without_weekly_sampling(api) -> None:
+    """The shipped Monday sampling would fire while these tests move the clock over days; it has its own tests."""
+    response = api.put("/process-definition/key/callback_sampling_survey/suspended", user="admin",
+                       json={"suspended": True, "includeProcessInstances": False})
+    assert response.status_code == 204, response.get_json()
+
 @pytest.fixture
 def backend() -> str:
     """Pages do not depend on the database: SQLite only."""

@@ -24,7 +24,8 @@ from app.services.users import Principal
 from app.store import database
 from scheduler import tick
 from tests.integration.test_support_request_flow import activity_ids, step
-from tests.satisfaction_helpers import ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_form, close_tickets, november, rows
+from tests.satisfaction_helpers import (ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_form, close_tickets, day, november,
+                                       rows)
 
 OPENED = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 CLOSES = datetime(2026, 12, 11, 0, 0, tzinfo=SHANGHAI)   # the end of 10 December
@@ -70,6 +71,14 @@ def _told(app, group: str, subject: str) -> list[Notification]:
         return found
 
 
+
+
+@pytest.fixture(autouse=True)
+def without_weekly_sampling(api) -> None:
+    """The shipped Monday sampling would fire while these tests move the clock over days; it has its own tests."""
+    response = api.put("/process-definition/key/callback_sampling_survey/suspended", user="admin",
+                       json={"suspended": True, "includeProcessInstances": False})
+    assert response.status_code == 204, response.get_json()
 
 @pytest.fixture
 def backend() -> str:
@@ -151,6 +160,18 @@ def test_two_dimensions_below_target_get_two_actions_tracked_to_done(app, api):
     [summary] = _told(app, "service_dept", "Satisfaction survey %(campaign)s: results")
     assert summary.params["actions"] == "2"
 
+    # what the monthly report will read: the answers given and actions created in December
+    expected = {name: (ALL_FIVES[name] + score) / 2 for name, score in
+                {**ALL_FIVES, "response": 4, "communication": 4}.items()}
+    expected.update(response=(3 + 4) / 2, communication=(3 + 4) / 2)
+    december = satisfaction.period_results(UnitOfWork(database(app), write=False), day("2026-12-01"),
+                                           day("2026-12-31"))
+    assert december == {"from": "2026-12-01", "to": "2026-12-31", "responses": 2, "means": expected,
+                        "callback_samples": 0, "actions": {"open": 0, "done": 2}}
+    november = satisfaction.period_results(UnitOfWork(database(app), write=False), day("2026-11-01"),
+                                           day("2026-11-30"))
+    assert november["responses"] == 0 and set(november["means"].values()) == {None}
+
 
 def test_an_overdue_action_reminds_its_group_and_the_service_department_and_work_goes_on(app, api):
     with clock.frozen(OPENED) as advance:
@@ -176,3 +197,13 @@ def test_an_overdue_action_reminds_its_group_and_the_service_department_and_work
     assert api.history_state(instance_id) == "COMPLETED"
     [action] = rows(app, ImprovementAction)
     assert (action.dimension, action.state) == ("attitude", "done")
+
+
+def test_a_period_that_ends_before_it_starts_stops_at_the_opening_with_an_incident_naming_it(app, api):
+    with clock.frozen(OPENED):
+        instance_id = api.start(CAMPAIGN, campaign_form(period_start="2026-11-30", period_end="2026-11-01"),
+                                user="servicedept")
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert incident["activityId"] == "open_satisfaction_campaign"
+    assert "period_end 2026-11-01 is before period_start 2026-11-30" in incident["incidentMessage"]
+    assert rows(app, SatisfactionCampaign) == [] and rows(app, SatisfactionResponse) == []
