@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.domain.satisfaction import DIMENSIONS, SCORE_RANGE
 from app.errors import Conflict, FieldErrors
-from app.services import satisfaction
+from app.services import campaign_opening, satisfaction
 from app.services.users import STANDARD_GROUPS
 from app.store import new_uow
-from app.web.forms import field_messages
+from app.web.forms import builtin_messages, field_messages, form_schema
+from app.web.start_forms import start_from_post
 from app.web.tasks import page_url
 
 bp = Blueprint("surveys", __name__)
@@ -77,6 +78,25 @@ def _page(found: satisfaction.Questionnaire, values: dict[str, str], errors: dic
 def campaigns() -> Any:
     found = satisfaction.campaigns(new_uow(write=False), current_user.principal)
     return render_template("surveys/campaigns.html", campaigns=found, states=CAMPAIGN_STATES)
+
+
+@bp.route("/surveys/satisfaction/new")
+@login_required
+def new() -> Any:
+    """The campaign's start form in form-js, for the service department."""
+    form = campaign_opening.campaign_form(new_uow(write=False), current_user.principal)
+    return render_template("surveys/new.html", schema=form_schema(form.source, form.spec), data=form.prefill,
+                           messages=builtin_messages())
+
+
+@bp.route("/surveys/satisfaction/new", methods=["POST"])
+@login_required
+def create() -> Any:
+    """JSON in (``{"values": {...}}``); on success JSON naming the new campaign's page."""
+    return start_from_post(
+        lambda values: campaign_opening.open_campaign(new_uow(), current_user.principal, values),
+        lambda started: _("The survey is open; its questionnaires have been sent."),
+        lambda started: url_for("surveys.campaign", instance_id=started.id))
 
 
 @bp.route("/surveys/satisfaction/<instance_id>")

@@ -86,6 +86,11 @@ def test_a_requester_answers_the_questionnaire_from_the_portal(people, service, 
 def test_the_service_department_reads_the_campaign(people, service, campaign, language):
     page = people.signed_in("servicedept", language, then="/surveys/satisfaction")
     screenshot(page, f"survey-campaigns-{language}")
+    page.click("a.new-campaign")
+    page.wait_for_selector(".fjs-form .fjs-form-field")
+    assert page.locator(".fjs-form-field-datetime").count() == 3   # the period and the closing day
+    screenshot(page, f"survey-new-{language}")
+    page.go_back()
     page.click(f"a[href='/surveys/satisfaction/{campaign}']")
     page.wait_for_selector("table.means")
     assert page.locator("table.means tbody tr").count() == 5

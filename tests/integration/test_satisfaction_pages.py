@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app import clock
-from app.domain import SatisfactionResponse
+from app.domain import SatisfactionCampaign, SatisfactionResponse
 from scheduler import tick
 from tests.page_client import PageClient
 from tests.satisfaction_helpers import ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_form, close_tickets, november, rows
@@ -139,3 +139,32 @@ def test_the_service_department_reads_the_campaign_and_nobody_else_does(app, api
                                                              "action_due_on": "2026-12-31"}).status_code == 204
         zh = PageClient(app, "servicedept", "zh").get(f"/surveys/satisfaction/{campaign}").get_data(as_text=True)
     assert "服务态度专项培训" in zh and "一线工程师" in zh and "未达标" in zh
+
+
+def test_the_service_department_opens_a_survey_from_its_page_with_dates_that_make_sense(app):
+    dept = PageClient(app, "servicedept", "en")
+    with clock.frozen(OPENED):
+        html = dept.get("/surveys/satisfaction/new").get_data(as_text=True)
+        assert '"key": "period_start"' in html and '"audience": "closed_tickets"' in html
+        backwards = dept.post_json("/surveys/satisfaction/new",
+                                   {"values": campaign_form(period_start="2026-11-30", period_end="2026-11-01")})
+        assert backwards.status_code == 400
+        assert backwards.get_json()["fields"] == {"period_end": "The period cannot end before it starts."}
+        past = dept.post_json("/surveys/satisfaction/new", {"values": campaign_form(closes_on="2026-11-30")})
+        assert past.get_json()["fields"] == {"closes_on": "Choose today or a later day."}
+        assert dept.post_json("/surveys/satisfaction/new", {"values": campaign_form(period_start="11/01")}
+                              ).status_code == 400
+        assert rows(app, SatisfactionCampaign) == []
+
+        opened = dept.post_json("/surveys/satisfaction/new", {"values": campaign_form()})
+        assert opened.status_code == 200, opened.get_json()
+        [campaign] = rows(app, SatisfactionCampaign)
+        assert opened.get_json()["redirect"] == f"/surveys/satisfaction/{campaign.instance_id}"
+        assert campaign.opened_by == "servicedept"
+        assert "The survey is open" in dept.get(opened.get_json()["redirect"]).get_data(as_text=True)
+
+        requester = PageClient(app, "requester", "en")
+        assert requester.get("/surveys/satisfaction/new").status_code == 403
+        assert requester.post_json("/surveys/satisfaction/new", {"values": campaign_form()}).status_code == 403
+        assert dept.post_json("/surveys/satisfaction/new", {"values": campaign_form()}, token=False).status_code == 400
+    assert len(rows(app, SatisfactionCampaign)) == 1
