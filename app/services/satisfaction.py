@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import clock, workcal
 from app.db import UnitOfWork
@@ -123,19 +123,26 @@ def parse_answer(values: dict[str, Any]) -> tuple[dict[str, int], Optional[str]]
 
 
 def answer(uow: UnitOfWork, reader: Principal, response_id: str, values: dict[str, Any]) -> Questionnaire:
-    """Record the reader's answer; a second answer, or one after the survey closed, is a Conflict."""
+    """Record the reader's answer; a second answer, or one after the survey closed, is a Conflict.
+
+    The row is filled only if it is still unanswered, in one UPDATE: of two answers sent at once
+    (two tabs, a double click) exactly one is kept, on either database.
+    """
     scores, comment = parse_answer(values)
     with uow:
-        response = _own(uow, reader, response_id)
-        current = _questionnaire(uow, response)
+        current = _questionnaire(uow, _own(uow, reader, response_id))
         if current.answered_at is not None:
             raise Conflict("this questionnaire has already been answered")
         if not current.is_open:
             raise Conflict("this survey has closed")
-        for name, score in scores.items():
-            setattr(response, name, score)
-        response.comment, response.answered_at = comment, clock.now()
-        answered = _questionnaire(uow, response)
+        filled = uow.session.execute(
+            update(SatisfactionResponse)
+            .where(SatisfactionResponse.id == response_id, SatisfactionResponse.answered_at.is_(None))
+            .values(**scores, comment=comment, answered_at=clock.now()).execution_options(synchronize_session=False))
+        if filled.rowcount != 1:
+            raise Conflict("this questionnaire has already been answered")
+        uow.session.expire_all()
+        answered = _questionnaire(uow, _own(uow, reader, response_id))
         uow.commit()
         return answered
 

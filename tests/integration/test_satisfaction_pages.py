@@ -8,6 +8,7 @@ reads the campaign: responses, means against targets, actions.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -31,7 +32,7 @@ def without_weekly_sampling(api) -> None:
 
 @pytest.fixture
 def backend() -> str:
-    """Pages do not depend on the database: SQLite only."""
+    """Pages do not depend on the database: SQLite, except where two answers race."""
     return "sqlite"
 
 
@@ -168,3 +169,24 @@ def test_the_service_department_opens_a_survey_from_its_page_with_dates_that_mak
         assert requester.post_json("/surveys/satisfaction/new", {"values": campaign_form()}).status_code == 403
         assert dept.post_json("/surveys/satisfaction/new", {"values": campaign_form()}, token=False).status_code == 400
     assert len(rows(app, SatisfactionCampaign)) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_answers_sent_at_once_keep_exactly_one(app, campaign):
+    """Two tabs posting together: the row is filled only while unanswered, so one wins and one is told."""
+    survey = _survey_of(app, "requester")
+    tabs = [PageClient(app, "requester", "en") for _ in range(2)]
+    statuses, start = [], threading.Barrier(2)
+
+    def send(page, attitude: int) -> None:
+        start.wait()
+        statuses.append(page.post_form(f"/portal/surveys/{survey.id}", {**ALL_FIVES, "attitude": attitude}).status_code)
+
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        threads = [threading.Thread(target=send, args=(tab, score)) for tab, score in zip(tabs, (1, 2))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [302, 409]
+    assert _survey_of(app, "requester").attitude in (1, 2)
