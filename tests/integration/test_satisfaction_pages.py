@@ -190,3 +190,20 @@ def test_two_answers_sent_at_once_keep_exactly_one(app, campaign):
             thread.join()
     assert sorted(statuses) == [302, 409]
     assert _survey_of(app, "requester").attitude in (1, 2)
+
+
+def test_a_sampled_ticket_questionnaire_is_answered_like_a_campaign_one(app, api):
+    close_tickets(app, ("SD-20261124-0042", "requester", datetime(2026, 11, 24, 10, tzinfo=SHANGHAI)))
+    assert api.put("/process-definition/key/callback_sampling_survey/suspended", user="admin",
+                   json={"suspended": False}).status_code == 204
+    with clock.frozen(OPENED):
+        api.start("callback_sampling_survey", {"sample_week": "2026-W48"}, user="servicedept")
+        page = PageClient(app, "requester", "zh")
+        portal = page.get("/portal").get_data(as_text=True)
+        assert "工单 SD-20261124-0042 的服务您满意吗？" in portal and "2026-12-15 截止" in portal   # 14 days after it was sent
+        survey = _survey_of(app, "requester")
+        assert survey.campaign_instance_id is None and survey.ticket_instance_id is not None
+        form = page.get(f"/portal/surveys/{survey.id}").get_data(as_text=True)
+        assert "您的工单最近已关闭" in form
+        assert page.post_form(f"/portal/surveys/{survey.id}", ALL_FIVES).status_code == 302
+    assert _survey_of(app, "requester").answered_at is not None
