@@ -200,8 +200,8 @@ def _utc_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, datet
     return datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)
 
 
-def period_results(uow: UnitOfWork, start: date, end: date, zone: str = "Asia/Shanghai") -> dict[str, Any]:
-    """Satisfaction over the answers given in [start, end] (calendar days in ``zone``), for the monthly report.
+def period_results(uow: UnitOfWork, start: date, end: date) -> dict[str, Any]:
+    """Satisfaction over the answers given in [start, end] (days in the calendar's zone), for the monthly report.
 
     ``means`` per dimension over every questionnaire answered in the period (campaigns and callback
     samples), null for a dimension nobody rated; ``responses`` how many; ``callback_samples`` the
@@ -209,7 +209,7 @@ def period_results(uow: UnitOfWork, start: date, end: date, zone: str = "Asia/Sh
     """
     if end < start:
         raise ValueError(f"period end {end} is before its start {start}")
-    since, until = _utc_bounds(start, end, ZoneInfo(zone))
+    since, until = _utc_bounds(start, end, workcal.current().hours.zone)
     with uow:
         count, means = _means(uow, SatisfactionResponse.answered_at >= since, SatisfactionResponse.answered_at < until)
         states = dict(uow.session.execute(
