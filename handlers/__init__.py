@@ -84,6 +84,8 @@ class HandlerContext:
     ``actor`` is who made the step that reached the handler (the person completing a task,
     starting the instance or retrying the job); None when the scheduler fired a timer.
 
+    ``reader`` runs ``read``: the step's session, set by the service layer.
+
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
 

@@ -50,9 +50,10 @@ NAV = (
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
     ("kb.index", _l("Knowledge base"), lambda user: True),
     ("reports.index", _l("Reports"), lambda user: user.in_group("project_manager", "service_dept", "admin")),
-    ("surveys.current_week", _l("Weekly survey"),
+    ("weekly_survey.current_week", _l("Weekly survey"),
      lambda user: user.in_group(*weekly_reports.READER_GROUPS)),
     ("reviews.index", _l("Service reviews"), lambda user: user.in_group(*service_reviews.READERS)),
+    ("surveys.campaigns", _l("Satisfaction surveys"), lambda user: user.in_group("service_dept", "admin")),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )
