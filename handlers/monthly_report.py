@@ -13,7 +13,7 @@ from typing import Any
 
 from app.domain import MonthlyReport
 from app.periods import month_bounds, parse_month, previous_month
-from app.services import figures
+from app.services import figures, satisfaction
 from app.texts import N_
 from handlers import HandlerContext, handler
 
@@ -44,7 +44,9 @@ def compile_monthly_report(ctx: HandlerContext) -> dict[str, Any]:
     recompiling = bool(ctx.variables.get("report_compiled"))
     if not recompiling:
         _refuse_a_second_report(ctx, month)
-    computed = figures.compute(ctx.read_only_unit(), first, last)
+    computed = {**figures.compute(ctx.read_only_unit(), first, last),
+                # what requesters answered in the questionnaires of the month, and the improvement actions (Flow 5)
+                "satisfaction_survey": satisfaction.period_results(ctx.read_only_unit(), first, last)}
     if recompiling:
         ctx.update(MonthlyReport, {"instance_id": ctx.instance_id}, figures=computed, state="draft",
                    compiled_at=ctx.now, reviewer=ctx.actor, comment=_comment(ctx))

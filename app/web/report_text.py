@@ -53,6 +53,20 @@ COMPLAINT_COLUMNS = (
 )
 HEADLINE = TICKET_COLUMNS + COMPLAINT_COLUMNS
 
+#: What the satisfaction questionnaires of the month say (Flow 5 and callback sampling), kept with a
+#: monthly report under ``satisfaction_survey``; reports compiled before it existed have none.
+SURVEY_COLUMNS = (
+    Column(("satisfaction_survey", "responses"), _l("Questionnaires answered"), "count"),
+    Column(("satisfaction_survey", "means", "technical"), _l("Technical ability"), "score"),
+    Column(("satisfaction_survey", "means", "response"), _l("Timely response"), "score"),
+    Column(("satisfaction_survey", "means", "resolution"), _l("Timely resolution"), "score"),
+    Column(("satisfaction_survey", "means", "attitude"), _l("Service attitude"), "score"),
+    Column(("satisfaction_survey", "means", "communication"), _l("Communication"), "score"),
+    Column(("satisfaction_survey", "callback_samples"), _l("Closed tickets sampled for a follow-up survey"), "count"),
+    Column(("satisfaction_survey", "actions", "open"), _l("Improvement actions open"), "count"),
+    Column(("satisfaction_survey", "actions", "done"), _l("Improvement actions done"), "count"),
+)
+
 #: The breakdowns in reading order, with their headings; the month breakdown also counts complaints.
 BREAKDOWNS = (("priority", _l("By priority")), ("group", _l("By tier-1 group")),
               ("engineer", _l("By engineer")), ("month", _l("By month")))

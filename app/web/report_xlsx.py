@@ -27,6 +27,8 @@ def workbook_bytes(report: Report) -> bytes:
     _headline(book.active, report)
     for breakdown, title in report_text.BREAKDOWNS:
         _breakdown(book.create_sheet(str(title)[:31]), report, breakdown)
+    if "satisfaction_survey" in report.row.figures:
+        _survey(book.create_sheet(_("Satisfaction survey")[:31]), report)
     _no_formulas(book)
     out = BytesIO()
     book.save(out)
@@ -63,6 +65,17 @@ def _breakdown(sheet: Worksheet, report: Report, breakdown: str) -> None:
     for offset in range(2, len(columns) + 2):
         sheet.column_dimensions[sheet.cell(1, offset).column_letter].width = 16
     sheet.freeze_panes = "B2"
+
+
+def _survey(sheet: Worksheet, report: Report) -> None:
+    """The month's questionnaire answers and improvement actions (Flow 5), one figure per row."""
+    sheet.append([_("Figure"), _("Value")])
+    _style_header(sheet, 1)
+    for column in report_text.SURVEY_COLUMNS:
+        sheet.append([str(column.label), None])
+        _put(sheet.cell(sheet.max_row, 2), column, column.value(report.row.figures))
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 16
 
 
 def _put(cell: Any, column: Column, value: Any) -> None:

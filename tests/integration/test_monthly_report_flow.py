@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.db import UnitOfWork
-from app.domain import MonthlyReport
+from app.domain import ImprovementAction, MonthlyReport, SatisfactionResponse
 from app.models import Notification, ProcessInstance, StartTimer
 from app.periods import month_bounds, previous_month
 from app.services import figures
@@ -73,7 +73,7 @@ def first_of_the_month(app) -> Iterator[tuple[str, str]]:
     assert (due.day, due.hour, due.minute) == (1, 8, 0), due
     month = previous_month(due.date())
     insert(app, *_requested_in(month, 3), *_requested_in(f"{due:%Y-%m}", 1, 10),
-           *_requested_in(previous_month(month_bounds(month)[0]), 1, 20))
+           *_requested_in(previous_month(month_bounds(month)[0]), 1, 20), *_questionnaires(month))
     with clock.frozen(timer.due_at - timedelta(seconds=1)) as advance:
         tick(app)
         assert _read(app, select(ProcessInstance).where(ProcessInstance.definition_key == PROCESS)) == []
@@ -83,10 +83,45 @@ def first_of_the_month(app) -> Iterator[tuple[str, str]]:
         yield month, instance.id
 
 
+#: Questionnaire answers of the reported month (technical, response, resolution, attitude, communication)
+ANSWERS = ((5, 4, 4, 5, 3), (4, 4, 3, 5, 4))
+
+
+def _questionnaires(month: str) -> list:
+    """Two answers and an open improvement action in the reported month, one answer in the month before
+    (not counted), and a questionnaire sent but never answered (not counted either)."""
+    first, _last = month_bounds(month)
+    noon = datetime.combine(first + timedelta(days=4), datetime.min.time(), SHANGHAI).replace(hour=12)
+    rows = [SatisfactionResponse(id=f"answer-{n}", requester="requester", sent_at=noon.astimezone(timezone.utc),
+                                 answered_at=(noon + timedelta(hours=n)).astimezone(timezone.utc),
+                                 **dict(zip(("technical", "response", "resolution", "attitude", "communication"),
+                                            scores)))
+            for n, scores in enumerate(ANSWERS)]
+    before = (noon - timedelta(days=10)).astimezone(timezone.utc)
+    rows.append(SatisfactionResponse(id="answer-before", requester="requester", sent_at=before, answered_at=before,
+                                     technical=1, response=1, resolution=1, attitude=1, communication=1))
+    rows.append(SatisfactionResponse(id="unanswered", requester="requester", sent_at=noon.astimezone(timezone.utc)))
+    rows.append(ImprovementAction(campaign_instance_id="campaign", dimension="communication", mean=3.5, target=4.0,
+                                  measure="每周向用户通报处理进度", owner_group="service_desk",
+                                  due_on=first + timedelta(days=20), created_at=noon.astimezone(timezone.utc)))
+    return rows
+
+
+def _expected_survey(month: str) -> dict:
+    """What the report must say about the month's questionnaires, computed from ``ANSWERS`` by hand."""
+    first, last = month_bounds(month)
+    names = ("technical", "response", "resolution", "attitude", "communication")
+    return {"from": first.isoformat(), "to": last.isoformat(), "responses": len(ANSWERS),
+            "means": {name: round(sum(a[i] for a in ANSWERS) / len(ANSWERS), 2) for i, name in enumerate(names)},
+            "callback_samples": 0, "actions": {"open": 1, "done": 0}}
+
+
 def _month_figures(app, month: str) -> dict:
+    """The report's figures: the tickets' (``figures.compute``) and the month's questionnaires."""
     first, last = month_bounds(month)
     with app.app_context():
-        return figures.compute(UnitOfWork(database(app), write=False), first, last)
+        return {**figures.compute(UnitOfWork(database(app), write=False), first, last),
+                "satisfaction_survey": _expected_survey(month)}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

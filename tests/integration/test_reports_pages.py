@@ -197,3 +197,24 @@ def test_text_in_the_xlsx_never_becomes_a_formula(app):
     [cell] = [r[1] for r in book["Figures"].iter_rows() if r[0].value == "Comment"]
     assert (cell.value, cell.data_type) == (row.comment, "s")
 
+
+
+def test_the_months_questionnaires_and_improvement_actions_show_on_the_page_the_print_and_the_xlsx(app):
+    survey = {"responses": 7, "callback_samples": 3, "actions": {"open": 1, "done": 2},
+              "means": {"technical": 4.25, "response": 3.5, "resolution": None, "attitude": 4.8, "communication": 3.9}}
+    insert(app, monthly("2026-10", "published", satisfaction_survey=survey), monthly("2026-09", "published"))
+    page = PageClient(app, "pm", "zh")
+    html = page.get("/reports/monthly/2026-10").get_data(as_text=True)
+    section = html[html.index('id="satisfaction-survey"'):]
+    for words in ("满意度调查与改进措施", "技术能力", "4.25", "3.50", "4.80", "—", "回访抽样"):
+        assert words in section, words
+    assert 'id="satisfaction-survey"' in page.get("/reports/monthly/2026-10/print").get_data(as_text=True)
+    # a report compiled before the questionnaires were counted shows no empty section
+    assert 'id="satisfaction-survey"' not in page.get("/reports/monthly/2026-09").get_data(as_text=True)
+
+    book = load_workbook(BytesIO(PageClient(app, "pm", "en").get("/reports/monthly/2026-10.xlsx").data))
+    values = {row[0]: row[1] for row in book["Satisfaction survey"].iter_rows(min_row=2, values_only=True)}
+    assert values["Questionnaires answered"] == 7 and values["Technical ability"] == 4.25
+    assert values["Timely resolution"] == "—" and values["Improvement actions done"] == 2
+    assert "Satisfaction survey" not in load_workbook(BytesIO(
+        PageClient(app, "pm", "en").get("/reports/monthly/2026-09.xlsx").data)).sheetnames
