@@ -99,8 +99,8 @@ def open_surveys(uow: UnitOfWork, reader: Principal) -> list[Questionnaire]:
     return sorted((q for q in found if q.is_open), key=lambda q: q.closes_at)
 
 
-def parse_answer(values: dict[str, Any]) -> tuple[dict[str, int], Optional[str]]:
-    """Five whole scores 1–5 and an optional comment; every bad field is named, nothing is stored."""
+def parse_answer(values: dict[str, Any]) -> tuple[dict[str, int], Optional[str], Optional[str]]:
+    """Five whole scores 1–5, an optional comment and an optional complaint; every bad field is named, nothing stored."""
     scores, problems = {}, {}
     for name in DIMENSIONS:
         raw = values.get(name)
@@ -114,21 +114,25 @@ def parse_answer(values: dict[str, Any]) -> tuple[dict[str, int], Optional[str]]
             problems[name] = (N_("Choose a score from {low} to {high}."), {"low": 1, "high": 5})
         else:
             scores[name] = score
-    comment = str(values.get("comment") or "").strip()
-    if len(comment) > COMMENT_LIMIT:
-        problems["comment"] = (N_("Enter at most {limit} characters."), {"limit": COMMENT_LIMIT})
+    texts = {}
+    for name in ("comment", "complaint"):
+        texts[name] = str(values.get(name) or "").strip()
+        if len(texts[name]) > COMMENT_LIMIT:
+            problems[name] = (N_("Enter at most {limit} characters."), {"limit": COMMENT_LIMIT})
     if problems:
         raise FieldErrors("questionnaire: " + ", ".join(f"field '{name}'" for name in problems), problems)
-    return scores, comment or None
+    return scores, texts["comment"] or None, texts["complaint"] or None
 
 
 def answer(uow: UnitOfWork, reader: Principal, response_id: str, values: dict[str, Any]) -> Questionnaire:
     """Record the reader's answer; a second answer, or one after the survey closed, is a Conflict.
 
     The row is filled only if it is still unanswered, in one UPDATE: of two answers sent at once
-    (two tabs, a double click) exactly one is kept, on either database.
+    (two tabs, a double click) exactly one is kept, on either database. A complaint written in the
+    questionnaire starts complaint handling (Flow 2) in the same transaction, so it is never lost
+    and never filed twice.
     """
-    scores, comment = parse_answer(values)
+    scores, comment, complaint = parse_answer(values)
     with uow:
         current = _questionnaire(uow, _own(uow, reader, response_id))
         if current.answered_at is not None:
@@ -142,9 +146,25 @@ def answer(uow: UnitOfWork, reader: Principal, response_id: str, values: dict[st
         if filled.rowcount != 1:
             raise Conflict("this questionnaire has already been answered")
         uow.session.expire_all()
-        answered = _questionnaire(uow, _own(uow, reader, response_id))
+        response = _own(uow, reader, response_id)
+        if complaint:
+            _file_complaint(uow, reader, response, complaint)
+        answered = _questionnaire(uow, response)
         uow.commit()
         return answered
+
+
+def _file_complaint(uow: UnitOfWork, reader: Principal, response: SatisfactionResponse, complaint: str) -> None:
+    """Send the complaint to Flow 2 as the survey's (``complaint_source`` satisfaction_survey), linked to
+    the sampled ticket when the questionnaire followed one."""
+    from app.services import messages  # it steps the new instance, which imports the services
+
+    ticket = uow.session.get(Ticket, response.ticket_instance_id) if response.ticket_instance_id else None
+    messages.start_from_step(uow, "complaint_received", {
+        "complaint_source": "satisfaction_survey", "complaint": complaint, "severity": "general",
+        "complainant": reader.id, "department": ticket.department if ticket else "",
+        "ticket_instance_id": ticket.instance_id if ticket else "",
+        "ticket_business_key": ticket.number if ticket else ""}, reader.id)
 
 
 # ------------------------------------------------------------------ results

@@ -55,7 +55,7 @@ def questionnaire(response_id: str) -> Any:
 @login_required
 def answer(response_id: str) -> Any:
     """Record the answer and go back to the portal with thanks; a refusal shows the form again (400/409)."""
-    values = {name: request.form.get(name, "") for name in (*DIMENSIONS, "comment")}
+    values = {name: request.form.get(name, "") for name in (*DIMENSIONS, "comment", "complaint")}
     try:
         satisfaction.answer(new_uow(), current_user.principal, response_id, values)
     except FieldErrors as exc:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from app import clock
-from app.domain import SatisfactionCampaign, SatisfactionResponse
+from app.domain import Complaint, SatisfactionCampaign, SatisfactionResponse
+from app.models import ProcessInstance
 from scheduler import tick
 from tests.page_client import PageClient
 from tests.satisfaction_helpers import ALL_FIVES, CAMPAIGN, SHANGHAI, campaign_form, close_tickets, november, rows
@@ -73,6 +74,7 @@ def test_the_requester_finds_the_survey_on_the_portal_and_answers_it_once(app, c
     ("en", {"response": "abc"}, "Choose a score from 1 to 5."),
     ("zh", {"resolution": ""}, "请选择一个分数。"),
     ("zh", {"comment": "长" * 2001}, "最多输入 2000 个字符。"),
+    ("zh", {"complaint": "长" * 2001}, "最多输入 2000 个字符。"),
 ])
 def test_bad_answers_are_refused_beside_their_question_and_nothing_is_saved(app, campaign, language, changes,
                                                                             message):
@@ -84,7 +86,7 @@ def test_bad_answers_are_refused_beside_their_question_and_nothing_is_saved(app,
     assert response.status_code == 400 and message in html
     [field] = changes
     marked = re.findall(r'class="question has-error" id="q-([a-z]+)"', html)
-    assert marked == ([] if field == "comment" else [field])
+    assert marked == ([] if field in ("comment", "complaint") else [field])
     assert 'value="5" checked' in html   # what was chosen is kept
     assert _survey_of(app, "requester").answered_at is None
 
@@ -207,3 +209,34 @@ def test_a_sampled_ticket_questionnaire_is_answered_like_a_campaign_one(app, api
         assert "您的工单最近已关闭" in form
         assert page.post_form(f"/portal/surveys/{survey.id}", ALL_FIVES).status_code == 302
     assert _survey_of(app, "requester").answered_at is not None
+
+
+def test_a_complaint_in_the_questionnaire_starts_complaint_handling_linked_to_the_sampled_ticket(app, api):
+    close_tickets(app, ("SD-20261124-0043", "requester", datetime(2026, 11, 24, 10, tzinfo=SHANGHAI)))
+    assert api.put("/process-definition/key/callback_sampling_survey/suspended", user="admin",
+                   json={"suspended": False}).status_code == 204
+    with clock.frozen(OPENED):
+        api.start("callback_sampling_survey", {"sample_week": "2026-W48"}, user="servicedept")
+        survey = _survey_of(app, "requester")
+        page = PageClient(app, "requester", "zh")
+        assert 'name="complaint"' in page.get(f"/portal/surveys/{survey.id}").get_data(as_text=True)
+        answered = page.post_form(f"/portal/surveys/{survey.id}",
+                                  {**ALL_FIVES, "attitude": 1, "complaint": "工程师上门迟到两小时，也没有提前通知"})
+        assert answered.status_code == 302
+    [complaint] = rows(app, Complaint)
+    assert (complaint.source, complaint.complainant, complaint.content) == (
+        "satisfaction_survey", "requester", "工程师上门迟到两小时，也没有提前通知")
+    assert (complaint.ticket_instance_id, complaint.ticket_business_key) == (survey.ticket_instance_id,
+                                                                             "SD-20261124-0043")
+    [flow2] = rows(app, ProcessInstance, ProcessInstance.id == complaint.instance_id)
+    assert flow2.definition_key == "complaint_handling" and flow2.status == "ACTIVE"
+    assert _survey_of(app, "requester").attitude == 1
+
+
+def test_an_answer_without_a_complaint_files_none(app, campaign):
+    survey = _survey_of(app, "requester")
+    with clock.frozen(OPENED + timedelta(hours=1)):
+        response = PageClient(app, "requester", "en").post_form(f"/portal/surveys/{survey.id}",
+                                                              {**ALL_FIVES, "complaint": "   "})
+        assert response.status_code == 302
+    assert rows(app, Complaint) == []
