@@ -9,7 +9,8 @@ A handler receives a :class:`HandlerContext` and returns a dict of variables to
 merge into the instance (or ``None``). An exception raised by a handler becomes an
 incident on the instance: the instance is kept and the step can be retried.
 Handlers never open transactions: what they ask for (notifications, domain
-rows) is written with the step, so a retried step cannot write it twice.
+rows) is written with the step, so a retried step cannot write it twice. They
+may read domain rows (``ctx.rows``) in the step's transaction, never change them there.
 
 Every module of this package is imported on first use, so a new flow's
 handlers only need a new module here.
@@ -20,7 +21,9 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
+
+from sqlalchemy import select
 
 Handler = Callable[["HandlerContext"], Optional[dict]]
 
@@ -66,6 +69,14 @@ class RowUpdate:
     values: dict[str, Any]
 
 
+class StepReader(Protocol):
+    """The database access a step lends its handlers (``app.services.dispatch.StepReader``)."""
+
+    def execute(self, statement: Any) -> Any: ...
+
+    def unit(self) -> Any: ...
+
+
 @dataclass
 class HandlerContext:
     """What a handler may see and do: read variables, ask for notifications, send messages, record domain rows.
@@ -73,8 +84,15 @@ class HandlerContext:
     ``actor`` is who made the step that reached the handler (the person completing a task,
     starting the instance or retrying the job); None when the scheduler fired a timer.
 
+    ``reader`` runs ``read``: the step's session, set by the service layer.
+
     ``calendar`` is the working-day calendar in effect (holidays, 调休, working hours), for
     ``app.workcal.add_working_days(ctx.calendar, ctx.now, 2)`` and its siblings.
+
+    ``reader`` (set by the service layer) is how handlers read domain rows: ``rows`` and ``read``
+    in the step's own transaction, ``read_only_unit`` for a service-layer query that opens its
+    own unit (the monthly report's figures). Reading never writes: a change goes through
+    ``record`` or ``update``, so it is written with the step.
     """
 
     instance_id: str
@@ -88,6 +106,7 @@ class HandlerContext:
     messages: list[Message] = field(default_factory=list)
     updates: list[RowUpdate] = field(default_factory=list)
     actor: Optional[str] = None
+    reader: Optional[StepReader] = field(default=None, repr=False)
 
     def notify(self, group: str, subject: str, body: str, /, **params: Any) -> None:
         """Queue a notification to every active member of ``group``; stored in the same transaction."""
@@ -108,6 +127,28 @@ class HandlerContext:
     def update(self, table: type, where: dict[str, Any], /, **values: Any) -> None:
         """Change the domain row of ``table`` matching ``where``; updated with the step."""
         self.updates.append(RowUpdate(table, dict(where), values))
+
+    def rows(self, table: type, /, **where: Any) -> list[Any]:
+        """The domain rows of ``table`` whose columns equal ``where`` (a list or tuple value: any of its items),
+        read in the step's transaction, rows recorded earlier in it included (a department's open tickets, last
+        week's survey items)."""
+        conditions = [getattr(table, column).in_(value) if isinstance(value, (list, tuple))
+                      else getattr(table, column) == value for column, value in where.items()]
+        return list(self._reader().execute(select(table).where(*conditions)).scalars())
+
+    def read(self, statement: Any) -> list:
+        """The rows of a SELECT over domain tables, in the step's transaction (a campaign's audience and
+        answers, the tickets closed last week)."""
+        return list(self._reader().execute(statement).all())
+
+    def read_only_unit(self) -> Any:
+        """A read-only unit of work of its own, not yet entered, for a service query over committed rows."""
+        return self._reader().unit()
+
+    def _reader(self) -> StepReader:
+        if self.reader is None:
+            raise RuntimeError("this handler context has no database to read")
+        return self.reader
 
 
 def _texts(params: dict[str, Any]) -> dict[str, str]:

@@ -16,6 +16,7 @@ const files = {
   '@bpmn-io/form-js/dist/assets/form-js.css': 'form-js/form-js.css',
   '@bpmn-io/form-js/dist/assets/flatpickr/light.css': 'form-js/flatpickr-light.css',
   'htmx.org/dist/htmx.min.js': 'htmx/htmx.min.js',
+  'chart.js/dist/chart.umd.js': 'chart.js/chart.umd.js',
 };
 
 rmSync(target, { recursive: true, force: true });

@@ -2,12 +2,15 @@
 
 A template database (schema, groups, demo users, shipped processes) is built
 once per session and backend; each test gets a copy, so tests are isolated and
-password hashing does not run for every test.
+password hashing does not run for every test. Checking a password still runs for every
+sign-in, so the suite hashes with a cheap work factor (``PASSWORD_HASH_METHOD``, inherited by
+the service processes the tests start); production keeps scrypt (``app/passwords.py``).
 """
 from __future__ import annotations
 
 import base64
 import itertools
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -18,6 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# before the app is imported or any service process started: every hash made in the tests uses it
+os.environ.setdefault("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 from app import create_app  # noqa: E402
 from app.store import database  # noqa: E402

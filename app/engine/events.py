@@ -173,9 +173,12 @@ def fire_timer_start_by_hand(workflow: BpmnWorkflow) -> None:
 
 def _fire_start_timer(task) -> None:
     """Take a timer start event as fired. A cycle timer's outgoing path is not predicted
-    (SpiffWorkflow adds it per occurrence), so the one occurrence's path is added here."""
+    (SpiffWorkflow adds it per occurrence), so the one occurrence's path is added here. Beside a
+    none start event the timer's own task is only predicted (MAYBE); firing makes it definite first."""
     task._set_internal_data(event_fired=True)
     if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition) and not task.children:
+        if task.state & TaskState.PREDICTED_MASK:
+            task._set_state(TaskState.FUTURE)
         for output in task.task_spec.outputs:
             child = task._add_child(output, TaskState.FUTURE)
             child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)

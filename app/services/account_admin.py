@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import Select, delete, func, or_, select
-from werkzeug.security import generate_password_hash
 
+from app import passwords
 from app.db import UnitOfWork
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Group, Membership, User, WebSession
@@ -124,7 +124,7 @@ def create_account(uow: UnitOfWork, actor: Principal, user_id: Any, details: Det
     user_id = check_id("user", user_id)
     details = _checked(details, user_id)
     enforce_policy(password, {"id": user_id, "firstName": details.display_name, "email": details.email})
-    password_hash = generate_password_hash(password)  # slow by design: before the transaction
+    password_hash = passwords.hashed(password)  # slow by design: before the transaction
     with uow:
         if uow.session.get(User, user_id) is not None:
             raise Conflict(f"user {user_id} already exists")

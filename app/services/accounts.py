@@ -16,8 +16,8 @@ import re
 from typing import Any, Optional
 
 from sqlalchemy import Select, delete, false, func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import passwords
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Membership, TaskFilter, User, WebSession
@@ -126,7 +126,7 @@ def verify(uow: UnitOfWork, user_id: str, password: str) -> bool:
     """Whether the pair would authenticate; never says which part was wrong."""
     with uow:
         user = uow.session.get(User, user_id)
-        return user is not None and check_password_hash(user.password_hash, password)
+        return user is not None and passwords.matches(user.password_hash, password)
 
 
 # ------------------------------------------------------------------ writing
@@ -140,7 +140,7 @@ def create_user(uow: UnitOfWork, actor: Principal, profile: dict[str, Any], pass
         if uow.session.get(User, user_id) is not None:
             raise Conflict(f"user {user_id} already exists")
         uow.session.add(User(id=user_id, display_name=_display_name(names, user_id), email=check_email(profile),
-                             password_hash=generate_password_hash(password)))
+                             password_hash=passwords.hashed(password)))
         uow.commit()
 
 
@@ -173,11 +173,11 @@ def set_password(uow: UnitOfWork, actor: Principal, user_id: str, password: Any,
         user = _user(uow, user_id)
         if authenticated_password is not None:
             me = uow.session.get(User, actor.id)
-            if not isinstance(authenticated_password, str) or me is None or not check_password_hash(
+            if not isinstance(authenticated_password, str) or me is None or not passwords.matches(
                     me.password_hash, authenticated_password):
                 raise WrongPassword("authenticatedUserPassword is wrong")
         names = {"firstName": user.display_name, "lastName": None}
-        user.password_hash = generate_password_hash(
+        user.password_hash = passwords.hashed(
             enforce_policy(password, {"id": user.id, **names, "email": user.email}))
         uow.session.execute(delete(WebSession).where(WebSession.user_id == user_id,
                                                      WebSession.id != (keep_session or "")))

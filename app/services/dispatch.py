@@ -28,7 +28,8 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
     while pending:
         call = pending[0]
         context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
-                                                  dict(call.variables), actor=actor)
+                                                  dict(call.variables), actor=actor,
+                                                  reader=StepReader(uow))
         try:
             result = registry[call.topic](context)
             if result is not None and not isinstance(result, dict):
@@ -62,6 +63,24 @@ def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], ac
     with uow.session.begin_nested():
         return [started.id for message in messages
                 for started in message_service.start_from_step(uow, message.name, message.variables, actor)]
+
+
+class StepReader:
+    """What a step lends its handlers to read with (``HandlerContext.rows``/``read``/``read_only_unit``).
+
+    Reads in the step's session are flushed first, so rows an earlier handler of this step recorded
+    are seen; a read-only unit of its own serves a service query that enters its unit itself.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def execute(self, statement: Any) -> Any:
+        self._uow.session.flush()
+        return self._uow.session.execute(statement)
+
+    def unit(self) -> UnitOfWork:
+        return UnitOfWork(self._uow.db, write=False)
 
 
 def _rows_to_update(uow: UnitOfWork, updates: list[handler_registry.RowUpdate]

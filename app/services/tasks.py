@@ -316,12 +316,14 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
 
 
 def task_form_spec(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[HumanTask, Optional[FormSpec], dict[str, Any]]:
-    """The task, its form and the instance's current variables (for form-variables and rendering)."""
+    """The task, its form and the variables it sees (for form-variables and rendering): its own data, so that
+    each instance of a multi-instance task (one department's weekly survey) shows its own values rather than
+    those the last finished instance merged into the process."""
     with uow:
         task = _open_task(uow, task_id, viewer)
         definition = definition_row(uow, task.definition_id)
-        instance = uow.session.get(ProcessInstance, task.instance_id)
-        return task, task_form(uow, definition, task.activity_id), dict(instance.variables)
+        _, _, workflow = step.load(uow, task.instance_id, allow_suspended=True)
+        return task, task_form(uow, definition, task.activity_id), jsonable(engine.task_data(workflow, task_id))
 
 
 @dataclass(frozen=True)

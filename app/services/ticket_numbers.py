@@ -35,8 +35,9 @@ def next_complaint_number(uow: UnitOfWork, at: Optional[datetime] = None) -> str
 
 
 #: Processes whose instances are numbered whenever they start without a business key (a message start
-#: from a step or from POST /message); tickets are numbered by the portal's report instead.
-NUMBERED_PROCESSES = {"complaint_handling": COMPLAINT_PREFIX}
+#: from a step or from POST /message: a complaint, a ticket the weekly survey opens); the portal's report
+#: numbers its tickets itself.
+NUMBERED_PROCESSES = {"complaint_handling": COMPLAINT_PREFIX, "it_support_request": PREFIX}
 
 
 def number_for(uow: UnitOfWork, process_key: str) -> Optional[str]:

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import passwords
 from app.db import UnitOfWork
 from app.errors import Unauthorized
 from app.models import Group, Membership, User
@@ -90,7 +90,7 @@ def ensure_groups(uow: UnitOfWork) -> None:
 def create_user(uow: UnitOfWork, user_id: str, password: str, groups: list[str],
                 display_name: Optional[str] = None, email: Optional[str] = None) -> None:
     """Create or update a user; the password is stored only as a salted hash."""
-    password_hash = generate_password_hash(password)  # slow by design: before the transaction, not inside it
+    password_hash = passwords.hashed(password)  # slow by design: before the transaction, not inside it
     with uow:
         user = uow.session.get(User, user_id)
         if user is None:
@@ -115,7 +115,7 @@ def seed_demo(uow_factory, password: str) -> None:
 def authenticate(uow: UnitOfWork, user_id: str, password: str) -> Principal:
     with uow:
         user = uow.session.get(User, user_id)
-        if user is None or not check_password_hash(user.password_hash, password) or not user.active:
+        if user is None or not passwords.matches(user.password_hash, password) or not user.active:
             raise Unauthorized("unknown user or wrong password")
         groups = frozenset(uow.session.scalars(select(Membership.group_id).where(Membership.user_id == user_id)))
         return Principal(user_id, groups)

@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     from app.web import (account, admin_calendar, admin_users, complaint, figures, health, home, inbox, knowledge,
-                         notifications, portal, report, tasks, tickets)
+                         notifications, portal, report, reports, reviews, surveys, tasks, tickets, weekly_survey)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
@@ -39,3 +39,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(figures.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(weekly_survey.bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(reviews.bp)

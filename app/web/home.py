@@ -7,7 +7,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app.services import preferences
+from app.services import preferences, service_reviews, weekly_reports
 from app.store import new_uow
 from app.web.i18n import LANGUAGE_COOKIE
 from app.web.security import local_target
@@ -49,6 +49,11 @@ NAV = (
     ("portal.index", _l("Portal"), lambda user: True),
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
     ("kb.index", _l("Knowledge base"), lambda user: True),
+    ("reports.index", _l("Reports"), lambda user: user.in_group("project_manager", "service_dept", "admin")),
+    ("weekly_survey.current_week", _l("Weekly survey"),
+     lambda user: user.in_group(*weekly_reports.READER_GROUPS)),
+    ("reviews.index", _l("Service reviews"), lambda user: user.in_group(*service_reviews.READERS)),
+    ("surveys.campaigns", _l("Satisfaction surveys"), lambda user: user.in_group("service_dept", "admin")),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )

@@ -35,7 +35,16 @@ def form_texts(components: Any) -> Iterator[str]:
         for option in component.get("values") or ():
             if isinstance(option, dict) and isinstance(option.get("label"), str) and option["label"].strip():
                 yield option["label"]
+        if message := _pattern_message(component):
+            yield message
         yield from form_texts(component.get("components"))
+
+
+def _pattern_message(component: dict) -> str:
+    """What form-js says when the ``validate.pattern`` does not match, in place of the pattern itself."""
+    rules = component.get("validate")
+    message = rules.get("patternErrorMessage") if isinstance(rules, dict) else None
+    return message if isinstance(message, str) and message.strip() else ""
 
 
 def translate_form(schema: dict, translate: Callable[[str], str]) -> dict:
@@ -55,6 +64,8 @@ def _translate_components(components: Any, translate: Callable[[str], str]) -> N
         for option in component.get("values") or ():
             if isinstance(option, dict) and isinstance(option.get("label"), str) and option["label"].strip():
                 option["label"] = translate(option["label"])
+        if message := _pattern_message(component):
+            component["validate"]["patternErrorMessage"] = translate(message)
         _translate_components(component.get("components"), translate)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.services import my_requests
+from app.services import my_requests, satisfaction
 from app.store import new_uow
 
 bp = Blueprint("portal", __name__)
@@ -20,4 +20,5 @@ def index() -> Any:
     reader = current_user.principal
     requests = my_requests.my_requests(new_uow(write=False), reader, page)
     waiting = my_requests.waiting_for(new_uow(write=False), reader)
-    return render_template("portal/index.html", requests=requests, waiting=waiting)
+    surveys = satisfaction.open_surveys(new_uow(write=False), reader)
+    return render_template("portal/index.html", requests=requests, waiting=waiting, surveys=surveys)

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from flask_babel import format_timedelta, gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain.reviews import REVIEW_INPUTS
 from app.web.i18n import group_label, show_datetime, translated
 
 FACT_LABELS = {
@@ -62,10 +63,52 @@ FACT_LABELS = {
     "title": _l("Title"), "ticket_key": _l("From ticket"),
     "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
     "review_comment": _l("Review comment"),
+    # the monthly report (processes/monthly_report.bpmn)
+    "report_month": _l("Report month"), "report_compiled": _l("Figures compiled"),
+    "report_state": _l("Report state"), "report_page": _l("Report page"),
+    # the weekly survey report (processes/weekly_survey.bpmn)
+    "week": _l("Week"), "survey_kind": _l("Survey kind"), "meeting_at": _l("Meeting"),
+    "survey_deadline": _l("Survey due"), "meeting_text": _l("Meeting (local time)"),
+    "survey_deadline_text": _l("Survey due (local time)"), "survey_departments": _l("Departments surveyed"),
+    "survey_department": _l("Department surveyed"), "owner_group": _l("Survey owner group"),
+    "open_items": _l("Open items"), "open_item_options": _l("Open items offered"), "recorder": _l("Recorder"),
+    "surveyed_at": _l("Surveyed at"), "resolved_items": _l("Resolved items"),
+    "satisfied_items": _l("Items the user is satisfied with"), "problems": _l("Leftover or new problems"),
+    "ticket_problems": _l("Problems that need a ticket"), "suggestions": _l("Suggestions"),
+    "confirmed_by": _l("Confirmed by"), "user_confirmed": _l("User confirmed"), "survey_late": _l("Answered late"),
+    "survey_reminded": _l("Reminded"), "answered_departments": _l("Departments answered"),
+    "late_departments": _l("Departments answered late"), "report_problem_ids": _l("Problems in the report"),
+    "open_problems_text": _l("Problems to assign"), "accountability_text": _l("Held to account"),
+    "owner_assignments": _l("Problem owners"), "meeting_notes": _l("Meeting minutes"),
+    "assigned_problems": _l("Problems assigned"),
+    # the service review flow (processes/service_review.bpmn)
+    "review_kind": _l("Kind of review"), "contract_phase": _l("Contract change"),
+    "contract_change_ref": _l("Contract change reference"), "change_summary": _l("What changes"),
+    "customer_contact": _l("Customer contact who asked"), "customer_request": _l("What the customer asks for"),
+    "planned_on": _l("Planned for"), "stakeholder_groups": _l("Departments"),
+    "customer_participants": _l("Customer participants"), "supplier_participants": _l("Supplier participants"),
+    "input_service_contract": _l("Service contract"), "input_project_plan": _l("Project plan"),
+    "input_schedule": _l("Schedule"), "input_summary_report": _l("Summary report"),
+    "input_monthly_reports": _l("Monthly service reports"),
+    "input_business_needs": _l("Current and forecast business needs"), "input_scope_changes": _l("Scope changes"),
+    "input_service_contract_note": _l("Why the service contract does not apply"),
+    "input_project_plan_note": _l("Why the project plan does not apply"),
+    "input_schedule_note": _l("Why the schedule does not apply"),
+    "input_summary_report_note": _l("Why the summary report does not apply"),
+    "input_monthly_reports_note": _l("Why the monthly service reports do not apply"),
+    "input_business_needs_note": _l("Why the business needs do not apply"),
+    "input_scope_changes_note": _l("Why scope changes do not apply"),
+    "held_on": _l("Held on"), "venue": _l("Venue"), "attendees": _l("Attendees"), "decisions": _l("Decisions"),
+    "actions": _l("Actions"), "revision_agreed": _l("Revision of contract or plan"),
+    "revision_scope": _l("What is to be revised"), "minutes_distributed_to": _l("Minutes mailed to"),
+    "revised_documents": _l("Documents revised"), "revision_summary": _l("What was revised"),
+    "revision_ref": _l("Contract or plan change reference"), "report_summary": _l("Conclusions of the review"),
+    "next_review_focus": _l("Focus of the next review"), "review_state": _l("Review state"),
 }
 
 _LEVELS = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
 _TIERS = {"tier1": _l("Tier 1"), "tier2": _l("Tier 2"), "vendor": _l("Vendor")}
+_INPUT_STATES = {"provided": _l("Provided"), "not_applicable": _l("Not applicable")}
 VALUE_WORDS: dict[str, dict[str, Any]] = {
     "channel": {"hotline": _l("Hotline"), "portal": _l("Web portal"), "im": _l("Instant messaging"),
                 "onsite": _l("On site"), "email": _l("Email")},
@@ -77,7 +120,8 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "kb_state": {"draft": _l("Draft"), "in_review": _l("In review"), "published": _l("Published"),
                  "rejected": _l("Rejected")},
     "review_decision": {"publish": _l("Publish"), "send_back": _l("Send back for changes"),
-                        "reject": _l("Do not publish")},
+                        "reject": _l("Do not publish"), "recompute": _l("Recompute the figures")},
+    "report_state": {"draft": _l("Draft"), "published": _l("Published")},
     "impact": _LEVELS, "urgency": _LEVELS,
     "ticket_status": {"open": _l("Being worked on"), "escalated": _l("Escalated"),
                       "resolved": _l("Resolved, awaiting callback"), "reopened": _l("Sent back for more work"),
@@ -95,9 +139,18 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "complaint_status": {"open": _l("Being handled"), "closed": _l("Closed")},
     "customer_satisfied": {"yes": _l("Satisfied"), "no": _l("Not satisfied")},
     "sla_calendar": {"24x7": _l("Around the clock"), "working": _l("Working time")},
+    "review_kind": {"semiannual": _l("Semiannual"), "additional": _l("Additional (contract change)"),
+                    "ad_hoc": _l("Ad hoc (customer request)")},
+    "contract_phase": {"before": _l("Before the change"), "after": _l("After the change")},
+    "revision_agreed": {"yes": _l("Revision agreed"), "no": _l("No revision needed")},
+    "revised_documents": {"service_contract": _l("Service contract"), "project_plan": _l("Project plan")},
+    "review_state": {"reported": _l("Report filed")},
+    **{f"input_{item}": _INPUT_STATES for item in REVIEW_INPUTS},
 }
 
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group"})
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group", "owner_group"})
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group",
+                           "stakeholder_groups", "minutes_distributed_to"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
                "closed": _l("Closed"), "canceled": _l("Cancelled")}
@@ -127,6 +180,7 @@ ACTION_LINES = {
     "instance_completed": _l("The ticket was closed"),
     "message_received": _l("%(step)s received a message"),
     "signal_received": _l("%(step)s received a signal"),
+    "start_timer_fired": _l("Started on schedule (%(step)s)"),
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

@@ -34,9 +34,10 @@ def test_deploying_dmn_versions_decisions_like_processes(api):
     assert '"vendor_liaison"' in api.get("/decision-definition/key/api_route/xml").get_json()["dmnXml"]
     # the shipped decisions are listed too, and paging and sorting apply
     keys = [r["key"] for r in api.get("/decision-definition?latestVersion=true&sortBy=key&sortOrder=desc").get_json()]
-    assert keys == ["tier1_dispatch", "ticket_priority", "complaint_limit", "api_route"]
+    assert keys == ["tier1_dispatch", "ticket_priority", "survey_departments", "satisfaction_targets", "complaint_limit",
+                    "callback_sampling", "api_route"]
     page = api.get("/decision-definition?latestVersion=true&sortBy=key&sortOrder=asc&firstResult=1&maxResults=1")
-    assert [r["key"] for r in page.get_json()] == ["complaint_limit"]
+    assert [r["key"] for r in page.get_json()] == ["callback_sampling"]
     # evaluation by id uses that version, by key the latest
     by_id = api.post(f"/decision-definition/{rows[0]['id']}/evaluate", json=SCORE_1).get_json()
     assert by_id == [{"follow_group": {"value": "tier2", "type": "String", "valueInfo": {}}}]

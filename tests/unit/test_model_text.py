@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app.services.users import STANDARD_GROUPS
-from app.web.model_text import extract, translate_form
+from app.web.model_text import extract, form_texts, translate_form
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_FILES = sorted([*ROOT.glob("forms/*.form"), *ROOT.glob("processes/*.bpmn"), *ROOT.glob("processes/*.dmn")])
@@ -72,3 +72,12 @@ def test_translating_a_form_changes_what_people_read_and_nothing_else():
         {"type": "group", "label": "<分组>", "components": [{"key": "note", "type": "textfield", "label": "<备注>"}]},
     ]}
     assert schema["components"][0]["label"] == "类别"  # the deployed form is not changed
+
+
+def test_a_pattern_message_is_read_and_translated_like_a_label():
+    schema = {"components": [{"key": "code", "type": "textfield", "label": "编号",
+                              "validate": {"pattern": "^[A-Z]+$", "patternErrorMessage": "只能是大写字母"}}]}
+    assert list(form_texts(schema["components"])) == ["编号", "只能是大写字母"]
+    english = translate_form(schema, {"编号": "Code", "只能是大写字母": "Capital letters only"}.get)
+    assert english["components"][0]["validate"] == {"pattern": "^[A-Z]+$", "patternErrorMessage": "Capital letters only"}
+    assert schema["components"][0]["validate"]["patternErrorMessage"] == "只能是大写字母"  # the deployed form is kept
