@@ -44,16 +44,20 @@ def switch_language() -> Any:
 
 
 #: The main navigation: (endpoint, label, who sees it). Areas register their blueprint; a link shows
-#: once its endpoint exists and the person may use it.
+#: once its endpoint exists and the person may use it. ``NAV`` is the daily work, always in the bar;
+#: ``NAV_MORE`` the periodic work and administration, under "More" so that the bar fits on one line
+#: in both languages however many areas a person may use.
 NAV = (
     ("portal.index", _l("Portal"), lambda user: True),
     ("inbox.index", _l("Inbox"), lambda user: user.is_staff),
     ("kb.index", _l("Knowledge base"), lambda user: True),
     ("reports.index", _l("Reports"), lambda user: user.in_group("project_manager", "service_dept", "admin")),
+)
+NAV_MORE = (
     ("weekly_survey.current_week", _l("Weekly survey"),
      lambda user: user.in_group(*weekly_reports.READER_GROUPS)),
-    ("reviews.index", _l("Service reviews"), lambda user: user.in_group(*service_reviews.READERS)),
     ("surveys.campaigns", _l("Satisfaction surveys"), lambda user: user.in_group("service_dept", "admin")),
+    ("reviews.index", _l("Service reviews"), lambda user: user.in_group(*service_reviews.READERS)),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )
@@ -62,9 +66,12 @@ NAV = (
 @bp.app_context_processor
 def navigation() -> dict[str, Any]:
     if not current_user or not current_user.is_authenticated:
-        return {"nav": []}
+        return {"nav": [], "nav_more": []}
     known = _endpoints()
-    items = [(url_for(endpoint), str(label), request.endpoint is not None and
-              request.endpoint.split(".")[0] == endpoint.split(".")[0])
-             for endpoint, label, visible in NAV if endpoint in known and visible(current_user)]
-    return {"nav": items}
+    area = request.endpoint.split(".")[0] if request.endpoint else None
+
+    def links(entries: tuple) -> list[tuple[str, str, bool]]:
+        return [(url_for(endpoint), str(label), area == endpoint.split(".")[0])
+                for endpoint, label, visible in entries if endpoint in known and visible(current_user)]
+
+    return {"nav": links(NAV), "nav_more": links(NAV_MORE)}
