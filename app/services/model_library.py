@@ -201,16 +201,31 @@ def _forms(uow: UnitOfWork, key: Optional[str] = None) -> list[LibraryModel]:
              .join(Deployment, Deployment.id == Resource.deployment_id)
              .where(Resource.kind == "form").order_by(Resource.deployed_at, Resource.id))
     models: dict[str, LibraryModel] = {}
+    names = _form_names(uow)
     for row in uow.session.execute(query):
         form_key = row.form_id or row.name.replace("\\", "/").rsplit("/", 1)[-1]
         if key is not None and form_key != key:
             continue
-        entry = models.setdefault(form_key, LibraryModel(FORM, form_key, form_key))
+        entry = models.setdefault(form_key, LibraryModel(FORM, form_key, names.get(form_key, form_key)))
         if entry.versions and entry.versions[-1].checksum == row.checksum:
             continue  # deployed again alongside a changed process: the same version
         entry.versions.append(ModelVersion(len(entry.versions) + 1, row.deployed_at, row.deployed_by, row.checksum,
                                            row.id, row.name))
     return sorted(models.values(), key=lambda m: m.key)
+
+
+def _form_names(uow: UnitOfWork) -> dict[str, str]:
+    """A form has no name of its own: people know it by the task (or process start) that shows it."""
+    names: dict[str, str] = {}
+    for name, meta in uow.session.execute(select(ProcessDefinition.name, ProcessDefinition.meta)
+                                          .order_by(ProcessDefinition.deployed_at)):
+        start = (meta.get("start") or {}).get("form_ref")
+        if start:
+            names[start] = name
+        for task in (meta.get("user_tasks") or {}).values():
+            if task.get("form_ref"):
+                names[task["form_ref"]] = task.get("name") or task["form_ref"]
+    return names
 
 
 _READERS = {PROCESS: _processes, DECISION: _decisions, FORM: _forms}

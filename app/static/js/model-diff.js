@@ -24,6 +24,55 @@
     });
   }
 
+  // A whole service-desk model fitted into half the page is too small to read: show the marked
+  // elements at a readable size, centred ("fit" shows the whole model)
+  var READABLE = 0.9;
+  var MARGIN = 120;
+
+  function bounds(elements) {
+    var box = null;
+    elements.forEach(function (element) {
+      var points = element.waypoints || [{ x: element.x, y: element.y },
+                                         { x: element.x + element.width, y: element.y + element.height }];
+      points.forEach(function (point) {
+        box = box || { left: point.x, top: point.y, right: point.x, bottom: point.y };
+        box.left = Math.min(box.left, point.x);
+        box.top = Math.min(box.top, point.y);
+        box.right = Math.max(box.right, point.x);
+        box.bottom = Math.max(box.bottom, point.y);
+      });
+    });
+    return box;
+  }
+
+  function focus(viewer, side) {
+    var canvas = viewer.get('canvas');
+    var registry = viewer.get('elementRegistry');
+    canvas.zoom('fit-viewport', 'auto');
+    var found = marks[side] || {};
+    var marked = [];
+    Object.keys(found).forEach(function (change) {
+      found[change].forEach(function (id) {
+        var element = registry.get(id);
+        if (element) {
+          marked.push(element);
+        }
+      });
+    });
+    var box = bounds(marked);
+    if (!box || canvas.zoom() >= READABLE) {
+      return;
+    }
+    var size = canvas.getSize();
+    var width = Math.max(box.right - box.left + 2 * MARGIN, size.width / READABLE);
+    var height = Math.max(box.bottom - box.top + 2 * MARGIN, size.height / READABLE);
+    var scale = Math.max(width / size.width, height / size.height);
+    width = size.width * scale;
+    height = size.height * scale;
+    canvas.viewbox({ x: (box.left + box.right) / 2 - width / 2, y: (box.top + box.bottom) / 2 - height / 2,
+                     width: width, height: height });
+  }
+
   function show(holder) {
     var viewer = new window.BpmnJS({ container: holder });
     viewers[holder.id] = viewer;
@@ -37,7 +86,7 @@
       .then(function (xml) { return viewer.importXML(xml); })
       .then(function () {
         mark(viewer, holder.getAttribute('data-side'));
-        viewer.get('canvas').zoom('fit-viewport', 'auto');
+        focus(viewer, holder.getAttribute('data-side'));
         holder.setAttribute('data-state', 'ready');
       })
       .catch(function () {
