@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import People, screenshot
+from tests.browser.conftest import DEMO_PASSWORD, People, screenshot
+from tests.conftest import typed
+from tests.e2e.servers import call
 from tests.integration.test_model_library import SUPPORT, changed_support_request
+from tests.integration.test_support_request_flow import intake
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +23,11 @@ def _choose(page, name: str, content: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def changed(browser, service):
-    """Flow 1 version 2, uploaded through the page by the owner after a refused attempt."""
+    """Flow 1 version 2, uploaded through the page by the owner after a refused attempt, while a ticket
+    started on version 1 is still open."""
+    status, body = call(service.base, "POST", "/process-definition/key/it_support_request/start", "requester",
+                        DEMO_PASSWORD, {"variables": typed(intake())})
+    assert status == 200, body
     crowd = People(browser, service)
     page = crowd.signed_in("owner", "zh", then="/models")
     broken = SUPPORT.read_text(encoding="utf-8").replace('camunda:candidateGroups="tier2"',
@@ -35,7 +42,7 @@ def changed(browser, service):
     _choose(page, "it_support_request.bpmn", changed_support_request())
     page.click(".upload-form button[type=submit]")
     page.wait_for_selector(".flash-success")
-    assert "IT 服务请求 v2" in page.locator(".flashes").inner_text() or "v2" in page.locator(".flashes").inner_text()
+    assert "已部署：IT 支持请求 v2" in page.locator(".flashes").inner_text()
     crowd.close()
 
 
@@ -52,6 +59,7 @@ def test_the_owner_reads_the_library_versions_and_a_diff(people, changed, langua
     row.locator("a").click()
     page.wait_for_selector(".versions-list")
     assert page.locator(".versions-list tbody tr").count() == 2
+    assert [page.locator(f'tr[data-version="{v}"] .running').inner_text() for v in (2, 1)] == ["0", "1"]
     screenshot(page, f"models-versions-{language}")
 
     page.locator('tr[data-version="2"] .actions a').nth(1).click()
