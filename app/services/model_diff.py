@@ -26,6 +26,8 @@ _BPMN_CONTAINERS = frozenset(("definitions", "process", "subProcess", "adHocSubP
                               "laneSet", "lane", "childLaneSet", "collaboration"))
 #: References that only repeat what the sequence flows already say.
 _BPMN_NOISE = frozenset(("incoming", "outgoing"))
+#: Lists of members (a lane's elements) whose change is told as who left and who came.
+_MEMBER_LISTS = frozenset(("flowNodeRef",))
 #: DMN elements matched on their own; a rule's entries are named after their column.
 _DMN_TRACKED = frozenset(("decision", "input", "output", "rule"))
 #: Elements defined beside the processes that any of them may use (messages, pools, their flows).
@@ -84,9 +86,19 @@ def _details(old: _Element, new: _Element) -> list[Detail]:
     details = [Detail("type", old.element_type, new.element_type)] if old.element_type != new.element_type else []
     for what in sorted(set(old.properties) | set(new.properties)):
         before, after = old.properties.get(what), new.properties.get(what)
-        if before != after:
-            details.append(Detail(what, before, after))
+        if before == after:
+            continue
+        if what in _MEMBER_LISTS and before and after:
+            before, after = _moved(before, after)
+        details.append(Detail(what, before, after))
     return details
+
+
+def _moved(before: str, after: str) -> tuple[Optional[str], Optional[str]]:
+    """Of two member lists, only the members that left and those that came."""
+    old, new = before.split(", "), after.split(", ")
+    left, came = [m for m in old if m not in new], [m for m in new if m not in old]
+    return ", ".join(left) or None, ", ".join(came) or None
 
 
 # ------------------------------------------------------------------ BPMN

@@ -121,3 +121,14 @@ def test_form_fields_are_compared_by_key_groups_included():
     assert {key: c.change for key, c in changes.items()} == {"reason": CHANGED, "amount": REMOVED, "due": ADDED}
     assert changes["reason"].details == [Detail("validate.required", None, "true")]
     assert changes["due"].element_type == "datetime" and changes["due"].name == "期限"
+
+
+def test_a_lane_change_names_only_the_elements_that_moved():
+    lanes = ('<bpmn:laneSet id="ls"><bpmn:lane id="desk" name="服务台">{desk}</bpmn:lane>'
+             '<bpmn:lane id="tier2" name="二线">{tier2}</bpmn:lane></bpmn:laneSet>')
+    refs = lambda *ids: "".join(f"<bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i in ids)  # noqa: E731
+    before = _bpmn(lanes.format(desk=refs("start", "approve", "ok"), tier2=refs("old_step", "done")) + _BEFORE)
+    after = _bpmn(lanes.format(desk=refs("start", "ok"), tier2=refs("approve", "old_step", "done")) + _BEFORE)
+    changes = _by_id(diff("bpmn", before, after))
+    assert changes["desk"].details == [Detail("flowNodeRef", "approve", None)]
+    assert changes["tier2"].details == [Detail("flowNodeRef", None, "approve")]
