@@ -41,6 +41,7 @@ class ModelVersion:
     resource_id: str
     resource_name: str
     running: Optional[int] = None  # instances still active on it; processes only
+    definition_id: Optional[str] = None  # processes only
 
 
 @dataclass
@@ -72,12 +73,24 @@ class ModelFile:
     content_type: str
 
 
+@dataclass(frozen=True)
+class LinkedChange:
+    """A form or decision table a process version uses that differs between the two versions."""
+
+    kind: str  # form | decision
+    key: str
+    name: str
+    before: Optional[int]  # its version used by the older process version; None when not used there
+    after: Optional[int]
+
+
 @dataclass
 class VersionDiff:
     model: LibraryModel
     before: ModelVersion
     after: ModelVersion
     changes: list[model_diff.Change]
+    linked: list[LinkedChange] = field(default_factory=list)
 
 
 def may_manage(user: Principal) -> bool:
@@ -123,12 +136,48 @@ def compare(uow: UnitOfWork, user: Principal, key: str, before: int, after: int,
         old, new = chosen.version(before), chosen.version(after)
         contents = dict(uow.session.execute(select(Resource.id, Resource.content)
                                             .where(Resource.id.in_({old.resource_id, new.resource_id}))).all())
+        linked = _linked_changes(uow, old, new) if chosen.kind == PROCESS else []
     changes = model_diff.diff(RESOURCE_KIND[chosen.kind], contents[old.resource_id], contents[new.resource_id])
     if chosen.kind == PROCESS:  # one file may hold several processes: only this one's elements count
         own = _process_element_ids(contents[old.resource_id], key) | _process_element_ids(contents[new.resource_id],
                                                                                           key)
         changes = [c for c in changes if c.element_id in own or c.element_type in model_diff.SHARED_ELEMENTS]
-    return VersionDiff(chosen, old, new, changes)
+    return VersionDiff(chosen, old, new, changes, linked)
+
+
+def _linked_changes(uow: UnitOfWork, old: ModelVersion, new: ModelVersion) -> list[LinkedChange]:
+    """A process version also pins the forms and decision tables it uses: a changed form field makes a new
+    process version whose BPMN may be identical, so the diff names the linked models that changed."""
+    used = {side: _linked_versions(uow, version) for side, version in (("before", old), ("after", new))}
+    changed = []
+    for kind_key in sorted(set(used["before"]) | set(used["after"])):
+        before, after = used["before"].get(kind_key), used["after"].get(kind_key)
+        if before != after:
+            kind, key = kind_key
+            name = (after or before)[1]
+            changed.append(LinkedChange(kind, key, name, before and before[0], after and after[0]))
+    return changed
+
+
+def _linked_versions(uow: UnitOfWork, version: ModelVersion) -> dict[tuple[str, str], tuple[int, str]]:
+    """(kind, key) → (version number, name) of every form and decision table a process version uses."""
+    definition = uow.session.get(ProcessDefinition, version.definition_id)
+    meta = definition.meta or {}
+    resource_ids = {*(meta.get("forms") or {}).values(), *(meta.get("form_files") or {}).values(),
+                    *definition.dmn_resource_ids}
+    rows = uow.session.execute(select(Resource.kind, Resource.name, Resource.form_id, Resource.checksum,
+                                      Resource.decision_ids).where(Resource.id.in_(resource_ids))).all()
+    found: dict[tuple[str, str], tuple[int, str]] = {}
+    for row in rows:
+        keys = ([(FORM, row.form_id or row.name.replace("\\", "/").rsplit("/", 1)[-1])] if row.kind == "form"
+                else [(DECISION, decision_id) for decision_id in row.decision_ids])
+        for kind, key in keys:
+            model = next(iter(_READERS[kind](uow, key)), None)
+            match = [v for v in model.versions if v.checksum == row.checksum
+                     and v.deployed_at <= definition.deployed_at] if model else []
+            if match:
+                found[(kind, key)] = (match[-1].version, model.name)
+    return found
 
 
 def _find(uow: UnitOfWork, key: str, kind: Optional[str]) -> LibraryModel:
@@ -164,7 +213,7 @@ def _processes(uow: UnitOfWork, key: Optional[str] = None) -> list[LibraryModel]
         entry = models.setdefault(row.key, LibraryModel(PROCESS, row.key, row.name))
         entry.name = row.name  # the latest version's name
         entry.versions.append(ModelVersion(row.version, row.deployed_at, row.deployed_by, row.checksum,
-                                           row.resource_id, row.resource_name, running.get(row.id, 0)))
+                                           row.resource_id, row.resource_name, running.get(row.id, 0), row.id))
     return list(models.values())
 
 

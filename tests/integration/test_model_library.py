@@ -217,6 +217,20 @@ def test_decision_and_form_versions_diff_as_lists(app):
     assert 'data-version="2"' in show and "Changes from v1" in show
 
 
+def test_a_process_version_made_by_a_changed_form_names_the_form(app):
+    page = PageClient(app, "owner", "en")
+    form = (ROOT / "forms" / "tier1_diagnose.form").read_text(encoding="utf-8")
+    changed_form = form.replace('"label": "处理结果"', '"label": "处理结论"', 1)
+    assert upload(page, ("it_support_request.bpmn", SUPPORT.read_bytes()),
+                  ("tier1_diagnose.form", changed_form.encode())).status_code == 302
+    result = model_library.compare(reader(app), OWNER, "it_support_request", 1, 2)
+    assert result.changes == []
+    assert result.linked == [model_library.LinkedChange("form", "tier1_diagnose", "一线诊断", 1, 2)]
+    html = page.get("/models/it_support_request/diff").get_data(as_text=True)
+    assert 'data-linked="tier1_diagnose"' in html and "/models/tier1_diagnose/diff?kind=form&amp;from=1&amp;to=2" in html
+    assert "The process itself did not change" in html
+
+
 @pytest.fixture(scope="module")
 def owner_page(sqlite_template, tmp_path_factory):
     """One library for the whole corpus, signed in once: the files go in one after another, as an owner
