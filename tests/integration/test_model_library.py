@@ -96,6 +96,7 @@ def test_the_library_lists_every_shipped_model_with_its_versions(app):
     assert 'name="csrf_token"' in html and 'enctype="multipart/form-data"' in html
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_running_instances_per_version_equal_a_direct_count(app, api):
     page = PageClient(app, "owner", "en")
     first = [api.start("it_support_request", intake(), user="requester") for _ in range(2)]
