@@ -128,7 +128,8 @@ def download(key: str, version: int) -> Any:
 
 
 def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    """A download named as deployed: plain ASCII for old clients, the real (often Chinese) name in UTF-8."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 

@@ -209,7 +209,11 @@ def test_decision_and_form_versions_diff_as_lists(app):
     changed_form = form.replace('"label": "处理结果"', '"label": "处理结论"', 1)
     assert changed_dmn != dmn and changed_form != form
     assert upload(page, ("tier1_dispatch.dmn", changed_dmn.encode()),
-                  ("tier1_diagnose.form", changed_form.encode())).status_code == 302
+                  ("一线诊断.form", changed_form.encode())).status_code == 302
+    download = page.get("/models/tier1_diagnose/versions/2/download?kind=form")
+    assert download.data == changed_form.encode()
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"____.form\"; filename*=UTF-8''%E4%B8%80%E7%BA%BF%E8%AF%8A%E6%96%AD.form")
     decision = page.get("/models/tier1_dispatch/diff?kind=decision").get_data(as_text=True)
     assert 'data-element="rule_network"' in decision and "&#34;tier2&#34;" in decision and "diff-marks" not in decision
     form_diff = page.get("/models/tier1_diagnose/diff?kind=form&from=1&to=2").get_data(as_text=True)
