@@ -223,8 +223,8 @@ def _form_fields(data: bytes) -> dict[str, _Element]:
         if not key:
             continue
         flat = _flatten({k: v for k, v in component.items() if k not in ("components", "id", "type")}, "")
-        found[str(key)] = _Element(str(component.get("type") or "field"), component.get("label") or component.get("text"),
-                                   flat)
+        name = component.get("label") or component.get("text")
+        found[str(key)] = _Element(str(component.get("type") or "field"), name, flat)
     return found
 
 

@@ -100,7 +100,7 @@ class Problem:
 
 
 def _problem(error: ModelError) -> Problem:
-    """A refusal's parts in their own columns: the message without the "resource …, element …, line …:" it starts with."""
+    """A refusal's parts in their own columns: the message without its "resource …, element …, line …:" start."""
     located = error.resource or error.element_id or error.line
     reason = error.message.split(": ", 1)[1] if located and ": " in error.message else error.message
     return Problem(error.resource, error.element_id, error.line, reason)

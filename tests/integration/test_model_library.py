@@ -157,7 +157,8 @@ def test_an_upload_with_problems_lists_every_one_and_deploys_nothing(app):
 def _problems(html: str) -> list[tuple[str, str, str, str]]:
     """The refusal's rows: (file, element, line, message)."""
     return re.findall(r'<td class="problem-file">(.*?)</td>\s*<td class="problem-element"><code>(.*?)</code></td>\s*'
-                      r'<td class="problem-line nowrap">(.*?)</td>\s*<td class="problem-message">(.*?)</td>', html, re.S)
+                      r'<td class="problem-line nowrap">(.*?)</td>\s*<td class="problem-message">(.*?)</td>',
+                      html, re.S)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -232,7 +233,8 @@ def test_a_process_version_made_by_a_changed_form_names_the_form(app):
     assert result.changes == []
     assert result.linked == [model_library.LinkedChange("form", "tier1_diagnose", "一线诊断", 1, 2)]
     html = page.get("/models/it_support_request/diff").get_data(as_text=True)
-    assert 'data-linked="tier1_diagnose"' in html and "/models/tier1_diagnose/diff?kind=form&amp;from=1&amp;to=2" in html
+    assert 'data-linked="tier1_diagnose"' in html
+    assert "/models/tier1_diagnose/diff?kind=form&amp;from=1&amp;to=2" in html
     assert "The process itself did not change" in html
 
 

@@ -86,7 +86,8 @@ _DMN = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="分派" namespace="x">
   <decision id="dispatch" name="一线分派">
     <decisionTable id="table" hitPolicy="FIRST">
-      <input id="in_category" label="类别"><inputExpression id="ie" typeRef="string"><text>category</text></inputExpression></input>
+      <input id="in_category" label="类别">
+        <inputExpression id="ie" typeRef="string"><text>category</text></inputExpression></input>
       <output id="out_group" label="一线组" name="tier1_group" typeRef="string"/>
       <rule id="rule_network"><inputEntry id="a"><text>"network"</text></inputEntry>
         <outputEntry id="b"><text>"{group}"</text></outputEntry></rule>
@@ -103,7 +104,8 @@ def test_dmn_lists_rules_by_their_columns():
     changes = _by_id(diff("dmn", before, after))
     assert {key: c.change for key, c in changes.items()} == {"rule_network": CHANGED, "rule_other": ADDED}
     assert changes["rule_network"].details == [Detail("then 一线组", '"tier1_network"', '"tier2"')]
-    assert changes["rule_other"].details == [Detail("when 类别", None, "-"), Detail("then 一线组", None, '"tier1"')]
+    assert changes["rule_other"].details == [Detail("when 类别", None, "-"),
+                                             Detail("then 一线组", None, '"tier1"')]
 
 
 def _form(*components: dict) -> bytes:
