@@ -15,6 +15,7 @@ from tests.integration.test_model_library import SUPPORT, changed_support_reques
 from tests.integration.test_support_request_flow import intake
 
 pytestmark = pytest.mark.e2e
+DISPATCH = SUPPORT.parent / "tier1_dispatch.dmn"
 
 
 def _choose(page, name: str, content: bytes) -> None:
@@ -39,10 +40,13 @@ def changed(browser, service):
     assert page.locator(".problems-list tbody tr").count() == 1
     assert "tier2_resolve" in page.locator(".problems-list tbody tr").inner_text()
     screenshot(page, "models-upload-refused-zh")
-    _choose(page, "it_support_request.bpmn", changed_support_request())
+    dispatch = DISPATCH.read_text(encoding="utf-8").replace('<text>"tier1_network"</text>', '<text>"tier2"</text>')
+    page.set_input_files("#upload-files", files=[
+        {"name": "it_support_request.bpmn", "mimeType": "application/xml", "buffer": changed_support_request()},
+        {"name": "tier1_dispatch.dmn", "mimeType": "application/xml", "buffer": dispatch.encode()}])
     page.click(".upload-form button[type=submit]")
     page.wait_for_selector(".flash-success")
-    assert "已部署：IT 支持请求 v2" in page.locator(".flashes").inner_text()
+    assert "已部署：IT 支持请求 v2, 按技能矩阵分派 v2" in page.locator(".flashes").inner_text()
     crowd.close()
 
 
@@ -75,3 +79,10 @@ def test_the_owner_reads_the_library_versions_and_a_diff(people, changed, langua
     page.locator('tr[data-element="tier2_resolve"]').click()
     assert not page.console_errors, page.console_errors
     screenshot(page, f"models-diff-{language}")
+
+    page.goto(page.url.split("/models/")[0] + "/models/tier1_dispatch/diff?kind=decision")
+    rule = page.locator('tr[data-element="rule_network"]')
+    assert rule.locator("dt").inner_text() == ("则 一线组" if zh else "Then Tier-1 group")
+    assert '"tier1_network"' in rule.locator("del").inner_text() and '"tier2"' in rule.locator("ins").inner_text()
+    assert page.locator(".diff-diagram").count() == 0
+    screenshot(page, f"models-diff-decision-{language}")
