@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
 
 from app.models import ProcessDefinition, ProcessInstance
@@ -257,3 +258,25 @@ def test_every_corpus_file_uploads_without_a_server_error(owner_page, path):
     if response.status_code == 400:
         html = response.get_data(as_text=True)
         assert "Nothing was deployed" in html and 'class="problem-message"' in html
+        return
+    for kind, key in _defined(path):  # what went in reads back: versions, diff, download, diagram
+        latest = re.findall(r'<tr data-version="(\d+)">', page.get(f"/models/{key}?kind={kind}").get_data(as_text=True))
+        assert latest, (kind, key)
+        version = latest[0]
+        paths = [f"/models/{key}/diff?kind={kind}&from={latest[-1]}&to={version}",  # another file's, if any
+                 f"/models/{key}/versions/{version}/download?kind={kind}"]
+        if kind == "process":
+            paths.append(f"/models/{key}/versions/{version}/diagram.bpmn")
+        for address in paths:
+            assert page.get(address).status_code == 200, address
+    assert page.get("/models").status_code == 200
+
+
+def _defined(path: Path) -> list[tuple[str, str]]:
+    """The executable processes (BPMN) or decisions (DMN) a deployed corpus file defines."""
+    root = etree.fromstring(path.read_bytes(), etree.XMLParser(resolve_entities=False, no_network=True))
+    if path.suffix == ".dmn":
+        return [("decision", e.get("id")) for e in root if isinstance(e.tag, str)
+                and etree.QName(e).localname == "decision"]
+    return [("process", e.get("id")) for e in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")
+            if e.get("isExecutable", "true").lower() != "false"]
