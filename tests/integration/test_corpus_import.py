@@ -55,6 +55,10 @@ DELIBERATE: list[tuple[str, str]] = [
     ("DMN decision requirements (a decision needing another decision's result)", r"requires decision"),
     ("DMN output column with neither name nor label (refused, naming the column)", r"has neither a name nor a label"),
     ("DMN entry or annotation written in FEEL / DMN 1.3 features", r"is FEEL; write|inside a decision table is not"),
+    ("message event naming no message, or sending one no process waits for",
+     r"names no message \(messageRef\)|unknown message"),
+    ("element no start event leads to", r"no path from a start event reaches"),
+    ("gateway whose conditions leave known values without a way out", r"no condition of this .* gateway holds"),
     ("input/output parameter named with a dotted path (Camunda writes nested objects)",
      r"parameter name .* must be a variable name"),
 ]
