@@ -25,7 +25,7 @@ from app.modelcheck.timers import check_timer
 from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
 
 __all__ = ["DecisionInfo", "ProcessInfo", "UserTaskInfo", "check_bpmn", "check_dmn",
-           "check_expression", "parse_xml"]
+           "check_expression", "parse_xml", "read_bpmn"]
 
 Where = tuple[str, int]  # (element id, line) of the first element that uses a name
 
@@ -69,6 +69,19 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     (bare ISO-8601 timer values quoted for the Python evaluator) and handed
     out as ``root``; the caller stores ``data`` itself, untouched.
     """
+    processes, problems = read_bpmn(data, resource)
+    if problems:
+        raise DeploymentError(problems)
+    return processes
+
+
+def read_bpmn(data: bytes, resource: str) -> tuple[list[ProcessInfo], list[ModelError]]:
+    """The executable processes of a BPMN file as far as they could be read, and every problem found.
+
+    A deployment goes on to check what the processes refer to even when the
+    file has problems, so its owner sees all of them at once; only a file that
+    is no BPMN at all (DeploymentError) has nothing to read.
+    """
     try:
         root = parse_xml(data, resource)
     except ModelError as exc:
@@ -93,9 +106,7 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     if not processes:
         problems.add(root, "no executable process: mark the process executable "
                      "(isExecutable=\"true\") to deploy it")
-    if problems:
-        raise DeploymentError(problems.items)
-    return processes
+    return processes, problems.items
 
 
 class _ProcessReader:

@@ -30,6 +30,7 @@ BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
 DMN_SUFFIXES = (".dmn", ".dmn11.xml", ".dmn13.xml")
 FORM_SUFFIXES = (".form",)
 DEPLOYER_GROUP = "process_owner"
+ADMIN_GROUP = "admin"
 DEPLOY_LOCK_KEY = 0x5D_DE91  # PostgreSQL advisory lock id serializing deployments
 
 
@@ -60,7 +61,9 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     """
     if user is not None and DEPLOYER_GROUP not in user.groups:
         raise Forbidden(f"user {user.id} may not deploy models (needs group {DEPLOYER_GROUP})")
-    uploads = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
+    uploads, problems = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
+    if problems:
+        _references(UnitOfWork(uow.db, write=False), uploads, problems)  # refuses, listing theirs too
     with uow:
         result = _store(uow, uploads, name, user.id if user else None, source)
         result.warnings = _warnings(uploads)
@@ -77,22 +80,30 @@ def check(uow: UnitOfWork, files: list[tuple[str, bytes]], user: Principal) -> l
     The editor calls this while its owner works, so what it says is exactly
     what a deployment of the same files would say.
     """
-    if DEPLOYER_GROUP not in user.groups:
-        raise Forbidden(f"user {user.id} may not validate models (needs group {DEPLOYER_GROUP})")
-    uploads = _check_files(files)
+    if not {DEPLOYER_GROUP, ADMIN_GROUP} & set(user.groups):
+        raise Forbidden(f"user {user.id} may not validate models (needs group {DEPLOYER_GROUP} or {ADMIN_GROUP})")
+    uploads, problems = _check_files(files)
+    return _references(uow, uploads, problems, user.id)
+
+
+def _references(uow: UnitOfWork, uploads: list[_Upload], problems: list[ModelError],
+                user: Optional[str] = None) -> list[ModelError]:
+    """What the files refer to checked against what is deployed, storing nothing: the warnings, or
+    DeploymentError with the files' own ``problems`` and these, so that every problem is listed at once."""
     with uow:
         deployment = Deployment(id=str(uuid.uuid4()), name="validation", deployed_at=utcnow())
-        resources = {u.name: _resource(deployment, u) for u in uploads}
-        calls.link_calls(uow, _drafts(uow, uploads, deployment, resources, user.id))
+        resources = {u.name: _resource(deployment, u) for u in uploads if u.parsed is not None}
+        calls.link_calls(uow, _drafts(uow, uploads, deployment, resources, user, problems))
         return _warnings(uploads)
 
 
 def _warnings(uploads: list[_Upload]) -> list[ModelError]:
-    return [warning for upload in uploads if upload.kind == "bpmn"
+    return [warning for upload in uploads if upload.kind == "bpmn" and upload.parsed
             for process in upload.parsed for warning in process.warnings]
 
 
-def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
+def _check_files(files: list[tuple[str, bytes]]) -> tuple[list[_Upload], list[ModelError]]:
+    """Each file read and checked on its own: the uploads (``parsed`` None when unreadable) and the problems."""
     problems: list[ModelError] = []
     uploads = []
     if not files:
@@ -102,7 +113,8 @@ def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
         upload = _Upload(name, data, kind or "", hashlib.sha256(data).hexdigest())
         try:
             if kind == "bpmn":
-                upload.parsed = modelcheck.check_bpmn(data, name)
+                upload.parsed, found = modelcheck.read_bpmn(data, name)
+                problems.extend(found)
             elif kind == "dmn":
                 upload.parsed = modelcheck.check_dmn(data, name)
             elif kind == "form":
@@ -114,9 +126,7 @@ def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
         except ModelError as exc:
             problems.append(exc)
         uploads.append(upload)
-    if problems:
-        raise DeploymentError(problems)
-    return uploads
+    return uploads, problems
 
 
 def _kind(name: str) -> Optional[str]:
@@ -158,16 +168,20 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
 
 
 def _drafts(uow: UnitOfWork, uploads: list[_Upload], deployment: Deployment, resources: dict[str, Resource],
-            user: Optional[str]) -> dict[str, calls.Draft]:
-    """Each process of the deployment checked against what is deployed with it or before it."""
-    processes = [process for upload in uploads if upload.kind == "bpmn" for process in upload.parsed]
+            user: Optional[str], problems: Optional[list[ModelError]] = None) -> dict[str, calls.Draft]:
+    """Each process of the deployment checked against what is deployed with it or before it.
+
+    ``problems`` already found in the files are refused together with these.
+    """
+    bpmn = [upload for upload in uploads if upload.kind == "bpmn" and upload.parsed is not None]
+    processes = [process for upload in bpmn for process in upload.parsed]
     available = _Available(*_available_forms(uow, uploads, resources),
                            decisions=_available_decisions(uow, uploads, resources),
                            groups=set(uow.session.scalars(select(Group.id))),
                            topics=set(handler_registry.load_all()), known=model_rules.known(uow, processes))
     drafts: dict[str, calls.Draft] = {}
-    problems: list[ModelError] = []
-    for upload in (u for u in uploads if u.kind == "bpmn"):
+    problems = list(problems or [])
+    for upload in bpmn:
         for process in upload.parsed:
             if process.key in drafts:
                 problems.append(ModelError(f"process '{process.key}' is also defined in "
@@ -220,7 +234,7 @@ def _available_decisions(uow, uploads, resources) -> dict[str, Resource]:
                                       .order_by(Resource.deployed_at)):
         for decision_id in stored.decision_ids:
             found[decision_id] = stored
-    for upload in (u for u in uploads if u.kind == "dmn"):
+    for upload in (u for u in uploads if u.kind == "dmn" and u.parsed is not None):
         for decision_id in upload.parsed.decision_ids:
             found[decision_id] = resources[upload.name]
     return found
@@ -234,7 +248,7 @@ def _available_forms(uow, uploads, resources) -> tuple[dict[str, Resource], dict
         if stored.form_id:
             by_id[stored.form_id] = stored
         by_file[stored.name.rsplit("/", 1)[-1]] = stored
-    for upload in (u for u in uploads if u.kind == "form"):
+    for upload in (u for u in uploads if u.kind == "form" and u.parsed is not None):
         if upload.parsed.id:  # a form without an id is found by its file name only
             by_id[upload.parsed.id] = resources[upload.name]
         by_file[upload.name.rsplit("/", 1)[-1]] = resources[upload.name]

@@ -43,3 +43,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(weekly_survey.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(reviews.bp)
+    from app.web import model_validation
+    app.register_blueprint(model_validation.bp)
