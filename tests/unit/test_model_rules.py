@@ -6,6 +6,10 @@ service in tests/integration/test_model_validation.py.
 """
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
@@ -231,3 +235,33 @@ def test_a_task_naming_nobody_deploys_with_a_warning():
     [info] = check_bpmn(data, "m.bpmn")
     assert [(w.element_id, w.line) for w in info.warnings] == [("decide", line_of(data, 'id="decide"'))]
     assert "offered to the admin group" in info.warnings[0].detail
+
+
+# ------------------------------------------------------------------ bpmnlint in the editor
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "app" / "static" / "vendor" / "bpmnlint" / "bpmnlint-bundle.js"
+LINT = """
+import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
+import { BpmnModdle } from 'bpmn-moddle';
+const page = {}; page.window = page;  // the bundle runs as a classic <script>: it only sets window.BpmnLint
+vm.createContext(page);
+vm.runInContext(readFileSync(process.argv[1], 'utf8'), page);
+const { config, Linter, lintModule } = page.BpmnLint;
+const { rootElement } = await new BpmnModdle().fromXML(readFileSync(0, 'utf8'));
+const reports = await new Linter(config).lint(rootElement);
+console.log(JSON.stringify({ module: Object.keys(lintModule), rules: Object.keys(page.BpmnLint.rules).length,
+  reports: Object.fromEntries(Object.entries(reports).map(([rule, found]) => [rule, found.map(r => r.id)])) }));
+"""
+
+
+def test_the_editor_bundle_lints_with_bpmnlints_recommended_rules():
+    """The bundle ``npm run build`` writes holds the recommended rules and the bpmn-js module, without a bundler."""
+    assert BUNDLE.exists(), "run npm run build: it writes the bpmnlint bundle"
+    data = model('<bpmn:task id="loose" name="Loose" /><bpmn:endEvent id="end" name="End" />\n' + flow("start", "end"))
+    ran = subprocess.run(["node", "--input-type=module", "-e", LINT, str(BUNDLE)], input=data, cwd=ROOT,
+                         capture_output=True, timeout=60, check=True)
+    result = json.loads(ran.stdout)
+    assert result["module"] == ["__init__", "linting", "lintingEditorActions"] and result["rules"] == 26
+    assert "loose" in result["reports"]["no-disconnected"]
+    assert result["reports"]["label-required"] == ["start"]  # the only element without a name
