@@ -40,6 +40,7 @@ DELIBERATE: list[tuple[str, str]] = [
     ("called process or decision missing from the corpus", r"is not deployed"),
     ("recursive call activity", r"recursive calls are not supported"),
     ("compensation events", r"compensation events are not supported"),
+    ("conditional events (read once when the token arrives, never again)", r"conditional events are not supported"),
     ("business rule task without camunda:decisionRef", r"must name its DMN decision"),
     ("DMN: not a decision table, several decisions, other namespace",
      r"only decision tables|only one decision per DMN file|the file has no decision|DMN elements must use"),

@@ -146,6 +146,8 @@ def test_an_unparseable_timer_is_refused():
     ('<bpmn:complexGateway id="odd" />', "complex gateways are not supported"),
     ('<bpmn:intermediateThrowEvent id="odd"><bpmn:compensateEventDefinition /></bpmn:intermediateThrowEvent>',
      "compensation events are not supported"),
+    ('<bpmn:intermediateCatchEvent id="odd"><bpmn:conditionalEventDefinition><bpmn:condition>go</bpmn:condition>'
+     '</bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>', "conditional events are not supported"),
 ])
 def test_elements_the_engine_cannot_run_are_refused(element, fragment):
     data = model(element + '\n<bpmn:endEvent id="end" />\n' + flow("start", "odd") + flow("odd", "end"))
