@@ -89,9 +89,13 @@ def _unstaffed_tasks(process: modelcheck.ProcessInfo, known_now: Known) -> list[
 
     A task naming nobody at all is warned about when the file is read
     (``modelcheck.tasks``); an assignee, candidate users or a group computed
-    at run time (``${tier1_group}``) may well name someone.
+    at run time (``${tier1_group}``) may well name someone. Before anyone
+    but administrators is in any group (a fresh installation deploying its
+    shipped models) there is nobody to judge by, so nothing is said.
     """
-    warnings = []
+    warnings: list[ModelError] = []
+    if not known_now.staffed_groups:
+        return warnings
     for task in process.user_tasks.values():
         groups = task.candidate_groups
         if task.assignee or task.candidate_users or not groups or any(g.startswith("${") for g in groups):
