@@ -155,6 +155,29 @@ def test_a_gateway_that_leaves_a_form_option_without_a_way_out_is_refused(app):
     assert "has conditions but no default flow" in found[("warning", "route_gateway")]["message"]
 
 
+TEAMS_DMN = ("teams.dmn", b"""<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="teams" name="Teams"
+    namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="team_table" name="Team"><decisionTable id="t" hitPolicy="FIRST">
+    <input id="i" label="Category"><inputExpression id="ie" typeRef="string"><text>category</text></inputExpression></input>
+    <output id="o" label="Team" name="team" typeRef="string" />
+    <rule id="r1"><inputEntry id="r1i"><text>"network"</text></inputEntry><outputEntry id="r1o"><text>"net"</text></outputEntry></rule>
+    <rule id="r2"><inputEntry id="r2i"><text>"hardware"</text></inputEntry><outputEntry id="r2o"><text>"hw"</text></outputEntry></rule>
+  </decisionTable></decision>
+</definitions>""")
+
+
+def test_a_gateway_that_leaves_a_decision_without_a_way_out_is_refused(app):
+    """No rule matches a category besides network and hardware: ``team`` is then empty, and no flow takes it."""
+    decided = model("decided", chain(
+        ("a", '<bpmn:businessRuleTask id="a" camunda:decisionRef="team_table" />'),
+        ("route", '<bpmn:exclusiveGateway id="route" />'))
+        .replace('<bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end" />',
+                 '<bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end"><bpmn:conditionExpression>'
+                 'team in ("net", "hw")</bpmn:conditionExpression></bpmn:sequenceFlow>'))
+    found = problems_of(validate(owner_client(app), decided, TEAMS_DMN))
+    assert "when team is empty, no condition of this exclusive gateway holds" in found[("error", "route")]["message"]
+
+
 def test_warnings_do_not_block_and_are_returned_and_audited(app, api):
     # the demo users: only the administrator is in the admin group itself
     unstaffed = model("unstaffed", chain(("a", '<bpmn:userTask id="a" camunda:candidateGroups="admin" />')))
@@ -163,6 +186,8 @@ def test_warnings_do_not_block_and_are_returned_and_audited(app, api):
                                                   "the admin group is in admin")
     staffed = model("staffed", chain(("a", '<bpmn:userTask id="a" camunda:candidateGroups="sales, admin" />')))
     assert validate(owner_client(app), staffed).get_json() == {"problems": []}
+    computed = model("computed", chain(("a", '<bpmn:userTask id="a" camunda:candidateGroups="${tier1_group}" />')))
+    assert validate(owner_client(app), computed).get_json() == {"problems": []}  # named at run time: no judgement
     response = deploy(api, unstaffed)
     assert response.status_code == 200, response.get_json()
     assert [w["elementId"] for w in response.get_json()["warnings"]] == ["a"]
