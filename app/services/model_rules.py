@@ -55,9 +55,9 @@ def judge_process(process: modelcheck.ProcessInfo, known_now: Known, decisions: 
     warnings: list[ModelError] = []
     for name, (element_id, line) in process.thrown_messages.items():
         if name not in known_now.waited_messages:
-            problems.append(ModelError(f"unknown message '{name}': no deployed process waits for it (a message "
-                                       "start, catch event or receive task)", element_id=element_id, line=line,
-                                       resource=process.resource))
+            problems.append(ModelError(f"unknown message '{name}': no process of this deployment or deployed "
+                                       "before waits for it (a message start or catch event, a receive task)",
+                                       element_id=element_id, line=line, resource=process.resource))
     domains = _domains(process, decisions, forms)
     for choice in process.choices:
         refused, warned = judge(choice, domains, process.resource)
