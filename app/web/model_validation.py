@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.errors import DeploymentError, Forbidden, ModelError
 from app.services import definitions
@@ -30,10 +30,11 @@ class _BadRequest(ValueError):
 
 @bp.post("/models/validate")
 @csrf.exempt
-@login_required
 def validate() -> Any:
     if not request.is_json:
         csrf.protect()  # a form post could be forged from another site; a JSON one needs this origin's script
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
     try:
         files = _files()
     except _BadRequest as exc:
