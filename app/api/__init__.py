@@ -38,6 +38,11 @@ def _error(exc: DomainError, headers: dict | None = None):
     if isinstance(exc, DeploymentError):
         body["details"] = {"problems": [{"message": p.message, "elementId": p.element_id, "line": p.line,
                                          "resource": p.resource} for p in exc.problems]}
+        for problem in exc.problems:  # Camunda 7's shape too: per resource, its errors and warnings
+            resource = body["details"].setdefault(problem.resource or "deployment", {"errors": [], "warnings": []})
+            resource["errors"].append({"message": problem.detail, "line": problem.line, "column": None,
+                                       "mainElementId": problem.element_id,
+                                       "elementIds": [problem.element_id] if problem.element_id else []})
     response = jsonify(body)
     response.status_code = exc.status
     for name, value in (headers or {}).items():

@@ -15,7 +15,9 @@ from typing import Optional
 from lxml import etree
 
 from app.errors import DeploymentError, ModelError
+from app.modelcheck.coverage import Choice, Domain, inline_field_domain, merge
 from app.modelcheck.dmn import DecisionInfo, check_dmn
+from app.modelcheck.graph import check_reachable, is_catching, message_name
 from app.modelcheck.rules import (called_element, check_document, check_element, decision_ref,
                              service_topic)
 from app.modelcheck.tasks import UserTaskInfo, read_form, read_user_task
@@ -23,7 +25,7 @@ from app.modelcheck.timers import check_timer
 from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
 
 __all__ = ["DecisionInfo", "ProcessInfo", "UserTaskInfo", "check_bpmn", "check_dmn",
-           "check_expression", "parse_xml"]
+           "check_expression", "parse_xml", "read_bpmn"]
 
 Where = tuple[str, int]  # (element id, line) of the first element that uses a name
 
@@ -49,6 +51,10 @@ class ProcessInfo:
     groups: dict[str, Where] = field(default_factory=dict)            # static candidate group -> where
     called_processes: dict[str, Where] = field(default_factory=dict)  # callActivity calledElement -> where
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)  # (element id, kind, Python expr)
+    thrown_messages: dict[str, Where] = field(default_factory=dict)   # message name sent -> where
+    caught_messages: set[str] = field(default_factory=set)            # message names waited for
+    choices: list[Choice] = field(default_factory=list)               # gateways that may find no way out
+    field_domains: dict[str, Optional[Domain]] = field(default_factory=dict)  # inline form field -> its values
     warnings: list[ModelError] = field(default_factory=list)          # deploys, but the owner should know
 
     @property
@@ -62,6 +68,19 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     The tree parsed here belongs to this call, so it is normalised in place
     (bare ISO-8601 timer values quoted for the Python evaluator) and handed
     out as ``root``; the caller stores ``data`` itself, untouched.
+    """
+    processes, problems = read_bpmn(data, resource)
+    if problems:
+        raise DeploymentError(problems)
+    return processes
+
+
+def read_bpmn(data: bytes, resource: str) -> tuple[list[ProcessInfo], list[ModelError]]:
+    """The executable processes of a BPMN file as far as they could be read, and every problem found.
+
+    A deployment goes on to check what the processes refer to even when the
+    file has problems, so its owner sees all of them at once; only a file that
+    is no BPMN at all (DeploymentError) has nothing to read.
     """
     try:
         root = parse_xml(data, resource)
@@ -87,9 +106,7 @@ def check_bpmn(data: bytes, resource: str) -> list[ProcessInfo]:
     if not processes:
         problems.add(root, "no executable process: mark the process executable "
                      "(isExecutable=\"true\") to deploy it")
-    if problems:
-        raise DeploymentError(problems.items)
-    return processes
+    return processes, problems.items
 
 
 class _ProcessReader:
@@ -97,6 +114,7 @@ class _ProcessReader:
 
     def __init__(self, process: etree._Element, root: etree._Element, problems: Problems):
         self.process = process
+        self.root = root
         self.problems = problems
         key = (process.get("id") or "").strip()
         if not key:
@@ -115,6 +133,7 @@ class _ProcessReader:
             if namespace(element) == BPMN_NS:
                 self._note(element, local_name(element))
             stack.extend(reversed(element))
+        check_reachable(self.process, self.problems)
         return self.info
 
     def _note(self, element: etree._Element, name: str) -> None:
@@ -133,6 +152,8 @@ class _ProcessReader:
             self._note_timer(element)
         elif name in ("exclusiveGateway", "inclusiveGateway"):
             self._note_gateway(element, name)
+        elif name in ("messageEventDefinition", "receiveTask") or (name == "sendTask" and element.get("messageRef")):
+            self._note_message(element)
 
     def _note_user_task(self, element: etree._Element) -> None:
         task = read_user_task(element, self.problems)
@@ -140,6 +161,7 @@ class _ProcessReader:
             self.info.user_tasks[task.activity_id] = task
         self._remember(self.info.form_refs, task.form_ref, element)
         self._remember(self.info.form_files, task.form_file, element)
+        self._note_fields(task.form_fields)
         for group in task.candidate_groups:
             if not group.startswith("${"):
                 self._remember(self.info.groups, group, element)
@@ -148,12 +170,17 @@ class _ProcessReader:
         form = read_form(element, self.problems)
         self._remember(self.info.form_refs, form.form_ref, element)
         self._remember(self.info.form_files, form.form_file, element)
+        self._note_fields(form.fields)
         is_process_start = element.getparent() is self.process
         has_form = form.form_ref or form.form_key or form.fields
         if is_process_start and has_form and not (self.info.start_form_ref or self.info.start_form_key
                                                   or self.info.start_form_fields):
             self.info.start_form_ref, self.info.start_form_key = form.form_ref, form.form_key
             self.info.start_form_fields, self.info.start_form_file = form.fields, form.form_file
+
+    def _note_fields(self, fields: list[dict]) -> None:
+        for form_field in fields:
+            merge(self.info.field_domains, form_field["id"], inline_field_domain(form_field))
 
     def _note_timer(self, definition: etree._Element) -> None:
         event = definition.getparent()
@@ -163,17 +190,30 @@ class _ProcessReader:
             self.info.timer_starts.append(((event.get("id") or "").strip(), *timer))
 
     def _note_gateway(self, gateway: etree._Element, name: str) -> None:
-        """Warn about a gateway that can find no way out: conditions on its flows and no default flow."""
+        """Keep a gateway whose flows carry conditions and that has no default flow, to judge with the deployment.
+
+        Whether its conditions can all be false depends on the values of the
+        variables they read, which forms and decision tables deployed with it
+        may tell (``coverage.judge``).
+        """
         gateway_id = (gateway.get("id") or "").strip()
         if not gateway_id or gateway.get("default"):
             return
         outgoing = [flow for flow in gateway.getparent().iterfind(tag(BPMN_NS, "sequenceFlow"))
                     if (flow.get("sourceRef") or "").strip() == gateway_id]
-        if any(flow.find(tag(BPMN_NS, "conditionExpression")) is not None for flow in outgoing):
+        conditions = [flow.find(tag(BPMN_NS, "conditionExpression")) for flow in outgoing]
+        if any(condition is not None for condition in conditions):
             kind = "exclusive" if name == "exclusiveGateway" else "inclusive"
-            self.problems.warn(
-                gateway, f"this {kind} gateway has conditions but no default flow: when no condition holds, "
-                "the instance stops here with an incident")
+            self.info.choices.append(Choice(gateway_id, gateway.sourceline, kind,
+                                            [None if c is None else (c.text or "") for c in conditions]))
+
+    def _note_message(self, element: etree._Element) -> None:
+        name = message_name(element, self.root, self.problems)
+        if name and is_catching(element):
+            self.info.caught_messages.add(name)
+        elif name:
+            self._remember(self.info.thrown_messages, name, element if local_name(element) == "sendTask"
+                           else element.getparent())
 
     @staticmethod
     def _remember(table: dict[str, Where], name: Optional[str], element: etree._Element) -> None:

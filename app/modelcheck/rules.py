@@ -35,6 +35,9 @@ _UNSUPPORTED_BPMN = {
     "complexGateway": "complex gateways are not supported; use an inclusive or exclusive gateway with conditions",
     "linkEventDefinition": "link events are not supported; draw the sequence flow instead",
     "compensateEventDefinition": "compensation events are not supported; model the undo steps explicitly",
+    "conditionalEventDefinition": "conditional events are not supported: the condition is read once, when the "
+                                  "token arrives, and never again; route with a gateway, or wait for a message "
+                                  "or a timer",
 }
 
 _UNSUPPORTED_CAMUNDA = {

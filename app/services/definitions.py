@@ -22,13 +22,15 @@ from app.errors import DeploymentError, Forbidden, ModelError, NotFound
 from app.forms import parse_camunda_form
 from app.models import DecisionDefinition, Deployment, Group, ProcessDefinition, Resource, utcnow
 from app.services import decisions as decision_versions
-from app.services import calls
+from app.services import calls, model_rules
+from app.services.audit import audit
 from app.services.users import Principal
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml", ".bpmn2")
 DMN_SUFFIXES = (".dmn", ".dmn11.xml", ".dmn13.xml")
 FORM_SUFFIXES = (".form",)
 DEPLOYER_GROUP = "process_owner"
+ADMIN_GROUP = "admin"
 DEPLOY_LOCK_KEY = 0x5D_DE91  # PostgreSQL advisory lock id serializing deployments
 
 
@@ -59,16 +61,49 @@ def deploy(uow: UnitOfWork, files: list[tuple[str, bytes]], name: str, user: Opt
     """
     if user is not None and DEPLOYER_GROUP not in user.groups:
         raise Forbidden(f"user {user.id} may not deploy models (needs group {DEPLOYER_GROUP})")
-    uploads = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
+    uploads, problems = _check_files(files)  # parsing needs no transaction; on SQLite a write one holds the writer lock
+    if problems:
+        _references(UnitOfWork(uow.db, write=False), uploads, problems)  # refuses, listing theirs too
     with uow:
         result = _store(uow, uploads, name, user.id if user else None, source)
-        result.warnings = [warning for upload in uploads if upload.kind == "bpmn"
-                           for process in upload.parsed for warning in process.warnings]
+        result.warnings = _warnings(uploads)
+        if result.created and result.warnings:
+            audit(uow, None, user.id if user else None, "deployment_warnings",
+                  data={"deployment": result.deployment.id, "warnings": [w.message for w in result.warnings]})
         uow.commit()
         return result
 
 
-def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
+def check(uow: UnitOfWork, files: list[tuple[str, bytes]], user: Principal) -> list[ModelError]:
+    """Every check ``deploy`` makes, storing nothing: the warnings, or DeploymentError with every problem.
+
+    The editor calls this while its owner works, so what it says is exactly
+    what a deployment of the same files would say.
+    """
+    if not {DEPLOYER_GROUP, ADMIN_GROUP} & set(user.groups):
+        raise Forbidden(f"user {user.id} may not validate models (needs group {DEPLOYER_GROUP} or {ADMIN_GROUP})")
+    uploads, problems = _check_files(files)
+    return _references(uow, uploads, problems, user.id)
+
+
+def _references(uow: UnitOfWork, uploads: list[_Upload], problems: list[ModelError],
+                user: Optional[str] = None) -> list[ModelError]:
+    """What the files refer to checked against what is deployed, storing nothing: the warnings, or
+    DeploymentError with the files' own ``problems`` and these, so that every problem is listed at once."""
+    with uow:
+        deployment = Deployment(id=str(uuid.uuid4()), name="validation", deployed_at=utcnow())
+        resources = {u.name: _resource(deployment, u) for u in uploads if u.parsed is not None}
+        calls.link_calls(uow, _drafts(uow, uploads, deployment, resources, user, problems))
+        return _warnings(uploads)
+
+
+def _warnings(uploads: list[_Upload]) -> list[ModelError]:
+    return [warning for upload in uploads if upload.kind == "bpmn" and upload.parsed
+            for process in upload.parsed for warning in process.warnings]
+
+
+def _check_files(files: list[tuple[str, bytes]]) -> tuple[list[_Upload], list[ModelError]]:
+    """Each file read and checked on its own: the uploads (``parsed`` None when unreadable) and the problems."""
     problems: list[ModelError] = []
     uploads = []
     if not files:
@@ -78,7 +113,8 @@ def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
         upload = _Upload(name, data, kind or "", hashlib.sha256(data).hexdigest())
         try:
             if kind == "bpmn":
-                upload.parsed = modelcheck.check_bpmn(data, name)
+                upload.parsed, found = modelcheck.read_bpmn(data, name)
+                problems.extend(found)
             elif kind == "dmn":
                 upload.parsed = modelcheck.check_dmn(data, name)
             elif kind == "form":
@@ -90,9 +126,7 @@ def _check_files(files: list[tuple[str, bytes]]) -> list[_Upload]:
         except ModelError as exc:
             problems.append(exc)
         uploads.append(upload)
-    if problems:
-        raise DeploymentError(problems)
-    return uploads
+    return uploads, problems
 
 
 def _kind(name: str) -> Optional[str]:
@@ -111,27 +145,7 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEPLOY_LOCK_KEY})
     deployment = Deployment(id=str(uuid.uuid4()), name=name, source=source, deployed_at=utcnow(), deployed_by=user)
     resources = {u.name: _resource(deployment, u) for u in uploads}
-    decisions = _available_decisions(uow, uploads, resources)
-    forms_by_id, forms_by_file = _available_forms(uow, uploads, resources)
-    groups = set(session.scalars(select(Group.id)))
-    topics = set(handler_registry.load_all())
-    drafts: dict[str, calls.Draft] = {}
-    problems: list[ModelError] = []
-    for upload in (u for u in uploads if u.kind == "bpmn"):
-        for process in upload.parsed:
-            if process.key in drafts:
-                problems.append(ModelError(f"process '{process.key}' is also defined in "
-                                           f"{drafts[process.key].process.resource}; a deployment holds one "
-                                           "version of each process", element_id=process.key,
-                                           line=process.line, resource=process.resource))
-                continue
-            try:
-                drafts[process.key] = _definition(deployment, resources[upload.name], process, decisions,
-                                                  forms_by_id, forms_by_file, groups, topics, user)
-            except DeploymentError as exc:
-                problems.extend(exc.problems)
-    if problems:
-        raise DeploymentError(problems)
+    drafts = _drafts(uow, uploads, deployment, resources, user)
     calls.link_calls(uow, drafts)
     changed = [d.definition for d in drafts.values() if _is_new(uow, d.definition)]
     new_resources = [r for r in resources.values() if _resource_is_new(uow, r)]
@@ -151,6 +165,49 @@ def _store(uow: UnitOfWork, uploads: list[_Upload], name: str, user: Optional[st
     new_decisions = decision_versions.register(uow, deployment, [(resources[u.name], u.parsed.decision_ids)
                                                                  for u in uploads if u.kind == "dmn"])
     return DeploymentResult(deployment, changed, decisions=new_decisions)
+
+
+def _drafts(uow: UnitOfWork, uploads: list[_Upload], deployment: Deployment, resources: dict[str, Resource],
+            user: Optional[str], problems: Optional[list[ModelError]] = None) -> dict[str, calls.Draft]:
+    """Each process of the deployment checked against what is deployed with it or before it.
+
+    ``problems`` already found in the files are refused together with these.
+    """
+    bpmn = [upload for upload in uploads if upload.kind == "bpmn" and upload.parsed is not None]
+    processes = [process for upload in bpmn for process in upload.parsed]
+    available = _Available(*_available_forms(uow, uploads, resources),
+                           decisions=_available_decisions(uow, uploads, resources),
+                           groups=set(uow.session.scalars(select(Group.id))),
+                           topics=set(handler_registry.load_all()), known=model_rules.known(uow, processes))
+    drafts: dict[str, calls.Draft] = {}
+    problems = list(problems or [])
+    for upload in bpmn:
+        for process in upload.parsed:
+            if process.key in drafts:
+                problems.append(ModelError(f"process '{process.key}' is also defined in "
+                                           f"{drafts[process.key].process.resource}; a deployment holds one "
+                                           "version of each process", element_id=process.key,
+                                           line=process.line, resource=process.resource))
+                continue
+            try:
+                drafts[process.key] = _definition(deployment, resources[upload.name], process, available, user)
+            except DeploymentError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise DeploymentError(problems)
+    return drafts
+
+
+@dataclass
+class _Available:
+    """What a deployment's processes may refer to: this deployment's files first, then what is deployed."""
+
+    forms_by_id: dict[str, Resource]
+    forms_by_file: dict[str, Resource]
+    decisions: dict[str, Resource]
+    groups: set[str]
+    topics: set[str]
+    known: model_rules.Known
 
 
 def _schedule_timer_starts(uow: UnitOfWork, changed: list[ProcessDefinition],
@@ -177,7 +234,7 @@ def _available_decisions(uow, uploads, resources) -> dict[str, Resource]:
                                       .order_by(Resource.deployed_at)):
         for decision_id in stored.decision_ids:
             found[decision_id] = stored
-    for upload in (u for u in uploads if u.kind == "dmn"):
+    for upload in (u for u in uploads if u.kind == "dmn" and u.parsed is not None):
         for decision_id in upload.parsed.decision_ids:
             found[decision_id] = resources[upload.name]
     return found
@@ -191,17 +248,17 @@ def _available_forms(uow, uploads, resources) -> tuple[dict[str, Resource], dict
         if stored.form_id:
             by_id[stored.form_id] = stored
         by_file[stored.name.rsplit("/", 1)[-1]] = stored
-    for upload in (u for u in uploads if u.kind == "form"):
+    for upload in (u for u in uploads if u.kind == "form" and u.parsed is not None):
         if upload.parsed.id:  # a form without an id is found by its file name only
             by_id[upload.parsed.id] = resources[upload.name]
         by_file[upload.name.rsplit("/", 1)[-1]] = resources[upload.name]
     return by_id, by_file
 
 
-def _definition(deployment, resource, process, decisions, forms_by_id, forms_by_file, groups, topics,
-                user) -> calls.Draft:
+def _definition(deployment, resource, process, available: _Available, user) -> calls.Draft:
     """The process's own references checked; its calls are linked (and its spec parsed) afterwards."""
     problems: list[ModelError] = []
+    decisions, forms_by_id, forms_by_file = available.decisions, available.forms_by_id, available.forms_by_file
 
     def missing(what: str, name: str, where: tuple[str, int]) -> None:
         problems.append(ModelError(f"{what} '{name}' is not deployed", element_id=where[0], line=where[1],
@@ -217,17 +274,21 @@ def _definition(deployment, resource, process, decisions, forms_by_id, forms_by_
         if file_name not in forms_by_file:
             missing("form file", file_name, where)
     for topic, where in process.topics.items():
-        if topic not in topics:
+        if topic not in available.topics:
             problems.append(ModelError(f"no handler named '{topic}' in handlers/", element_id=where[0],
                                        line=where[1], resource=process.resource))
     for group, where in process.groups.items():
-        if group not in groups:
+        if group not in available.groups:
             missing("group", group, where)
+    linked_forms = {f: forms_by_id[f] for f in process.form_refs if f in forms_by_id}
+    linked_files = {f: forms_by_file[f] for f in process.form_files if f in forms_by_file}
+    refused, warned = model_rules.judge_process(process, available.known, decisions,
+                                                [*linked_forms.values(), *linked_files.values()])
+    problems += refused
     if problems:
         raise DeploymentError(problems)
+    process.warnings = [*process.warnings, *warned]
     dmn_resources = list({decisions[d].id: decisions[d] for d in process.decision_refs}.values())
-    linked_forms = {f: forms_by_id[f] for f in process.form_refs}
-    linked_files = {f: forms_by_file[f] for f in process.form_files}
     checksum = hashlib.sha256("|".join(
         [_process_checksum(process, resource)] + sorted(r.checksum for r in dmn_resources)
         + sorted(f"{k}={r.checksum}" for k, r in {**linked_forms, **linked_files}.items())).encode()).hexdigest()

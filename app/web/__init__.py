@@ -45,3 +45,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reviews.bp)
     from app.web import models  # the model library
     app.register_blueprint(models.bp)
+    from app.web import model_validation
+    app.register_blueprint(model_validation.bp)

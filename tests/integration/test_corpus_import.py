@@ -40,6 +40,7 @@ DELIBERATE: list[tuple[str, str]] = [
     ("called process or decision missing from the corpus", r"is not deployed"),
     ("recursive call activity", r"recursive calls are not supported"),
     ("compensation events", r"compensation events are not supported"),
+    ("conditional events (read once when the token arrives, never again)", r"conditional events are not supported"),
     ("business rule task without camunda:decisionRef", r"must name its DMN decision"),
     ("DMN: not a decision table, several decisions, other namespace",
      r"only decision tables|only one decision per DMN file|the file has no decision|DMN elements must use"),
@@ -55,6 +56,10 @@ DELIBERATE: list[tuple[str, str]] = [
     ("DMN decision requirements (a decision needing another decision's result)", r"requires decision"),
     ("DMN output column with neither name nor label (refused, naming the column)", r"has neither a name nor a label"),
     ("DMN entry or annotation written in FEEL / DMN 1.3 features", r"is FEEL; write|inside a decision table is not"),
+    ("message event naming no message, or sending one no process waits for",
+     r"names no message \(messageRef\)|unknown message"),
+    ("element no start event leads to", r"no path from a start event reaches"),
+    ("gateway whose conditions leave known values without a way out", r"no condition of this .* gateway holds"),
     ("input/output parameter named with a dotted path (Camunda writes nested objects)",
      r"parameter name .* must be a variable name"),
 ]

@@ -5,6 +5,7 @@ process owner fixes the model in a modeler, not in a stack trace.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,19 @@ def problems_of(data: bytes, resource: str = "model.bpmn") -> list[ModelError]:
 
 
 def snippet_model(body: str, process: str = '<bpmn:process id="p" isExecutable="true">') -> bytes:
-    """A process holding ``body`` after a start event, so only what ``body`` gets wrong is refused."""
+    """A process holding ``body`` after a start event that leads to each of its top-level flow nodes,
+    so only what ``body`` gets wrong is refused (nothing is unreachable)."""
     start = '    <bpmn:startEvent id="start" />\n'
-    return (HEADER + f"  {process}\n{start}{body}  </bpmn:process>\n</bpmn:definitions>\n").encode()
+    reach = "".join(f'    <bpmn:sequenceFlow id="reach_{node}" sourceRef="start" targetRef="{node}" />\n'
+                    for kind, node in _TOP_LEVEL.findall(body) if kind in _REACHABLE)
+    return (HEADER + f"  {process}\n{start}{body}{reach}  </bpmn:process>\n</bpmn:definitions>\n").encode()
+
+
+_TOP_LEVEL = re.compile(r'^    <bpmn:(\w+) id="([^"]+)"', re.MULTILINE)
+_REACHABLE = {"task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "scriptTask",
+              "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess", "endEvent",
+              "intermediateCatchEvent", "intermediateThrowEvent", "exclusiveGateway", "inclusiveGateway",
+              "parallelGateway", "eventBasedGateway"}
 
 
 def assert_one(problems: list[ModelError], element_id: str | None, line: int, *fragments: str,
