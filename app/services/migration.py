@@ -103,6 +103,12 @@ def generate(uow: UnitOfWork, user: Principal, source_id: str, target_id: str,
                                            if kind not in _NEVER_ACTIVE and target.get(element) == kind])
 
 
+def element_types_of(uow: UnitOfWork, definition_id: str) -> dict[str, str]:
+    """Element id → type of one version: what an explicit instruction may point at."""
+    with uow:
+        return _types(uow, definition_id)
+
+
 def check_plan(uow: UnitOfWork, plan: Plan) -> list[InstructionReport]:
     """Why each wrong instruction is wrong; empty when the plan is sound."""
     source, target = _types(uow, plan.source_id), _types(uow, plan.target_id)
