@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, exists, func, select
 
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.modelcheck.xml import parse_xml
 from app.models import ActivityInstance, Incident, ProcessDefinition, ProcessInstance, Resource
 from app.services import incidents, instance_operations, ticket_path, variables
 from app.services.users import ADMIN_GROUP, Principal
@@ -109,7 +110,16 @@ def live_view(uow: UnitOfWork, user: Principal, key: str, version: Optional[int]
         chosen = versions if version is None else [v for v in versions if v.version == version]
         if not chosen:
             raise NotFound(f"process {key} has no version {version}")
-        return LiveView(key, versions, chosen[0], version is None, element_counts(uow, [v.id for v in chosen]))
+        counts = element_counts(uow, [v.id for v in chosen])
+        names = _element_names(uow.session.get(Resource, chosen[0].resource_id).content, chosen[0].resource_name)
+        named = [ElementCount(c.activity_id, names.get(c.activity_id) or c.name, c.tokens, c.incidents) for c in counts]
+        return LiveView(key, versions, chosen[0], version is None, named)
+
+
+def _element_names(xml: bytes, resource: str) -> dict[str, str]:
+    """Element id → name as the drawn model has it (a failed gateway has no history row to take it from)."""
+    return {node.get("id"): node.get("name") for node in parse_xml(xml, resource).iter()
+            if isinstance(node.tag, str) and node.get("id") and node.get("name")}
 
 
 def element_counts(uow: UnitOfWork, definition_ids: list[str]) -> list[ElementCount]:
