@@ -2,9 +2,16 @@
 on the target version."""
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from app.db import UnitOfWork
+from app.models import Timer
+from app.store import database
 from tests.helpers import deploy
+from tests.integration.test_support_request_flow import SOLVED, TIER1_RESOLVED, assert_closed, step, walk_to_tier1
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -146,3 +153,31 @@ def test_an_element_already_passed_may_be_gone_from_the_target_version(api):
     assert api.history_state(instance_id) == "COMPLETED"
     assert api.variables_after_end(instance_id)["note"] == "seen"
     assert v1 != v2
+
+
+def test_a_flow1_ticket_keeps_its_waiting_sla_timer_and_closes_on_the_new_version(app, api):
+    def timers(instance_id):
+        with app.app_context(), UnitOfWork(database(app), write=False) as uow:
+            return [(t.activity_id, t.due_at) for t in uow.session.scalars(select(Timer).where(
+                Timer.instance_id == instance_id))]
+
+    instance_id = walk_to_tier1(api, "SR-MIG-1")
+    source = api.get(f"/process-instance/{instance_id}").get_json()["definitionId"]
+    before = timers(instance_id)
+    assert "response_sla_timer" in [activity for activity, _ in before]
+    changed = Path("processes/it_support_request.bpmn").read_text(encoding="utf-8").replace(
+        'name="一线诊断"', 'name="一线排障"')
+    response = deploy(api, ("it_support_request.bpmn", changed.encode()))
+    assert response.status_code == 200, response.get_json()
+    target = next(iter(response.get_json()["deployedProcessDefinitions"]))
+    plan = generate(api, source, target).get_json()
+    response = api.post("/migration/execute", user="owner", json={"migrationPlan": plan,
+                                                                  "processInstanceIds": [instance_id]})
+    assert response.status_code == 204, response.get_json()
+    assert timers(instance_id) == before  # the response clock was not restarted by the move
+    task = api.only_task(instance_id, "tier1_diagnose")
+    assert task["processDefinitionId"] == target
+    step(api, instance_id, "tier1_diagnose", ["tier1_hardware"], "tier1", TIER1_RESOLVED)
+    assert "response_sla_timer" not in [activity for activity, _ in timers(instance_id)]
+    step(api, instance_id, "callback_rating", ["service_desk"], "desk", SOLVED)
+    assert assert_closed(api, instance_id)["resolver_tier"] == "tier1"
