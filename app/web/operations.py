@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.errors import InvalidInput
@@ -122,8 +123,8 @@ def migrate(key: str) -> Any:
     if request.method == "POST" and values.get("action") == "execute":
         chosen = request.form.getlist("instance") or None
         moved = migration.execute(new_uow(), user, plan, chosen)
-        flash(_("%(count)d instances now run on version %(version)d.", count=moved, version=target.version),
-              "success")
+        flash(ngettext("%(num)d instance now runs on version %(version)d.",
+                       "%(num)d instances now run on version %(version)d.", moved, version=target.version), "success")
         return redirect(url_for(".process", key=key, version=target.version))
     result = migration.preview(new_uow(write=False), user, plan)
     waiting = operations.instances(new_uow(write=False), user, key,
