@@ -182,7 +182,11 @@ def _migrate(uow: UnitOfWork, user: Principal, plan: Plan, row: ProcessInstance,
              target: ProcessDefinition, spec: engine.ProcessSpec, mapping: dict[str, str]) -> None:
     since = time.time()
     moved = {e.task_id: mapping[e.activity_id] for e in engine.active_elements(workflow)}
-    engine.migrate(workflow, spec, mapping)
+    try:
+        engine.migrate(workflow, spec, mapping)
+    except KeyError as exc:  # a running subprocess whose model the target version no longer has
+        raise InstanceInvalid([ElementReport(row.id, "", str(exc.args[0]), (
+            f"the target version has no subprocess or element '{exc.args[0]}' for what runs there",))]) from None
     if plan.variables:
         engine.set_variables(workflow, plan.variables)
     row.definition_id, row.definition_key = target.id, target.key
