@@ -111,9 +111,23 @@ def live_view(uow: UnitOfWork, user: Principal, key: str, version: Optional[int]
         if not chosen:
             raise NotFound(f"process {key} has no version {version}")
         counts = element_counts(uow, [v.id for v in chosen])
-        names = _element_names(uow.session.get(Resource, chosen[0].resource_id).content, chosen[0].resource_name)
+        names = _names_of(uow, chosen[0])
         named = [ElementCount(c.activity_id, names.get(c.activity_id) or c.name, c.tokens, c.incidents) for c in counts]
         return LiveView(key, versions, chosen[0], version is None, named)
+
+
+#: element names per definition id, read once: a deployed version never changes
+_NAMES: dict[str, dict[str, str]] = {}
+
+
+def _names_of(uow: UnitOfWork, definition: ProcessDefinition) -> dict[str, str]:
+    names = _NAMES.get(definition.id)
+    if names is None:
+        names = _element_names(uow.session.get(Resource, definition.resource_id).content, definition.resource_name)
+        if len(_NAMES) >= 256:
+            _NAMES.clear()
+        _NAMES[definition.id] = names
+    return names
 
 
 def _element_names(xml: bytes, resource: str) -> dict[str, str]:

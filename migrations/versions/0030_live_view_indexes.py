@@ -14,7 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_activity_open_elements', 'activity_instance', ['definition_id', 'ended_at', 'activity_id'])
+    op.create_index('ix_activity_open_elements', 'activity_instance', ['definition_id', 'ended_at', 'activity_id', 'activity_type'])
     op.create_index('ix_incident_open_elements', 'incident', ['definition_id', 'status', 'activity_id'])
     op.create_index('ix_instance_key_started', 'process_instance', ['definition_key', 'started_at'])
 
