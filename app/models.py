@@ -285,6 +285,12 @@ class DecisionDefinition(Base):
 
 # activity statistics count the open activities of one definition without scanning the history table
 Index("ix_activity_open_by_definition", ActivityInstance.definition_id, ActivityInstance.ended_at)
+# the live view counts tokens and open incidents per element of a definition from the indexes alone
+Index("ix_activity_open_elements", ActivityInstance.definition_id, ActivityInstance.ended_at,
+      ActivityInstance.activity_id, ActivityInstance.activity_type)
+Index("ix_incident_open_elements", Incident.definition_id, Incident.status, Incident.activity_id)
+# the live view's instance list: one process, newest first
+Index("ix_instance_key_started", ProcessInstance.definition_key, ProcessInstance.started_at)
 
 
 # ------------------------------------------------------------------ saved task filters (admin API)

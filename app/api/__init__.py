@@ -115,6 +115,6 @@ def current_user() -> Principal:
 from app.api import (  # noqa: E402,F401  (each module registers its routes)
     comments, decisions, definition_extras, definitions, deployment_resources, deployments, engine_info,
     filters, groups, history, history_details, history_instances, history_log, history_tasks, identity,
-    incident_queries, incidents, instance_operations, instances, jobs, messages, suspension, task_locals,
+    incident_queries, incidents, instance_operations, instances, jobs, messages, migration, suspension, task_locals,
     task_operations, tasks, users, variable_changes, variable_instances,
 )

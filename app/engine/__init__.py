@@ -27,11 +27,12 @@ from app.engine.state import dump_state, full_serialization, load_state, new_wor
 from app.engine.events import (WaitingEvent, cancel, deliver_event, fire_timer, move_timer, set_user_task_data,
                                start_by_event, start_by_timer, start_events, throw_task_error, waiting_events)
 from app.engine.decisions import evaluate_decision
+from app.engine.migration import ActiveElement, active_elements, element_types, migrate
 
-__all__ = ["SCRIPT_ENGINE", "ActiveTask", "ActivityChange", "Failure", "PendingHandler", "ProcessSpec", "WaitingEvent",
-           "active_tasks", "add_duration", "advance", "blocked_task_ids", "cancel", "changed_activities",
-           "complete_user_task", "deliver_event", "dump_state", "evaluate_decision", "failures", "finish_handler",
+__all__ = ["SCRIPT_ENGINE", "ActiveElement", "ActiveTask", "ActivityChange", "Failure", "PendingHandler", "ProcessSpec", "WaitingEvent",
+           "active_elements", "active_tasks", "add_duration", "advance", "blocked_task_ids", "cancel", "changed_activities",
+           "complete_user_task", "deliver_event", "dump_state", "element_types", "evaluate_decision", "failures", "finish_handler",
            "fire_timer", "full_serialization", "is_completed", "is_pending_handler", "load_state",
-           "mark_handler_failed", "move_timer", "new_workflow", "parse_process", "pending_handlers",
+           "mark_handler_failed", "migrate", "move_timer", "new_workflow", "parse_process", "pending_handlers",
            "restore_full", "retry", "set_user_task_data", "set_variables", "start_by_event", "start_by_timer",
            "start_events", "task_data", "throw_task_error", "variables", "waiting_events"]

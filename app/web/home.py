@@ -59,6 +59,7 @@ NAV_MORE = (
     ("surveys.campaigns", _l("Satisfaction surveys"), lambda user: user.in_group("service_dept", "admin")),
     ("reviews.index", _l("Service reviews"), lambda user: user.in_group(*service_reviews.READERS)),
     ("models.index", _l("Models"), lambda user: user.in_group("process_owner", "admin")),
+    ("operations.index", _l("Live view"), lambda user: user.in_group("process_owner", "admin", "project_manager")),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
 )
