@@ -51,9 +51,13 @@ def _text(value: Any, length: int) -> Optional[str]:
     return " ".join(value.split())[:length]
 
 
-def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
-    """Bring the instance's inbox row and its open tasks' sort time in line with this step."""
-    deadline, set_at = _response_deadline(uow, instance.id)
+def sync(uow: UnitOfWork, instance: ProcessInstance,
+         response: tuple[Optional[datetime], Optional[datetime]]) -> None:
+    """Bring the instance's inbox row and its open tasks' sort time in line with this step.
+
+    ``response`` is :func:`response_deadline` as read in this step (after its handlers wrote).
+    """
+    deadline, set_at = response
     facts = {**ticket_facts(instance.variables or {}, instance.business_key), "response_due_at": deadline,
              "response_set_at": set_at, **sla_facts(instance.variables or {})}
     stored = uow.session.execute(select(*(_TICKETS.c[name] for name in _FACTS))
@@ -65,7 +69,7 @@ def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
     resort_open_tasks(uow.session, instance.id, deadline)
 
 
-def _response_deadline(uow: UnitOfWork, instance_id: str) -> tuple[Optional[datetime], Optional[datetime]]:
+def response_deadline(uow: UnitOfWork, instance_id: str) -> tuple[Optional[datetime], Optional[datetime]]:
     """The latest response deadline recorded for the instance (``sla_event``) and when it was set."""
     row = uow.session.execute(
         select(SlaEvent.deadline, SlaEvent.at)
@@ -82,6 +86,13 @@ def inbox_due(due_at: Any, created_at: Any, deadline: Optional[datetime]) -> Any
         return func.coalesce(due_at, never)
     deadline_value = literal(deadline, UTCDateTime())
     return case((due_at.is_not(None), due_at), (created_at <= deadline_value, deadline_value), else_=never)
+
+
+def inbox_due_value(due_at: Optional[datetime], created_at: datetime, deadline: Optional[datetime]) -> datetime:
+    """:func:`inbox_due` for a task about to be written, so its row goes in with its sort time."""
+    if due_at is not None:
+        return due_at
+    return deadline if deadline is not None and created_at <= deadline else NO_DUE_DATE
 
 
 def resort_open_tasks(session, instance_id: str, deadline: Optional[datetime]) -> None:

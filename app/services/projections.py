@@ -20,6 +20,7 @@ from app.errors import ScriptError
 from app.models import NO_DUE_DATE, ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
 from app.services import timer_wake
 from app.services.audit import audit
+from app.services.inbox_projection import inbox_due_value
 from app.services.users import ADMIN_GROUP
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -39,12 +40,21 @@ _END_ACTIVITY = (_HISTORY.update()
                          assignee=func.coalesce(bindparam("b_assignee"), _HISTORY.c.assignee)))
 
 
-def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> dict[str, Optional[str]]:
-    """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee."""
+def sync_human_tasks(uow, instance, definition, workflow, active, actor, now, deadline: Optional[datetime],
+                     was_open: Optional[frozenset[str]] = None) -> dict[str, Optional[str]]:
+    """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee.
+
+    ``was_open``, the user tasks the step found open (``step_changes.Before``),
+    spares reading the open rows: only those of tasks that finished are read.
+    New rows take their inbox sort time from ``deadline``, the ticket's response deadline.
+    """
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
-    open_rows = {row.id: row for row in uow.session.execute(
-        select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
-        .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))}
+    query = (select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
+             .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))
+    if was_open is not None:
+        finished = was_open - user_tasks.keys()
+        query = query.where(_TASKS.c.id.in_(finished)) if finished else None
+    open_rows = {row.id: row for row in uow.session.execute(query)} if query is not None else {}
     closed = {task_id: row for task_id, row in open_rows.items() if task_id not in user_tasks}
     if closed:
         uow.session.execute(_CLOSE_TASK, [{"b_id": task_id, "b_status": "done" if row.completed_at else "canceled",
@@ -53,7 +63,7 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) ->
     meta = definition.meta.get("user_tasks", {})
     created = []
     for task_id, task in user_tasks.items():
-        if task_id in open_rows:
+        if task_id in open_rows or (was_open is not None and task_id in was_open):
             continue
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
@@ -62,12 +72,13 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) ->
         users = _resolve_names(spec.get("candidate_users", []), data)
         if not (assignee or groups or users):
             groups = [ADMIN_GROUP]  # a task nobody is named for must still be someone's to do
+        due_at = _due(spec.get("due_date"), data, task.activity_id, now)
         created.append({
             "id": task_id, "instance_id": instance.id, "definition_id": definition.id,
             "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
             "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
-            "due_at": _due(spec.get("due_date"), data, task.activity_id, now),
+            "due_at": due_at, "inbox_due_at": inbox_due_value(due_at, now, deadline),
             "completed_at": None, "completed_by": None})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
@@ -155,24 +166,27 @@ def _form_key(spec: dict) -> Optional[str]:
     return spec.get("form_key")
 
 
-def sync_timers(uow, instance, active) -> None:
+def sync_timers(uow, instance, active) -> bool:
     """One timer row per waiting timer event: drop the ones that went away, add the new ones, move the changed.
 
     A row whose due time changed (a cycle's next occurrence, a moved timer) is
     a new firing: its claim and failed attempts are cleared. A row that did not
     change keeps them, so a lease or a back-off survives the instance's other steps.
+    Returns whether a dropped row was one the scheduler gave up on (its incident may now resolve).
     """
     wanted = [t for t in active if t.kind == "timer" and t.due_at is not None]
     gone = _TIMERS.delete().where(_TIMERS.c.instance_id == instance.id)
     if wanted:
         gone = gone.where(_TIMERS.c.id.notin_([t.task_id for t in wanted]))
-    uow.session.execute(gone)
+    dropped = uow.session.execute(gone.returning(_TIMERS.c.attempts, _TIMERS.c.next_try_at)).all()
+    parked_dropped = any(row.attempts > 0 and row.next_try_at is None for row in dropped)
     if not wanted:
-        return
+        return parked_dropped
     uow.session.execute(_timer_upsert(uow.session.get_bind().dialect.name), [
         {"id": t.task_id, "instance_id": instance.id, "activity_id": t.activity_id, "due_at": t.due_at,
          "attempts": 0} for t in wanted])
     timer_wake.note_timers(uow, [t.due_at for t in wanted])
+    return parked_dropped
 
 
 @functools.lru_cache(maxsize=None)
