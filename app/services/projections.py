@@ -17,10 +17,10 @@ from sqlalchemy import bindparam, func, select
 from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
-from app.models import NO_DUE_DATE, ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
+from app.models import ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
 from app.services import timer_wake
 from app.services.audit import audit
-from app.services.inbox_projection import inbox_due_value
+from app.services.inbox_projection import new_task_inbox_due
 from app.services.users import ADMIN_GROUP
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -34,19 +34,23 @@ _CLOSE_TASK = (_TASKS.update().where(_TASKS.c.id == bindparam("b_id"))
                .values(status=bindparam("b_status"), completed_at=func.coalesce(_TASKS.c.completed_at,
                                                                                bindparam("b_now"))))
 _UNINDEX_TASK = _CANDIDATES.delete().where(_CANDIDATES.c.task_id == bindparam("b_id"))
+# a new task's inbox sort time is computed in its INSERT (no read of the response deadline first),
+# and its candidate rows copy it from the task row
+_INSERT_TASK = _TASKS.insert().values(inbox_due_at=new_task_inbox_due())
+_INDEX_TASK = _CANDIDATES.insert().values(inbox_due_at=select(_TASKS.c.inbox_due_at)
+                                          .where(_TASKS.c.id == bindparam("b_task")).scalar_subquery())
 _END_ACTIVITY = (_HISTORY.update()
                  .where(_HISTORY.c.id == bindparam("b_id"), _HISTORY.c.ended_at.is_(None))
                  .values(ended_at=bindparam("b_ended"), canceled=bindparam("b_canceled"),
                          assignee=func.coalesce(bindparam("b_assignee"), _HISTORY.c.assignee)))
 
 
-def sync_human_tasks(uow, instance, definition, workflow, active, actor, now, deadline: Optional[datetime],
+def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
                      was_open: Optional[frozenset[str]] = None) -> dict[str, Optional[str]]:
     """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee.
 
     ``was_open``, the user tasks the step found open (``step_changes.Before``),
     spares reading the open rows: only those of tasks that finished are read.
-    New rows take their inbox sort time from ``deadline``, the ticket's response deadline.
     """
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
     query = (select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
@@ -78,27 +82,30 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now, de
             "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
             "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
-            "due_at": due_at, "inbox_due_at": inbox_due_value(due_at, now, deadline),
-            "completed_at": None, "completed_by": None})
+            "due_at": due_at, "completed_at": None, "completed_by": None,
+            "b_due": due_at, "b_created": now, "b_instance": instance.id})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
-        uow.session.execute(_TASKS.insert(), created)
+        uow.session.execute(_INSERT_TASK, created)
         index_candidates(uow, created)
     return {task_id: row.assignee for task_id, row in closed.items()}
 
 
 def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
-    """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always."""
+    """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always.
+
+    Each row takes the inbox sort time of its task's row, which is therefore written first.
+    """
     rows = []
     for task in open_tasks:
         groups = task["candidate_groups"] if task["assignee"] is None else []
         users = list(task["candidate_users"]) + ([task["assignee"]] if task["assignee"] else [])
         for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
             rows.append({"task_id": task["id"], "kind": kind, "name": name, "priority": task["priority"],
-                         "created_at": task["created_at"], "inbox_due_at": task.get("inbox_due_at", NO_DUE_DATE),
-                         "group_count": len(task["candidate_groups"])})
+                         "created_at": task["created_at"], "group_count": len(task["candidate_groups"]),
+                         "b_task": task["id"]})
     if rows:
-        uow.session.execute(_CANDIDATES.insert(), rows)
+        uow.session.execute(_INDEX_TASK, rows)
 
 
 def _resolve_names(values: list[str], data: dict) -> list[str]:

@@ -71,13 +71,12 @@ def save(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefiniti
 
 def _write_all(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
                active: list[engine.ActiveTask], actor: Optional[str], since: float, now: datetime) -> None:
-    response = inbox_projection.response_deadline(uow, instance.id)
-    assignees = projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now, response[0])
+    assignees = projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now)
     projections.sync_timers(uow, instance, active)
     projections.sync_history(uow, instance, workflow, since, now, assignees)
     runtime_projections.sync(uow, instance, workflow)
     projections.sync_incidents(uow, instance, definition, workflow, now)
-    inbox_projection.sync(uow, instance, response)
+    inbox_projection.sync(uow, instance)
 
 
 def _write_changed(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
@@ -87,9 +86,7 @@ def _write_changed(uow: UnitOfWork, instance: ProcessInstance, definition: Proce
     open_tasks = step_changes.user_tasks(active)
     inbox_changed = step_changes.inbox_facts_changed(before, instance, touched)
     opened, finished = open_tasks - before.user_tasks, before.user_tasks - open_tasks
-    response = (inbox_projection.response_deadline(uow, instance.id) if inbox_changed or opened
-                else (None, None))  # unread: no new task to sort by it, and the inbox row keeps its own
-    assignees = (projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now, response[0],
+    assignees = (projections.sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
                                               was_open=before.user_tasks) if opened or finished else {})
     timers = step_changes.timers(active)
     parked_dropped = projections.sync_timers(uow, instance, active) if timers != before.timers else False
@@ -104,4 +101,4 @@ def _write_changed(uow: UnitOfWork, instance: ProcessInstance, definition: Proce
             or frozenset(engine.blocked_task_ids(workflow)) != before.blocked):
         projections.sync_incidents(uow, instance, definition, workflow, now)
     if inbox_changed:
-        inbox_projection.sync(uow, instance, response)
+        inbox_projection.sync(uow, instance)
