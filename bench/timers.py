@@ -40,11 +40,10 @@ STARTER = Principal("bench", frozenset({"requester"}))
 
 
 def deploy_model(url: str):
-    """Migrate the fresh database and deploy the model; returns the database handle for the starts."""
+    """Migrate the fresh database and deploy the model; returns the app (its database makes the starts)."""
     app = create_app({"DATABASE_URL": url, "DEPLOY_ON_START": False, "SCHEDULER_ENABLED": False})
-    db = database(app)
-    deploy(UnitOfWork(db), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
-    return db
+    deploy(UnitOfWork(database(app)), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
+    return app
 
 
 def start_instances(db, timers: int, window: float, lead: float) -> list[datetime]:
@@ -141,7 +140,7 @@ def main() -> None:
     try:
         for count in (1, 2):
             url = server.create_database(f"bench_timers_{count}")
-            db = deploy_model(url)
+            db = database(deploy_model(url))
             started = start_schedulers(url, count, server.base)
             try:
                 due_times = start_instances(db, args.timers, args.window, lead)
