@@ -7,7 +7,7 @@ step leaves, says which projection can be out of date: the user tasks that
 opened or finished, whether the message waits, failures, timers or variables
 moved, whether a handler wrote an ``sla_event``. A projection none of whose
 inputs changed still holds what it would be rewritten to, so it is left alone;
-a firing timer that only opens a user task then costs half the statements.
+a timer firing that opens a user task costs 6.5 statements instead of 16.5.
 """
 from __future__ import annotations
 
