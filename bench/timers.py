@@ -1,11 +1,13 @@
 """Timer firing on PostgreSQL with 1 and 2 ``python -m scheduler`` processes: ``python -m bench.timers``.
 
 For each scheduler count, a fresh database on a throw-away PostgreSQL server
-gets ``--timers`` instances whose timers fall due spread over ``--window``
-seconds (created beforehand, in this process, through the service layer).
-Then the schedulers run as real processes and the table shows, from the
-``timer_fired`` audit rows, how late each timer fired (p50, p99, max), how
-many fired per second while they were due, and how many fired twice (must be 0), and the load average at the end of each run.
+gets the schedulers as real processes and, once they run (their start-up is
+not a firing's lateness), ``--timers`` instances whose timers fall due spread
+over ``--window`` seconds, created in this process through the service layer
+before the first is due. The table shows, from the ``timer_fired`` audit rows,
+how late each timer fired (p50, p99, max), how many fired per second while they
+were due, how many fired twice (must be 0), and the load average at the end of
+each run.
 """
 from __future__ import annotations
 
@@ -37,11 +39,15 @@ MODEL = ROOT / "tests" / "data" / "scheduler" / "timer_at.bpmn"
 STARTER = Principal("bench", frozenset({"requester"}))
 
 
-def prepare(url: str, timers: int, window: float, lead: float) -> list[datetime]:
-    """Deploy the model and start ``timers`` instances due over ``window`` s from ``lead`` s after now."""
+def deploy_model(url: str):
+    """Migrate the fresh database and deploy the model; returns the app (its database makes the starts)."""
     app = create_app({"DATABASE_URL": url, "DEPLOY_ON_START": False, "SCHEDULER_ENABLED": False})
-    db = database(app)
-    deploy(UnitOfWork(db), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
+    deploy(UnitOfWork(database(app)), [(MODEL.name, MODEL.read_bytes())], name="bench timers")
+    return app
+
+
+def start_instances(db, timers: int, window: float, lead: float) -> list[datetime]:
+    """Start ``timers`` instances due over ``window`` s from ``lead`` s after now."""
     base = datetime.now(timezone.utc) + timedelta(seconds=lead)
     due_times = [base + timedelta(seconds=window * i / timers) for i in range(timers)]
 
@@ -56,22 +62,37 @@ def prepare(url: str, timers: int, window: float, lead: float) -> list[datetime]
     return due_times
 
 
-def run_schedulers(url: str, count: int, last_due: datetime, timers: int, log_dir: Path) -> None:
+def start_schedulers(url: str, count: int, log_dir: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """Start the scheduler processes and wait until each runs: their start-up is not lateness of a firing."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
-    logs = [open(log_dir / f"scheduler-{count}-{i}.log", "wb") for i in range(count)]
-    processes = [subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, stdout=log,
-                                  stderr=subprocess.STDOUT, env={**env, "WORKER_ID": f"bench-{i}"})
-                 for i, log in enumerate(logs)]
-    try:
-        deadline = last_due + timedelta(seconds=120)
-        while datetime.now(timezone.utc) < deadline and fired_count(url) < timers:
-            time.sleep(0.5)
-        time.sleep(1)
-    finally:
-        for process, log in zip(processes, logs):
-            process.terminate()
-            process.wait(timeout=30)
-            log.close()
+    started = []
+    for i in range(count):
+        path = log_dir / f"scheduler-{count}-{i}.log"
+        with open(path, "wb") as log:
+            started.append((subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, stdout=log,
+                                              stderr=subprocess.STDOUT, env={**env, "WORKER_ID": f"bench-{i}"}),
+                            path))
+    deadline = time.monotonic() + 120
+    while not all(b"running" in path.read_bytes() for _, path in started):
+        if time.monotonic() > deadline or any(process.poll() is not None for process, _ in started):
+            stop_schedulers(started)
+            raise SystemExit(f"a scheduler did not start; see {log_dir}")
+        time.sleep(0.2)
+    return started
+
+
+def wait_for_firings(url: str, last_due: datetime, timers: int) -> None:
+    deadline = last_due + timedelta(seconds=120)
+    while datetime.now(timezone.utc) < deadline and fired_count(url) < timers:
+        time.sleep(0.5)
+    time.sleep(1)
+
+
+def stop_schedulers(started: list[tuple[subprocess.Popen, Path]]) -> None:
+    for process, _ in started:
+        process.terminate()
+    for process, _ in started:
+        process.wait(timeout=30)
 
 
 def fired_count(url: str) -> int:
@@ -119,8 +140,13 @@ def main() -> None:
     try:
         for count in (1, 2):
             url = server.create_database(f"bench_timers_{count}")
-            due_times = prepare(url, args.timers, args.window, lead)
-            run_schedulers(url, count, due_times[-1], args.timers, server.base)
+            db = database(deploy_model(url))
+            started = start_schedulers(url, count, server.base)
+            try:
+                due_times = start_instances(db, args.timers, args.window, lead)
+                wait_for_firings(url, due_times[-1], args.timers)
+            finally:
+                stop_schedulers(started)
             results.append((count, {**measure(url), "load": os.getloadavg()[0]}))
     finally:
         server.stop()

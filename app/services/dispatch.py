@@ -21,10 +21,16 @@ from app.services.audit import audit, jsonable
 
 
 def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: ProcessDefinition, workflow: Any,
-                 actor: Optional[str]) -> None:
-    """Call every due handler; a raising handler becomes an open incident and its task waits for a retry."""
+                 actor: Optional[str]) -> list[Any]:
+    """Call every due handler; a raising handler becomes an open incident and its task waits for a retry.
+
+    Returns the domain rows the handlers recorded or updated, so that a
+    projection read from such rows (the inbox's response deadline) knows to
+    read them again.
+    """
     registry = handler_registry.load_all()
     pending = engine.pending_handlers(workflow)
+    touched: list[Any] = []
     while pending:
         call = pending[0]
         context = handler_registry.HandlerContext(instance.id, instance.business_key, call.activity_id,
@@ -48,10 +54,12 @@ def run_handlers(uow: UnitOfWork, instance: ProcessInstance, definition: Process
             for row, change in updated:
                 for name, value in change.values.items():
                     setattr(row, name, value)
+            touched += context.records + [row for row, _ in updated]
             audit(uow, instance.id, actor, "handler_completed", call.activity_id, call.task_id,
                   {"topic": call.topic, "result": jsonable(result or {}),
                    **({"started": started} if started else {})})
         pending = engine.pending_handlers(workflow)
+    return touched
 
 
 def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], actor: Optional[str]) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import Select, and_, bindparam, case, func, literal, select
 
 from app import sla
 from app.db import UnitOfWork
@@ -67,11 +67,14 @@ def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
 
 def _response_deadline(uow: UnitOfWork, instance_id: str) -> tuple[Optional[datetime], Optional[datetime]]:
     """The latest response deadline recorded for the instance (``sla_event``) and when it was set."""
-    row = uow.session.execute(
-        select(SlaEvent.deadline, SlaEvent.at)
-        .where(SlaEvent.instance_id == instance_id, SlaEvent.sla == "response", SlaEvent.kind == "deadline_set")
-        .order_by(SlaEvent.at.desc(), SlaEvent.id.desc()).limit(1)).first()
+    row = uow.session.execute(_latest_deadline(instance_id, SlaEvent.deadline, SlaEvent.at)).first()
     return (row.deadline, row.at) if row else (None, None)
+
+
+def _latest_deadline(instance_id: Any, *columns: Any) -> Select:
+    return (select(*columns)
+            .where(SlaEvent.instance_id == instance_id, SlaEvent.sla == "response", SlaEvent.kind == "deadline_set")
+            .order_by(SlaEvent.at.desc(), SlaEvent.id.desc()).limit(1))
 
 
 def inbox_due(due_at: Any, created_at: Any, deadline: Optional[datetime]) -> Any:
@@ -82,6 +85,17 @@ def inbox_due(due_at: Any, created_at: Any, deadline: Optional[datetime]) -> Any
         return func.coalesce(due_at, never)
     deadline_value = literal(deadline, UTCDateTime())
     return case((due_at.is_not(None), due_at), (created_at <= deadline_value, deadline_value), else_=never)
+
+
+def new_task_inbox_due() -> Any:
+    """SQL for :func:`inbox_due` of a task row being inserted, the response deadline read in the same statement.
+
+    Parameters per row: ``b_due`` (the task's due date), ``b_created`` and ``b_instance``.
+    """
+    due, created = bindparam("b_due", type_=UTCDateTime()), bindparam("b_created", type_=UTCDateTime())
+    deadline = _latest_deadline(bindparam("b_instance"), SlaEvent.deadline).scalar_subquery()
+    return case((due.is_not(None), due), (created <= deadline, deadline),
+                else_=literal(NO_DUE_DATE, UTCDateTime()))
 
 
 def resort_open_tasks(session, instance_id: str, deadline: Optional[datetime]) -> None:

@@ -17,9 +17,10 @@ from sqlalchemy import bindparam, func, select
 from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
-from app.models import NO_DUE_DATE, ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
+from app.models import ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
 from app.services import timer_wake
 from app.services.audit import audit
+from app.services.inbox_projection import new_task_inbox_due
 from app.services.users import ADMIN_GROUP
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -33,18 +34,31 @@ _CLOSE_TASK = (_TASKS.update().where(_TASKS.c.id == bindparam("b_id"))
                .values(status=bindparam("b_status"), completed_at=func.coalesce(_TASKS.c.completed_at,
                                                                                bindparam("b_now"))))
 _UNINDEX_TASK = _CANDIDATES.delete().where(_CANDIDATES.c.task_id == bindparam("b_id"))
+# a new task's inbox sort time is computed in its INSERT (no read of the response deadline first),
+# and its candidate rows copy it from the task row
+_INSERT_TASK = _TASKS.insert().values(inbox_due_at=new_task_inbox_due())
+_INDEX_TASK = _CANDIDATES.insert().values(inbox_due_at=select(_TASKS.c.inbox_due_at)
+                                          .where(_TASKS.c.id == bindparam("b_task")).scalar_subquery())
 _END_ACTIVITY = (_HISTORY.update()
                  .where(_HISTORY.c.id == bindparam("b_id"), _HISTORY.c.ended_at.is_(None))
                  .values(ended_at=bindparam("b_ended"), canceled=bindparam("b_canceled"),
                          assignee=func.coalesce(bindparam("b_assignee"), _HISTORY.c.assignee)))
 
 
-def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) -> dict[str, Optional[str]]:
-    """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee."""
+def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
+                     was_open: Optional[frozenset[str]] = None) -> dict[str, Optional[str]]:
+    """Open rows for new user tasks, close rows of finished ones; returns closed task id → assignee.
+
+    ``was_open``, the user tasks the step found open (``step_changes.Before``),
+    spares reading the open rows: only those of tasks that finished are read.
+    """
     user_tasks = {t.task_id: t for t in active if t.kind == "user"}
-    open_rows = {row.id: row for row in uow.session.execute(
-        select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
-        .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))}
+    query = (select(_TASKS.c.id, _TASKS.c.assignee, _TASKS.c.completed_at)
+             .where(_TASKS.c.instance_id == instance.id, _TASKS.c.status == "open"))
+    if was_open is not None:
+        finished = was_open - user_tasks.keys()
+        query = query.where(_TASKS.c.id.in_(finished)) if finished else None
+    open_rows = {row.id: row for row in uow.session.execute(query)} if query is not None else {}
     closed = {task_id: row for task_id, row in open_rows.items() if task_id not in user_tasks}
     if closed:
         uow.session.execute(_CLOSE_TASK, [{"b_id": task_id, "b_status": "done" if row.completed_at else "canceled",
@@ -53,7 +67,7 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) ->
     meta = definition.meta.get("user_tasks", {})
     created = []
     for task_id, task in user_tasks.items():
-        if task_id in open_rows:
+        if task_id in open_rows or (was_open is not None and task_id in was_open):
             continue
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
@@ -62,32 +76,36 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now) ->
         users = _resolve_names(spec.get("candidate_users", []), data)
         if not (assignee or groups or users):
             groups = [ADMIN_GROUP]  # a task nobody is named for must still be someone's to do
+        due_at = _due(spec.get("due_date"), data, task.activity_id, now)
         created.append({
             "id": task_id, "instance_id": instance.id, "definition_id": definition.id,
             "activity_id": task.activity_id, "name": task.name, "status": "open", "assignee": assignee,
             "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
-            "due_at": _due(spec.get("due_date"), data, task.activity_id, now),
-            "completed_at": None, "completed_by": None})
+            "due_at": due_at, "completed_at": None, "completed_by": None,
+            "b_due": due_at, "b_created": now, "b_instance": instance.id})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
-        uow.session.execute(_TASKS.insert(), created)
+        uow.session.execute(_INSERT_TASK, created)
         index_candidates(uow, created)
     return {task_id: row.assignee for task_id, row in closed.items()}
 
 
 def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
-    """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always."""
+    """Write the inbox index of open tasks: groups while unassigned, candidate users and assignee always.
+
+    Each row takes the inbox sort time of its task's row, which is therefore written first.
+    """
     rows = []
     for task in open_tasks:
         groups = task["candidate_groups"] if task["assignee"] is None else []
         users = list(task["candidate_users"]) + ([task["assignee"]] if task["assignee"] else [])
         for kind, name in dict.fromkeys([("group", g) for g in groups] + [("user", u) for u in users]):
             rows.append({"task_id": task["id"], "kind": kind, "name": name, "priority": task["priority"],
-                         "created_at": task["created_at"], "inbox_due_at": task.get("inbox_due_at", NO_DUE_DATE),
-                         "group_count": len(task["candidate_groups"])})
+                         "created_at": task["created_at"], "group_count": len(task["candidate_groups"]),
+                         "b_task": task["id"]})
     if rows:
-        uow.session.execute(_CANDIDATES.insert(), rows)
+        uow.session.execute(_INDEX_TASK, rows)
 
 
 def _resolve_names(values: list[str], data: dict) -> list[str]:
@@ -155,24 +173,27 @@ def _form_key(spec: dict) -> Optional[str]:
     return spec.get("form_key")
 
 
-def sync_timers(uow, instance, active) -> None:
+def sync_timers(uow, instance, active) -> bool:
     """One timer row per waiting timer event: drop the ones that went away, add the new ones, move the changed.
 
     A row whose due time changed (a cycle's next occurrence, a moved timer) is
     a new firing: its claim and failed attempts are cleared. A row that did not
     change keeps them, so a lease or a back-off survives the instance's other steps.
+    Returns whether a dropped row was one the scheduler gave up on (its incident may now resolve).
     """
     wanted = [t for t in active if t.kind == "timer" and t.due_at is not None]
     gone = _TIMERS.delete().where(_TIMERS.c.instance_id == instance.id)
     if wanted:
         gone = gone.where(_TIMERS.c.id.notin_([t.task_id for t in wanted]))
-    uow.session.execute(gone)
+    dropped = uow.session.execute(gone.returning(_TIMERS.c.attempts, _TIMERS.c.next_try_at)).all()
+    parked_dropped = any(row.attempts > 0 and row.next_try_at is None for row in dropped)
     if not wanted:
-        return
+        return parked_dropped
     uow.session.execute(_timer_upsert(uow.session.get_bind().dialect.name), [
         {"id": t.task_id, "instance_id": instance.id, "activity_id": t.activity_id, "due_at": t.due_at,
          "attempts": 0} for t in wanted])
     timer_wake.note_timers(uow, [t.due_at for t in wanted])
+    return parked_dropped
 
 
 @functools.lru_cache(maxsize=None)

@@ -6,6 +6,8 @@ blobs. Task-local variables live only as long as their task is open.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlalchemy import select
 
 from app import clock, engine
@@ -18,7 +20,13 @@ _LOCALS = TaskLocalVariable.__table__
 
 def sync(uow: UnitOfWork, instance: ProcessInstance, workflow) -> None:
     """Bring the instance's subscriptions in line with the workflow; drop locals of tasks that ended."""
-    waiting = engine.waiting_events(workflow)
+    sync_subscriptions(uow, instance, engine.waiting_events(workflow))
+    ended = select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.status != "open")
+    uow.session.execute(_LOCALS.delete().where(_LOCALS.c.task_id.in_(ended)))
+
+
+def sync_subscriptions(uow: UnitOfWork, instance: ProcessInstance, waiting: list[engine.WaitingEvent]) -> None:
+    """One subscription row per message or signal wait: the gone ones deleted, the new ones added."""
     gone = _SUBSCRIPTIONS.delete().where(_SUBSCRIPTIONS.c.instance_id == instance.id)
     if waiting:
         gone = gone.where(_SUBSCRIPTIONS.c.id.notin_([w.task_id for w in waiting]))
@@ -27,5 +35,8 @@ def sync(uow: UnitOfWork, instance: ProcessInstance, workflow) -> None:
     insert_ignoring_existing(uow.session, MessageSubscription, [
         {"id": w.task_id, "instance_id": instance.id, "activity_id": w.activity_id, "kind": w.kind,
          "name": w.name, "created_at": now} for w in waiting])
-    ended = select(HumanTask.id).where(HumanTask.instance_id == instance.id, HumanTask.status != "open")
-    uow.session.execute(_LOCALS.delete().where(_LOCALS.c.task_id.in_(ended)))
+
+
+def drop_locals(uow: UnitOfWork, task_ids: Iterable[str]) -> None:
+    """Delete the local variables of tasks this step finished (they live only while their task is open)."""
+    uow.session.execute(_LOCALS.delete().where(_LOCALS.c.task_id.in_(list(task_ids))))

@@ -279,8 +279,7 @@ def _reindex_assignee(uow: UnitOfWork, task: HumanTask) -> None:
     uow.session.execute(delete(TaskCandidate).where(TaskCandidate.task_id == task.id))
     projections.index_candidates(uow, [{"id": task.id, "assignee": task.assignee, "priority": task.priority,
                                     "candidate_groups": task.candidate_groups,
-                                    "candidate_users": task.candidate_users, "created_at": task.created_at,
-                                    "inbox_due_at": task.inbox_due_at}])
+                                    "candidate_users": task.candidate_users, "created_at": task.created_at}])
 
 
 def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, Any],

@@ -4,11 +4,14 @@ A pass first *claims* a batch of due timers in a short transaction of its own:
 each gets ``claimed_by`` and a ``lease_until`` (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so two schedulers take disjoint batches; the single-writer
 ``BEGIN IMMEDIATE`` lock on SQLite). Then the claimed instances are fired a few
-to a transaction (one commit, one audit INSERT), each in a savepoint of its
-own: the transaction locks their timer rows and fires only those still claimed
-by this worker, and the fire and the deletion of the fired row commit together,
-so a timer never fires twice. A scheduler killed mid-fire leaves only its
-lease; once that runs out another scheduler claims the timer and fires it.
+to a transaction (one commit, one audit INSERT): the transaction locks their
+timer rows and fires only those still claimed by this worker, and the fire and
+the deletion of the fired row commit together, so a timer never fires twice.
+Should one instance fail, the batch's transaction rolls back whole and the
+batch fires again with each instance in a savepoint of its own. A firing saves
+only the projections it changed (``step_changes``). A scheduler killed mid-fire
+leaves only its lease; once that runs out another scheduler claims the timer
+and fires it.
 
 A firing that fails counts an attempt and waits ``backoff * 2**(attempts-1)``
 before the next; after ``max_attempts`` it becomes an incident (retried from
@@ -34,7 +37,7 @@ from app import clock, engine
 from app.db import UnitOfWork
 from app.errors import Conflict, SuspendedEntity
 from app.models import Incident, ProcessInstance, Timer
-from app.services import step
+from app.services import step, step_changes
 from app.services.audit import audit
 
 log = logging.getLogger(__name__)
@@ -95,29 +98,48 @@ class Firing:
 def fire_claimed(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy) -> Firing:
     """Advance instances past their due timers claimed by this worker, all in one transaction.
 
-    One commit serves the whole batch (and its audit rows go in one INSERT),
-    but each instance fires inside its own savepoint: one that fails rolls back
-    alone and, in the same transaction, counts a failed attempt or gives its
-    claim back. The timer rows are locked and checked to be still claimed by
-    this worker first, and their deletion commits with the fire, so a timer
-    whose lease ran out and was fired by another worker is not fired again.
+    One commit serves the whole batch (and its audit rows go in one INSERT).
+    The timer rows are locked and checked to be still claimed by this worker
+    first, and their deletion commits with the fire, so a timer whose lease ran
+    out and was fired by another worker is not fired again. The batch fires
+    first without savepoints; if one instance fails, that transaction is
+    rolled back whole (nothing of it was written, every claim still ours) and
+    the batch fires again with each instance in a savepoint of its own, where
+    the failing one rolls back alone and counts a failed attempt or gives its
+    claim back, and the others fire.
     """
+    firing = _fire_together(uow, instance_ids, policy)
+    return firing if firing is not None else _fire_each_alone(uow, instance_ids, policy)
+
+
+def _fire_together(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy) -> Optional[Firing]:
+    """Fire the batch in one transaction without savepoints; None (all rolled back) if any instance fails."""
     firing = Firing()
     with uow:
-        query = (select(Timer).where(Timer.instance_id.in_(instance_ids), Timer.claimed_by == policy.worker,
-                                     Timer.due_at <= clock.now()).order_by(Timer.id))
-        if uow.db.is_postgres:
-            query = query.with_for_update()
-        due: dict[str, list[Timer]] = {}
-        for timer in uow.session.scalars(query):
-            due.setdefault(timer.instance_id, []).append(timer)
-        # the batch's instances in one read, held here (the session keeps rows only while they are referred to)
-        # so that step.load finds each in the session instead of reading it again
-        instances = {row.id: row for row in uow.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.id.in_(list(due))))} if due else {}
+        instances, due = _lock_claimed(uow, instance_ids, policy)
         for instance_id in instance_ids:
             if instance_id not in instances:
-                firing.not_ours.append(instance_id)  # fired by a worker whose lease was newer, or moved meanwhile
+                firing.not_ours.append(instance_id)
+                continue
+            try:
+                _fire_one(uow, instance_id, due[instance_id], policy.worker)
+            except Exception as exc:  # noqa: BLE001 - retried below, instance by instance
+                log.info("a batch of %d timer firings rolled back for instance %s (%s); firing each alone",
+                         len(instance_ids), instance_id, exc)
+                return None  # leaving the unit of work uncommitted rolls the whole batch back
+            firing.fired.append(instance_id)
+        uow.commit()
+    return firing
+
+
+def _fire_each_alone(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy) -> Firing:
+    """Fire the batch in one transaction, each instance in a savepoint: a failing one becomes a counted failure."""
+    firing = Firing()
+    with uow:
+        instances, due = _lock_claimed(uow, instance_ids, policy)
+        for instance_id in instance_ids:
+            if instance_id not in instances:
+                firing.not_ours.append(instance_id)
                 continue
             audited = len(uow.audit_rows)
             try:
@@ -139,14 +161,36 @@ def fire_claimed(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy)
     return firing
 
 
+def _lock_claimed(uow: UnitOfWork, instance_ids: list[str], policy: FiringPolicy
+                  ) -> tuple[dict[str, ProcessInstance], dict[str, list[Timer]]]:
+    """Lock the batch's due timers still claimed by this worker; read their instances in one query.
+
+    The instances are held here (the session keeps rows only while they are
+    referred to) so that ``step.load`` finds each in the session instead of
+    reading it again. An instance missing from the result was fired by a worker
+    whose lease was newer, or moved meanwhile.
+    """
+    query = (select(Timer).where(Timer.instance_id.in_(instance_ids), Timer.claimed_by == policy.worker,
+                                 Timer.due_at <= clock.now()).order_by(Timer.id))
+    if uow.db.is_postgres:
+        query = query.with_for_update()
+    due: dict[str, list[Timer]] = {}
+    for timer in uow.session.scalars(query):
+        due.setdefault(timer.instance_id, []).append(timer)
+    instances = {row.id: row for row in uow.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.id.in_(list(due))))} if due else {}
+    return instances, due
+
+
 def _fire_one(uow: UnitOfWork, instance_id: str, due: list[Timer], worker: str) -> None:
     instance, definition, workflow = step.load(uow, instance_id)
+    before = step_changes.before(instance, workflow)
     since = time.time()
     engine.advance(workflow)
     for timer in due:
         audit(uow, instance_id, None, "timer_fired", timer.activity_id, timer.id,
               {"worker": worker, "due": timer.due_at.isoformat()})
-    waiting = step.save(uow, instance, definition, workflow, None, since)
+    waiting = step.save(uow, instance, definition, workflow, None, since, before)
     # a fired timer's row is gone, a cycle's has moved to its next occurrence (its claim cleared with it);
     # one the engine still waits on at the same time was not taken: a failure, or the scheduler would spin on it
     still = {(t.task_id, t.due_at) for t in waiting if t.kind == "timer"}
