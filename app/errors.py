@@ -28,6 +28,7 @@ class ModelError(DomainError):
             f"line {line}" if line else "",
         ) if part)
         super().__init__(f"{where}: {message}" if where else message)
+        self.detail = message  # without the location, for lists that show element and line beside it
         self.element_id = element_id
         self.line = line
         self.resource = resource
