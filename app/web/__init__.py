@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     from app.web import (account, admin_calendar, admin_users, complaint, figures, health, home, inbox, knowledge,
+                         model_editor,
                          notifications, portal, report, reports, reviews, surveys, tasks, tickets, weekly_survey)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
@@ -43,3 +44,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(weekly_survey.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(model_editor.bp)
