@@ -169,3 +169,118 @@ def test_a_required_field_added_in_the_form_editor_is_enforced_on_the_next_ticke
     old_form = _rest(service, "GET", f"/task/{_only_task(service, before, 'tier1_diagnose')['id']}/deployed-form")
     assert old_form[0] == 200 and "asset_tag" not in str(old_form[1]), old_form
     assert _errors(tier1) == []
+
+
+def _selected_id(page) -> str:
+    return page.evaluate("window.modelEditor.instance.get('selection').get()[0].id")
+
+
+def _process_xml(service, key: str) -> str:
+    status, answer = _rest(service, "GET", f"/process-definition/key/{key}/xml")
+    assert status == 200, answer
+    return answer["bpmn20Xml"]
+
+
+def _center(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _on_flow(page, flow_id: str, along: float) -> tuple[float, float]:
+    """A screen point on a sequence flow's first segment, ``along`` its length (clear of its label)."""
+    return tuple(page.evaluate("""([id, along]) => {
+        const modeler = window.modelEditor.instance, canvas = modeler.get('canvas');
+        const [a, b] = modeler.get('elementRegistry').get(id).waypoints, box = canvas.viewbox();
+        const rect = canvas.getContainer().getBoundingClientRect();
+        const x = a.x + (b.x - a.x) * along, y = a.y + (b.y - a.y) * along;
+        return [rect.left + (x - box.x) * box.scale, rect.top + (y - box.y) * box.scale];
+    }""", [flow_id, along]))
+
+
+def _pad(page, action: str) -> None:
+    page.click(f'.djs-context-pad .entry[data-action="{action}"]')
+
+
+def test_the_owner_draws_a_user_task_with_the_properties_panel_and_deploys_it(people, service):
+    """On the "no revision needed" path of the service review, a confirmation by the project manager."""
+    version = _latest_version(service, "service_review")
+    page = _open(people, "/models/service_review/edit")
+    page.mouse.click(*_on_flow(page, "flow_revision_not_agreed", 0.25))
+    _pad(page, "delete")
+    page.click('.djs-shape[data-element-id="revision_gateway"]')
+    _pad(page, "append.append-task")
+    page.keyboard.press("Escape")  # bpmn-js opens the label editor on a new task; the panel names it
+    _pad(page, "replace")
+    page.click('.djs-popup .entry[data-id="replace-with-user-task"]')
+    task_id = _selected_id(page)
+    page.click('.djs-palette .entry[data-action="global-connect-tool"]')  # the task's pad would hide the gateway
+    page.mouse.move(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'), steps=3)
+    page.mouse.down()
+    x, y = _center(page, '.djs-shape[data-element-id="revision_done"]')
+    page.mouse.move(x - 10, y, steps=8)
+    page.mouse.move(x, y, steps=3)
+    page.mouse.up()
+    page.mouse.click(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'))
+    page.mouse.click(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'))  # the first ends the tool
+    assert _selected_id(page) == task_id
+    _open_group(page, "General")
+    page.fill("#bio-properties-panel-name", "确认无需修订")
+    _open_group(page, "User assignment")
+    groups = page.locator("#bio-properties-panel-candidateGroups")
+    assert groups.get_attribute("list") == "editor-pick-groups"
+    offered = page.locator("#editor-pick-groups option").evaluate_all("options => options.map(o => o.value)")
+    assert {"project_manager", "sales", "tier1_network"} <= set(offered)
+    groups.fill("project_manager")
+    groups.press("Tab")
+    screenshot(page, "model-editor-process-drawn-zh")
+    # the new flow is a few pixels long at this zoom: select it as a click on it would, then use its pad
+    incoming = page.evaluate(f"""() => {{
+        const modeler = window.modelEditor.instance;
+        const flow = modeler.get('elementRegistry').get('{task_id}').incoming[0];
+        modeler.get('selection').select(flow);
+        return flow.id;
+    }}""")
+    _pad(page, "replace")
+    page.click('.djs-popup .entry[data-id="replace-with-default-flow"]')
+    message = _save(page, "ok")
+    assert f"版本 {version + 1}" in message, message
+    assert _errors(page) == []
+
+    xml = _process_xml(service, "service_review")
+    assert _latest_version(service, "service_review") == version + 1
+    task = re.search(rf'<bpmn:userTask id="{task_id}"[^>]*>', xml).group(0)
+    assert 'name="确认无需修订"' in task and 'camunda:candidateGroups="project_manager"' in task, task
+    assert re.search(rf'<bpmn:exclusiveGateway id="revision_gateway"[^>]* default="{incoming}"', xml)
+    assert re.search(rf'id="{incoming}" sourceRef="revision_gateway" targetRef="{task_id}"', xml)
+    assert re.search(rf'sourceRef="{task_id}" targetRef="revision_done"', xml)
+
+
+def test_an_invalid_edit_shows_its_problems_on_the_diagram_and_deploys_nothing(people, service):
+    version = _latest_version(service, "service_review")
+    page = _open(people, "/models/service_review/edit", "en")
+    page.click('.djs-shape[data-element-id="hold_review_meeting"]')
+    _open_group(page, "User assignment")
+    page.fill("#bio-properties-panel-candidateGroups", "project_managers")
+    page.click('.djs-shape[data-element-id="record_review_report"]')
+    _open_group(page, "Implementation")
+    page.fill("#bio-properties-panel-externalTopic", "record_review_reprot")
+    page.locator("h1").click()
+    message = _save(page, "bad")
+    assert message == "Nothing was deployed: 2 problem(s) to fix.", message
+    rows = page.locator("#editor-problems tbody tr")
+    assert rows.count() == 2
+    problems = {rows.nth(i).locator("td").first.inner_text(): rows.nth(i).locator("td").last.inner_text()
+                for i in range(2)}
+    assert problems == {"hold_review_meeting": "group 'project_managers' is not deployed",
+                        "record_review_report": "no handler named 'record_review_reprot' in handlers/"}
+    for element_id in problems:
+        assert page.locator(f'.djs-element.editor-problem[data-element-id="{element_id}"]').count() == 1
+    assert page.locator(".editor-problem-badge").count() == 2
+    rows.first.locator("button.problem-element").click()
+    assert _selected_id(page) in problems
+    screenshot(page, "model-editor-process-refused-en")
+    assert _latest_version(service, "service_review") == version
+    assert "record_review_reprot" not in _process_xml(service, "service_review")
+    # the refusal is an answer (422), which the browser notes on the console
+    assert _errors(page) == ["Failed to load resource: the server responded with a status of 422 "
+                             "(UNPROCESSABLE ENTITY)"]
