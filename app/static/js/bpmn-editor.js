@@ -102,6 +102,16 @@
     return { clear: clear, mark: mark, select: select, source: source };
   }
 
+  // the whole model in view, widened on the left so that the palette does not cover its first lane
+  var PALETTE_WIDTH = 120;
+
+  function fit(canvas) {
+    canvas.zoom('fit-viewport', 'auto');
+    var box = canvas.viewbox();
+    var margin = PALETTE_WIDTH / box.scale;
+    canvas.viewbox({ x: box.x - margin, y: box.y, width: box.width + margin, height: box.height });
+  }
+
   fetch(data.moddleUrl, { credentials: 'same-origin' })
     .then(function (response) { return response.json(); })
     .then(function (camunda) {
@@ -114,7 +124,7 @@
       });
       shared.instance = modeler;
       return modeler.importXML(data.source).then(function () {
-        modeler.get('canvas').zoom('fit-viewport', 'auto');
+        fit(modeler.get('canvas'));
         modeler.on('commandStack.changed', shared.changed);
         decoratePanel(document.getElementById('editor-properties'));
         shared.start(controls(modeler));
