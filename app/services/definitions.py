@@ -182,7 +182,7 @@ def _dependents(uow: UnitOfWork, uploads: list[_Upload], drafts: dict[str, calls
         return []
     names = {u.name for u in uploads}
     copies: dict[str, _Upload] = {}
-    for definition in _latest_definitions(uow):
+    for definition in latest_definitions(uow):
         if definition.key in drafts or definition.resource_name in names:
             continue
         resource = uow.session.get(Resource, definition.resource_id)
@@ -196,7 +196,8 @@ def _dependents(uow: UnitOfWork, uploads: list[_Upload], drafts: dict[str, calls
     return list(copies.values())
 
 
-def _latest_definitions(uow: UnitOfWork) -> list[ProcessDefinition]:
+def latest_definitions(uow: UnitOfWork) -> list[ProcessDefinition]:
+    """The newest version of every process key, in the caller's transaction."""
     newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
               .group_by(ProcessDefinition.key).subquery())
     return list(uow.session.scalars(select(ProcessDefinition).join(

@@ -20,6 +20,7 @@ from app import modelcheck
 from app.db import UnitOfWork
 from app.errors import DeploymentError, Forbidden, ModelError, NotFound
 from app.forms import parse_camunda_form
+from app.modelcheck.xml import BPMN_NS, parse_xml, tag
 from app.models import DecisionDefinition, Group, Resource
 from app.services import definitions
 from app.services.users import ADMIN_GROUP, Principal
@@ -150,10 +151,23 @@ def pick_lists(uow: UnitOfWork, user: Principal) -> dict[str, list[dict[str, str
         decisions: dict[str, str] = {}
         for decision in uow.session.scalars(select(DecisionDefinition).order_by(DecisionDefinition.version)):
             decisions[decision.key] = decision.name
+        messages = _message_names(uow)
     return {"groups": groups,
             "topics": [{"id": topic, "name": topic} for topic in sorted(handler_registry.load_all())],
             "forms": [{"id": form_id, "name": form_id} for form_id in forms],
-            "decisions": [{"id": k, "name": n} for k, n in sorted(decisions.items())]}
+            "decisions": [{"id": k, "name": n} for k, n in sorted(decisions.items())],
+            "messages": [{"id": name, "name": name} for name in messages]}
+
+
+def _message_names(uow: UnitOfWork) -> list[str]:
+    """The messages the latest process versions declare: what a message event or send_message may name."""
+    resource_ids = {definition.resource_id for definition in definitions.latest_definitions(uow)}
+    names: set[str] = set()
+    for resource in uow.session.scalars(select(Resource).where(Resource.id.in_(sorted(resource_ids)))):
+        root = parse_xml(resource.content, resource.name)
+        names.update(name for message in root.iterfind(tag(BPMN_NS, "message"))
+                     if (name := (message.get("name") or "").strip()))
+    return sorted(names)
 
 
 def problem_list(error: DeploymentError) -> list[dict[str, Optional[object]]]:

@@ -114,4 +114,5 @@ def test_pick_lists_name_the_real_groups_topics_forms_and_decisions(app):
     assert {"close_ticket", "notify_response_sla_breach"} <= set(ids["topics"])
     assert {"tier1_diagnose", "support_request_intake"} <= set(ids["forms"])
     assert {"tier1_dispatch", "ticket_priority"} <= set(ids["decisions"])
+    assert {"support_request_received", "complaint_received"} <= set(ids["messages"])
     assert all(values == sorted(values) for values in ids.values())

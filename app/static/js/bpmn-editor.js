@@ -15,7 +15,8 @@
   var data = shared.data;
 
   // properties-panel input (by its name) → the pick list it suggests from
-  var PICKERS = { candidateGroups: 'groups', externalTopic: 'topics', formRef: 'forms', decisionRef: 'decisions' };
+  var PICKERS = { candidateGroups: 'groups', externalTopic: 'topics', formRef: 'forms', decisionRef: 'decisions',
+                  messageName: 'messages' };
 
   function addDatalists(lists) {
     Object.keys(PICKERS).forEach(function (field) {
