@@ -140,6 +140,9 @@ def test_a_required_field_added_in_the_form_editor_is_enforced_on_the_next_ticke
     page.fill("#bio-properties-panel-key", "asset_tag")
     _open_group(page, "Validation")
     page.check("#bio-properties-panel-required")
+    # the panel applies typing after a pause: save once the schema has the new field
+    page.wait_for_function("""() => window.modelEditor.instance.saveSchema().components.some(c =>
+        c.key === 'asset_tag' && c.label === '资产编号' && c.validate && c.validate.required)""")
     screenshot(page, "model-editor-form-changed-en")
     message = _save(page, "ok")
     assert message.startswith("Deployed as version 2.") and PROCESS in message, message
@@ -232,6 +235,10 @@ def test_the_owner_draws_a_user_task_with_the_properties_panel_and_deploys_it(pe
     assert {"project_manager", "sales", "tier1_network"} <= set(offered)
     groups.fill("project_manager")
     groups.press("Tab")
+    page.wait_for_function("""id => {
+        const task = window.modelEditor.instance.get('elementRegistry').get(id).businessObject;
+        return task.name === '确认无需修订' && task.candidateGroups === 'project_manager';
+    }""", arg=task_id)
     screenshot(page, "model-editor-process-drawn-zh")
     # the new flow is a few pixels long at this zoom: select it as a click on it would, then use its pad
     incoming = page.evaluate(f"""() => {{
