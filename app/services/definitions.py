@@ -5,6 +5,13 @@ engine cannot run, and every reference (form, decision, handler, group). A
 process whose BPMN, decisions and forms are byte-identical to its latest version
 is not deployed again; anything changed becomes a new version, and running
 instances keep the version they started on.
+
+A process version binds the exact decision tables and forms it runs with. So
+that an owner's changed decision or form takes effect for instances started
+afterwards, deploying one also deploys a new version of the latest process of
+every key that uses it: the same BPMN, bound to the new decision or form
+(Camunda's ``decisionRefBinding``/``formRefBinding`` "latest", fixed per version
+so that running instances finish on what they started with).
 """
 from __future__ import annotations
 
@@ -193,6 +200,14 @@ def _drafts(uow: UnitOfWork, uploads: list[_Upload], deployment: Deployment, res
                 drafts[process.key] = _definition(deployment, resources[upload.name], process, available, user)
             except DeploymentError as exc:
                 problems.extend(exc.problems)
+    # a changed decision or form binds anew every latest process that uses it: new versions, same BPMN
+    for upload in _dependents(uow, uploads, drafts):
+        resources[upload.name] = _resource(deployment, upload)
+        for process in upload.parsed:
+            try:
+                drafts[process.key] = _definition(deployment, resources[upload.name], process, available, user)
+            except DeploymentError as exc:
+                problems.extend(exc.problems)
     if problems:
         raise DeploymentError(problems)
     return drafts
@@ -208,6 +223,44 @@ class _Available:
     groups: set[str]
     topics: set[str]
     known: model_rules.Known
+
+
+def _dependents(uow: UnitOfWork, uploads: list[_Upload], drafts: dict[str, calls.Draft]) -> list[_Upload]:
+    """The latest BPMN of each other process that uses a decision or form of this deployment, to bind anew.
+
+    Each file comes back as a copy of the stored one, parsed to the processes to bind,
+    so the new versions are resources of this deployment like any other (a copy
+    has the same name and checksum, so it alone never counts as a change).
+    """
+    readable = [u for u in uploads if u.parsed is not None]  # an unreadable file is refused on its own
+    decision_ids = {d for u in readable if u.kind == "dmn" for d in u.parsed.decision_ids}
+    form_ids = {u.parsed.id for u in readable if u.kind == "form" and u.parsed.id}
+    form_files = {u.name.rsplit("/", 1)[-1] for u in readable if u.kind == "form"}
+    if not (decision_ids or form_ids or form_files):
+        return []
+    names = {u.name for u in uploads}
+    copies: dict[str, _Upload] = {}
+    for definition in latest_definitions(uow):
+        if definition.key in drafts or definition.resource_name in names:
+            continue
+        resource = uow.session.get(Resource, definition.resource_id)
+        process = next(p for p in modelcheck.check_bpmn(resource.content, resource.name)
+                       if p.key == definition.key)
+        if (decision_ids & set(process.decision_refs) or form_ids & set(process.form_refs)
+                or form_files & set(process.form_files)):
+            copy = copies.setdefault(resource.id, _Upload(resource.name, resource.content, "bpmn",
+                                                          resource.checksum, []))
+            copy.parsed.append(process)
+    return list(copies.values())
+
+
+def latest_definitions(uow: UnitOfWork) -> list[ProcessDefinition]:
+    """The newest version of every process key, in the caller's transaction."""
+    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+              .group_by(ProcessDefinition.key).subquery())
+    return list(uow.session.scalars(select(ProcessDefinition).join(
+        newest, (newest.c.key == ProcessDefinition.key) & (newest.c.version == ProcessDefinition.version))
+        .order_by(ProcessDefinition.key)))
 
 
 def _schedule_timer_starts(uow: UnitOfWork, changed: list[ProcessDefinition],

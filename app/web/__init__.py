@@ -23,8 +23,8 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     errors.init_app(app)
     from app.web import (account, admin_calendar, admin_users, complaint, figures, health, home, inbox, knowledge,
-                         notifications, operations, portal, report, reports, reviews, surveys, tasks, tickets,
-                         weekly_survey)
+                         model_editor, model_validation, models, notifications, operations, portal, report,
+                         reports, reviews, surveys, tasks, tickets, weekly_survey)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(portal.bp)
@@ -44,8 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(weekly_survey.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(reviews.bp)
-    from app.web import models  # the model library
     app.register_blueprint(models.bp)
-    from app.web import model_validation
     app.register_blueprint(model_validation.bp)
     app.register_blueprint(operations.bp)
+    app.register_blueprint(model_editor.bp)
