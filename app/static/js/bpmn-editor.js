@@ -116,11 +116,15 @@
   fetch(data.moddleUrl, { credentials: 'same-origin' })
     .then(function (response) { return response.json(); })
     .then(function (camunda) {
+      var modules = [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
+                     panel.CamundaPlatformPropertiesProviderModule];
+      var lint = window.BpmnLint;  // bpmnlint's recommended rules, checked as the owner draws
+      if (lint) { modules.push(lint.lintModule); }
       var modeler = new window.BpmnJS({
         container: shared.canvas,
         propertiesPanel: { parent: '#editor-properties' },
-        additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
-                            panel.CamundaPlatformPropertiesProviderModule],
+        linting: lint ? { bpmnlint: lint.config, active: true } : undefined,
+        additionalModules: modules,
         moddleExtensions: { camunda: camunda }
       });
       shared.instance = modeler;
