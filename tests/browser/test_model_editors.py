@@ -191,6 +191,12 @@ def _center(page, selector: str) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def _lower_left(page, selector: str) -> tuple[float, float]:
+    """A point inside a shape away from its top right, where bpmnlint's issue badge sits over it."""
+    box = page.locator(selector).bounding_box()
+    return box["x"] + box["width"] * 0.35, box["y"] + box["height"] * 0.6
+
+
 def _on_flow(page, flow_id: str, along: float) -> tuple[float, float]:
     """A screen point on a sequence flow's first segment, ``along`` its length (clear of its label)."""
     return tuple(page.evaluate("""([id, along]) => {
@@ -212,21 +218,23 @@ def test_the_owner_draws_a_user_task_with_the_properties_panel_and_deploys_it(pe
     page = _open(people, "/models/service_review/edit")
     page.mouse.click(*_on_flow(page, "flow_revision_not_agreed", 0.25))
     _pad(page, "delete")
-    page.click('.djs-shape[data-element-id="revision_gateway"]')
+    # the gateway now lacks a way out: bpmnlint's badge covers its middle, so click beside it
+    page.mouse.click(*_lower_left(page, '.djs-shape[data-element-id="revision_gateway"]'))
     _pad(page, "append.append-task")
     page.keyboard.press("Escape")  # bpmn-js opens the label editor on a new task; the panel names it
     _pad(page, "replace")
     page.click('.djs-popup .entry[data-id="replace-with-user-task"]')
     task_id = _selected_id(page)
     page.click('.djs-palette .entry[data-action="global-connect-tool"]')  # the task's pad would hide the gateway
-    page.mouse.move(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'), steps=3)
+    # the unnamed new task carries bpmnlint's badge over its middle: press and click beside it
+    page.mouse.move(*_lower_left(page, f'.djs-shape[data-element-id="{task_id}"]'), steps=3)
     page.mouse.down()
-    x, y = _center(page, '.djs-shape[data-element-id="revision_done"]')
+    x, y = _lower_left(page, '.djs-shape[data-element-id="revision_done"]')  # its badge covers its middle too
     page.mouse.move(x - 10, y, steps=8)
     page.mouse.move(x, y, steps=3)
     page.mouse.up()
-    page.mouse.click(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'))
-    page.mouse.click(*_center(page, f'.djs-shape[data-element-id="{task_id}"]'))  # the first ends the tool
+    page.mouse.click(*_lower_left(page, f'.djs-shape[data-element-id="{task_id}"]'))
+    page.mouse.click(*_lower_left(page, f'.djs-shape[data-element-id="{task_id}"]'))  # the first ends the tool
     assert _selected_id(page) == task_id
     _open_group(page, "General")
     page.fill("#bio-properties-panel-name", "确认无需修订")

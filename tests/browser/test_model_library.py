@@ -54,6 +54,7 @@ def changed(browser, service):
 def test_the_owner_reads_the_library_versions_and_a_diff(people, changed, language):
     zh = language == "zh"
     page = people.signed_in("owner", language, then="/models")
+    page.click(".nav-more summary")  # the library is under "More" in the top bar
     assert page.locator(".mainnav a.active").inner_text() == ("模型" if zh else "Models")
     row = page.locator('tr[data-key="it_support_request"]')
     assert row.locator("td").nth(2).inner_text() == "v2"

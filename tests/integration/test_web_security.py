@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
-from werkzeug.routing import IntegerConverter, Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from app.models import WebSession
 from app.store import new_uow
@@ -34,9 +34,17 @@ def _rules(app, methods: set[str]) -> list[tuple[str, str]]:
     return routes
 
 
+def _value(converter) -> object:
+    """A value the route accepts but no record has: a number, one of an ``any(...)`` choice, or an unknown id."""
+    if isinstance(converter, IntegerConverter):
+        return 987654
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "no-such-id"
+
+
 def _path(app, rule: Rule) -> str:
-    values = {name: 987654 if isinstance(rule._converters.get(name), IntegerConverter) else "no-such-id"
-              for name in rule.arguments}
+    values = {name: _value(rule._converters.get(name)) for name in rule.arguments}
     return app.url_map.bind("localhost").build(rule.endpoint, values, force_external=False)
 
 
