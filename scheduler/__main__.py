@@ -1,12 +1,13 @@
 """Run the scheduler alone: ``python -m scheduler`` (no pages, no API), e.g. as extra processes on PostgreSQL.
 
 The database comes from ``DATABASE_URL`` as for ``run.py``. SIGTERM or SIGINT
-stops it cleanly: no new pass starts, a running pass finishes its transaction,
+stops it cleanly (SIGUSR1 prints every thread's stack, for a stop that hangs): no new pass starts, a running pass finishes its transaction,
 and the process exits 0. A pass cut short by a harder kill leaves only leases,
 which another scheduler takes over once they run out.
 """
 from __future__ import annotations
 
+import faulthandler
 import gc
 import logging
 import signal
@@ -19,6 +20,7 @@ from scheduler import shutdown
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` prints every thread's stack: why it hangs
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     # shipped processes are deployed by the web service; a scheduler only fires timers

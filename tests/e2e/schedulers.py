@@ -47,9 +47,12 @@ class SchedulerProcess:
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # its threads' stacks into the log, to show what held it
+            time.sleep(1)
             self.process.kill()
             self.process.wait()
-            raise
+            raise AssertionError(f"scheduler {self.worker} did not stop within {timeout} s of SIGTERM:\n"
+                                 + self.output()[-6000:]) from None
         finally:
             self.log.close()
 

@@ -135,8 +135,9 @@ def test_every_friday_at_four_in_shanghai_and_not_on_thursday(app, api, timer):
 
 
 def test_monthly_and_semiannual_cron(app, api):
-    deployed(api, timer_model("monthly", "0 0 9 1 * ?"), timer_model("semiannual", "0 0 9 1 1,7 ?"))
     first = datetime(2027, 1, 1, 9, tzinfo=SHANGHAI)
+    with clock.frozen(START):  # deployed in December 2026 whatever today is
+        deployed(api, timer_model("monthly", "0 0 9 1 * ?"), timer_model("semiannual", "0 0 9 1 1,7 ?"))
     with clock.frozen(first - timedelta(seconds=1)) as advance:
         assert [r.due_at for r in schedule(app, "monthly") + schedule(app, "semiannual")] == [first, first]
         advance(timedelta(seconds=1))
@@ -254,11 +255,11 @@ def test_a_timer_started_process_can_still_be_started_by_hand(app, api):
 @pytest.mark.parametrize("backend", ["postgres"])
 def test_two_schedulers_on_postgresql_start_one_instance_per_occurrence(app, api):
     """Two workers pass at the same moment, many times over: each occurrence starts exactly one instance."""
-    deployed(api, timer_model("contested", "R/PT1S"))
     policies = [FiringPolicy(worker=f"worker-{n}") for n in range(2)]
     new_uow = lambda write=True: UnitOfWork(database(app), write=write)  # noqa: E731
     fired: list[int] = []
-    with clock.frozen(START) as advance:
+    with clock.frozen(START) as advance:  # deployed on the frozen clock: the first firing is START + 1 s
+        deployed(api, timer_model("contested", "R/PT1S"))
         for _ in range(10):
             advance(timedelta(seconds=1))
             barrier = threading.Barrier(2)
