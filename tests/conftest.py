@@ -64,6 +64,20 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc) -> None:
+    """A module whose behaviour cannot differ between databases (page wording, input checks, CSRF) names the
+    one it runs on in ``BACKENDS``: every test on both doubled the suite's time where SQL does not matter.
+    A test's own ``parametrize("backend", ...)`` still wins."""
+    only = getattr(metafunc.module, "BACKENDS", None)
+    if only is None or "backend" not in metafunc.fixturenames:
+        return
+    if any(mark.args and mark.args[0] == "backend" for mark in metafunc.definition.iter_markers("parametrize")):
+        return
+    # as a marker, before pytest reads markers and fixture params: a call here would parametrize twice
+    metafunc.definition.add_marker(pytest.mark.parametrize("backend", only))
+
+
 @pytest.fixture
 def database_url(backend: str, request, tmp_path) -> Iterator[str]:
     """A fresh database with the shipped processes and demo users, on the chosen backend.

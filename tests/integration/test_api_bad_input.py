@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import typed
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 pytestmark = pytest.mark.usefixtures("review_model")
 
 #: every list endpoint that pages, with the query it needs besides paging

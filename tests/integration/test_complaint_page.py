@@ -13,6 +13,8 @@ from tests.integration.test_complaint_flow import complaint
 from tests.integration.test_support_request_flow import SOLVED, intake, step, walk_to_callback
 from tests.page_client import PageClient
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 NUMBER = re.compile(r"^TS-\d{8}-\d{4}$")
 
 

@@ -7,6 +7,8 @@ import re
 from tests.integration.notify_helpers import tell  # noqa: F401 - fixture
 from tests.integration.signed_in import csrf_token, sign_in
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 
 def page(client) -> str:
     response = client.get("/notifications")

@@ -10,6 +10,8 @@ from tests.helpers import deploy
 from tests.integration.test_support_request_flow import SOLVED, intake, step, walk_to_callback, walk_to_tier1
 from tests.integration.test_ticket_pages import add_requester, sign_in, text_of
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 #: A ticket that asks its reporter to confirm the fix, then to rate it: the requester's own tasks.
 CONFIRM = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -18,6 +18,8 @@ from tests.conftest import typed
 from tests.integration.test_support_request_flow import intake
 from tests.page_client import PageClient
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 REQUESTER = Principal("requester", frozenset({"requester"}))
 NUMBER = re.compile(r"^SD-\d{8}-\d{4}$")
 

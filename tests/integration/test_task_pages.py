@@ -15,6 +15,8 @@ from app.store import new_uow
 from tests.integration.test_support_request_flow import CLASSIFY, PROCESS, intake
 from tests.page_client import PageClient
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 
 def _schema(html: str) -> dict:
     found = re.search(r'<script type="application/json" id="form-schema">(.*?)</script>', html, re.S)

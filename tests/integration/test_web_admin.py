@@ -19,6 +19,8 @@ from app.store import new_uow
 from tests.helpers import deploy, one_task_process
 from tests.integration.signed_in import csrf_token, field_errors, fields_in_error, post, sign_in
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 NEW_PASSWORD = "correct-horse-42"
 
 

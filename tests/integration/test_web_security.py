@@ -17,6 +17,8 @@ from app.models import WebSession
 from app.store import new_uow
 from tests.integration.signed_in import csrf_token, sign_in
 
+BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
+
 API_PREFIX = "/engine-rest"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 #: GET pages an anonymous visitor may open: the sign-in page itself, static files, and the health read for monitors.
