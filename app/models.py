@@ -167,6 +167,8 @@ class HumanTask(Base):
     # on SQLite and PostgreSQL
     inbox_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DUE_DATE,
                                                    server_default=text("'9999-12-31 00:00:00'"))
+    # what tells apart the tasks one multi-instance activity opens (its element: a department), as text
+    item: Mapped[Optional[str]] = mapped_column(String(200))
 
 
 class TaskCandidate(Base):

@@ -71,6 +71,7 @@ class InboxRow:
 
     task_id: str
     task_name: str
+    item: Optional[str]  # a multi-instance task's element (a department): what tells its rows apart
     instance_id: str
     ticket: str
     requester: Optional[str]
@@ -209,7 +210,7 @@ def _conditions(query: InboxQuery, task=HumanTask) -> list:
     if query.text:
         pattern = f"%{_escaped(query.text.lower())}%"
         clauses.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
-            InboxTicket.business_key, HumanTask.name, InboxTicket.symptom, InboxTicket.requester))))
+            InboxTicket.business_key, HumanTask.name, HumanTask.item, InboxTicket.symptom, InboxTicket.requester))))
     return clauses
 
 
@@ -333,7 +334,7 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
     if not ids:
         return []
     found = {r.id: r for r in uow.session.execute(
-        select(HumanTask.id, HumanTask.name, HumanTask.instance_id, HumanTask.priority, HumanTask.assignee,
+        select(HumanTask.id, HumanTask.name, HumanTask.item, HumanTask.instance_id, HumanTask.priority, HumanTask.assignee,
                HumanTask.created_at, HumanTask.due_at, InboxTicket.business_key, InboxTicket.requester,
                InboxTicket.symptom, InboxTicket.category, InboxTicket.vip, InboxTicket.response_due_at,
                InboxTicket.response_set_at, InboxTicket.sla_clock, InboxTicket.sla_state, InboxTicket.sla_due_at,
@@ -346,7 +347,7 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
 
 
 def _row(r, names: dict[str, str]) -> InboxRow:
-    return InboxRow(task_id=r.id, task_name=r.name, instance_id=r.instance_id,
+    return InboxRow(task_id=r.id, task_name=r.name, item=r.item, instance_id=r.instance_id,
                     ticket=r.business_key or r.instance_id[:8], requester=r.requester, symptom=r.symptom,
                     vip=bool(r.vip), priority=r.priority, priority_word=priority_word(r.priority),
                     category=r.category, assignee=r.assignee, assignee_name=names.get(r.assignee, r.assignee),
