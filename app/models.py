@@ -392,6 +392,10 @@ class InboxTicket(Base):
     sla_state: Mapped[Optional[str]] = mapped_column(String(20))
     sla_due_at: Mapped[Optional[datetime]]
     sla_started_at: Mapped[Optional[datetime]]
+    # what the case is and what names it (app.services.case_names): a row reads "week 49's survey", not an id
+    case_kind: Mapped[Optional[str]] = mapped_column(String(30))
+    case_subject: Mapped[Optional[str]] = mapped_column(String(200))
+    case_detail: Mapped[Optional[str]] = mapped_column(String(200))
 
 
 # open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan

@@ -18,16 +18,8 @@ from sqlalchemy import select
 from app.db import UnitOfWork
 from app.domain import KbArticle
 from app.services import figures, satisfaction, service_reviews, weekly_reports
+from app.services.case_names import naming
 from app.services.users import Principal
-
-#: Process key → kind of case. A process not named here is shown by its own name.
-KINDS = {"it_support_request": "ticket", "complaint_handling": "complaint", "weekly_survey": "weekly_survey",
-         "service_review": "service_review", "satisfaction_survey": "satisfaction_survey",
-         "monthly_report": "monthly_report", "kb_article": "kb_article"}
-#: The variable that names each kind of case (besides the business key of tickets and complaints).
-_SUBJECTS = {"weekly_survey": "week", "monthly_report": "report_month", "satisfaction_survey": "campaign_title",
-             "kb_article": "title", "service_review": "review_kind"}
-
 
 @dataclass(frozen=True)
 class Case:
@@ -54,18 +46,12 @@ class Case:
 
 def identify(uow: UnitOfWork, instance: Any, process_key: str, process_name: str, viewer: Principal) -> Case:
     """The case ``instance`` (a ``ProcessInstance`` row) is, read inside the caller's transaction."""
-    kind = KINDS.get(process_key, "other")
     variables = instance.variables or {}
-    subject = _text(variables.get(_SUBJECTS.get(kind, "")))
-    detail = _text(variables.get("contract_change_ref")) if kind == "service_review" else None
+    kind, subject, detail = naming(process_key, variables)
     page = _page(uow, kind, instance.id, subject, viewer)
     if kind == "monthly_report" and not _report_readable(variables, viewer):
         page = None
     return Case(kind, instance.business_key, subject, detail, page, process_name)
-
-
-def _text(value: Any) -> Optional[str]:
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _report_readable(variables: dict[str, Any], viewer: Principal) -> bool:

@@ -90,6 +90,9 @@ class InboxRow:
     sla_state: Optional[str]
     sla_due_at: Optional[datetime]
     sla_started_at: Optional[datetime]
+    case_kind: Optional[str] = None  # what the case is and what names it (``case_names.naming``)
+    case_subject: Optional[str] = None
+    case_detail: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,7 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
                HumanTask.created_at, HumanTask.due_at, InboxTicket.business_key, InboxTicket.requester,
                InboxTicket.symptom, InboxTicket.category, InboxTicket.vip, InboxTicket.response_due_at,
                InboxTicket.response_set_at, InboxTicket.sla_clock, InboxTicket.sla_state, InboxTicket.sla_due_at,
-               InboxTicket.sla_started_at)
+               InboxTicket.sla_started_at, InboxTicket.case_kind, InboxTicket.case_subject, InboxTicket.case_detail)
         .outerjoin(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id).where(HumanTask.id.in_(ids)))}
     assignees = {r.assignee for r in found.values() if r.assignee}
     names = {user.id: user.display_name for user in uow.session.execute(
@@ -354,7 +357,8 @@ def _row(r, names: dict[str, str]) -> InboxRow:
                     created_at=r.created_at, due_at=r.due_at,
                     response_due_at=r.response_due_at if r.response_due_at and r.created_at <= r.response_due_at
                     else None, response_set_at=r.response_set_at, sla_clock=r.sla_clock, sla_state=r.sla_state,
-                    sla_due_at=r.sla_due_at, sla_started_at=r.sla_started_at)
+                    sla_due_at=r.sla_due_at, sla_started_at=r.sla_started_at, case_kind=r.case_kind,
+                    case_subject=r.case_subject, case_detail=r.case_detail)
 
 
 def priority_word(priority: int) -> Optional[str]:

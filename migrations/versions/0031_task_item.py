@@ -1,4 +1,5 @@
-"""human_task.item: the element a multi-instance activity gave its task (a department), for the inbox row
+"""human_task.item: the element a multi-instance activity gave its task (a department); inbox_ticket.case_*: what
+the case is and what names it (week 49's survey), so that an inbox row names both without reading variables
 
 Revision ID: 0031
 Revises: 0030
@@ -16,8 +17,14 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column('human_task', sa.Column('item', sa.String(length=200), nullable=True))
+    op.add_column('inbox_ticket', sa.Column('case_kind', sa.String(length=30), nullable=True))
+    op.add_column('inbox_ticket', sa.Column('case_subject', sa.String(length=200), nullable=True))
+    op.add_column('inbox_ticket', sa.Column('case_detail', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inbox_ticket') as batch:
+        for column in ('case_detail', 'case_subject', 'case_kind'):
+            batch.drop_column(column)
     with op.batch_alter_table('human_task') as batch:
         batch.drop_column('item')

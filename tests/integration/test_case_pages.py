@@ -19,6 +19,7 @@ from app import clock
 from app.services.case_identity import Case
 from app.web.case_words import case_title
 from tests.integration.test_weekly_survey_flow import SHANGHAI, fire, schedule_week, surveys
+from tests.integration.test_complaint_flow import complaint
 from tests.integration.test_service_review_flow import ADDITIONAL
 from tests.page_client import PageClient
 from tests.satisfaction_helpers import CAMPAIGN, campaign_form
@@ -82,6 +83,8 @@ def test_the_inbox_tells_the_department_surveys_of_one_week_apart(app, api, week
         html = PageClient(app, "desk", "zh").get("/inbox?tab=groups").get_data(as_text=True)
         rows = re.findall(r'<td class="col-task"><a [^>]*>(.*?)</a></td>', html, re.S)
         assert sorted(_text(row).strip() for row in rows) == ["填写周调查 · 人事部", "填写周调查 · 财务部"]
+        cases = re.findall(r'<td class="col-ticket"><a [^>]*>(.*?)</a></td>', html, re.S)
+        assert cases == ["2026年第49周周调查"] * 2
         found = PageClient(app, "desk", "zh").get("/inbox?tab=groups&text=人事").get_data(as_text=True)
         assert [_text(row).strip() for row in re.findall(r'<td class="col-task"><a [^>]*>(.*?)</a></td>', found,
                                                          re.S)] == ["填写周调查 · 人事部"]
@@ -108,6 +111,20 @@ def test_a_satisfaction_campaign_names_its_title_and_links_to_its_results(app, a
     title = campaign_form()["campaign_title"]
     assert f"满意度调查：{title}" in _text(html)
     assert f'href="/surveys/satisfaction/{instance_id}"' in html
+
+
+def test_a_complaint_is_named_by_its_number_on_its_task_page_and_in_the_inbox(app, api):
+    values = {key: value for key, value in complaint().items() if key != "complaint_source"}
+    response = PageClient(app, "requester", "zh").post_json("/portal/complaint", {"values": values})
+    assert response.status_code == 200, response.get_json()
+    instance_id = response.get_json()["redirect"].rsplit("/", 1)[1]
+    [task] = api.tasks(instance_id)
+    html = PageClient(app, "pm", "zh").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    address, title = _crumb(html)
+    assert address == f"/tickets/{instance_id}" and re.fullmatch(r"投诉 TS-\d{8}-\d{4}", title), title
+    assert "投诉编号" in _text(html) and "登记了投诉" in _text(html) and "提交了报障" not in html
+    inbox = PageClient(app, "pm", "en").get("/inbox?tab=all").get_data(as_text=True)
+    assert title.replace("投诉", "Complaint") in _text(inbox)
 
 
 @pytest.mark.parametrize("case, zh, en", [
