@@ -203,6 +203,8 @@ def fact_value(value: Any, name: str = "") -> str:
     if isinstance(value, list):
         return ", ".join(fact_value(item, name) for item in value) or "—"
     if isinstance(value, dict):
+        if _labelled(value):
+            return value["label"]
         return " · ".join(f"{fact_label(str(key))}: {fact_value(item, str(key))}" for key, item in value.items()) or "—"
     return str(value)
 
@@ -220,9 +222,16 @@ def fact_html(value: Any, name: str = "") -> Markup:
     return Markup(escape(fact_value(value, name)))
 
 
+def _labelled(value: dict[str, Any]) -> bool:
+    """A choice as forms offer it ({"label": ..., "value": ...}, an open item): its label is what people read."""
+    return isinstance(value.get("label"), str) and bool(value["label"].strip())
+
+
 def _record(value: dict[str, Any]) -> Markup:
     if not value:
         return Markup("—")
+    if _labelled(value):
+        return Markup(escape(value["label"]))
     return Markup(" · ").join(Markup('<span class="value-pair">{}: {}</span>').format(fact_label(str(key)),
                                                                                     fact_html(item, str(key)))
                               for key, item in value.items())

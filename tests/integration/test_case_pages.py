@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from app import clock
 from app.services.case_identity import Case
 from app.web.case_words import case_title
-from tests.integration.test_weekly_survey_flow import SHANGHAI, fire, schedule_week, surveys
+from tests.integration.test_weekly_survey_flow import SHANGHAI, add_rows, fire, schedule_week, surveys, ticket
 from tests.integration.test_complaint_flow import complaint
 from tests.integration.test_service_review_flow import ADDITIONAL
 from tests.page_client import PageClient
@@ -62,7 +62,10 @@ def test_a_weekly_survey_task_names_the_week_and_links_to_its_report(app, api, w
 
 
 
-def test_beside_a_department_survey_lists_and_records_read_as_words_not_json(app, api, week):
+def test_beside_a_department_survey_lists_and_records_read_as_words_not_json(app, api):
+    add_rows(app, ticket("t-0001", "财务部"))  # an open ticket: an open item, offered as a labelled choice
+    schedule_week(api, FRIDAY)
+    week = fire(app, api, FRIDAY)
     with clock.frozen(FRIDAY + timedelta(minutes=5)):
         task = surveys(api, week)["财务部"]
         for language, expected in (("zh", ("部门: 财务部 · 调查负责组: 服务台", "<li>", "周调查")),
@@ -76,6 +79,8 @@ def test_beside_a_department_survey_lists_and_records_read_as_words_not_json(app
             # the facts are this department's, not those of the department whose survey opened last
             department = re.search(r'<dd class="fact-department">([^<]*)</dd>', aside).group(1)
             assert department == "财务部"
+            options = re.search(r'<dd class="fact-open_item_options">(.*?)</dd>', aside, re.S).group(1)
+            assert _text(options).strip() == "SD-20261130-0001 · 老周 · 2026-11-30"
 
 
 def test_the_inbox_tells_the_department_surveys_of_one_week_apart(app, api, week):
@@ -83,7 +88,7 @@ def test_the_inbox_tells_the_department_surveys_of_one_week_apart(app, api, week
         html = PageClient(app, "desk", "zh").get("/inbox?tab=groups").get_data(as_text=True)
         rows = re.findall(r'<td class="col-task"><a [^>]*>(.*?)</a></td>', html, re.S)
         assert sorted(_text(row).strip() for row in rows) == ["填写周调查 · 人事部", "填写周调查 · 财务部"]
-        cases = re.findall(r'<td class="col-ticket"><a [^>]*>(.*?)</a></td>', html, re.S)
+        cases = re.findall(r'<td class="col-ticket col-case"><a [^>]*>(.*?)</a></td>', html, re.S)
         assert cases == ["2026年第49周周调查"] * 2
         found = PageClient(app, "desk", "zh").get("/inbox?tab=groups&text=人事").get_data(as_text=True)
         assert [_text(row).strip() for row in re.findall(r'<td class="col-task"><a [^>]*>(.*?)</a></td>', found,
