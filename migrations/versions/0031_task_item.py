@@ -23,8 +23,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('inbox_ticket') as batch:
-        for column in ('case_detail', 'case_subject', 'case_kind'):
-            batch.drop_column(column)
-    with op.batch_alter_table('human_task') as batch:
-        batch.drop_column('item')
+    # plain DROP COLUMN (SQLite 3.35+), not a batch copy: recreating human_task would cascade-delete the
+    # task_candidate rows that reference it
+    for column in ('case_detail', 'case_subject', 'case_kind'):
+        op.drop_column('inbox_ticket', column)
+    op.drop_column('human_task', 'item')
