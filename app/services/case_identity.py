@@ -21,6 +21,7 @@ from app.services import figures, satisfaction, service_reviews, weekly_reports
 from app.services.case_names import naming
 from app.services.users import Principal
 
+
 @dataclass(frozen=True)
 class Case:
     """How one instance is named and where its own page is.
@@ -48,9 +49,7 @@ def identify(uow: UnitOfWork, instance: Any, process_key: str, process_name: str
     """The case ``instance`` (a ``ProcessInstance`` row) is, read inside the caller's transaction."""
     variables = instance.variables or {}
     kind, subject, detail = naming(process_key, variables)
-    page = _page(uow, kind, instance.id, subject, viewer)
-    if kind == "monthly_report" and not _report_readable(variables, viewer):
-        page = None
+    page = _page(uow, kind, instance.id, subject, variables, viewer) if subject or kind == "kb_article" else None
     return Case(kind, instance.business_key, subject, detail, page, process_name)
 
 
@@ -61,11 +60,12 @@ def _report_readable(variables: dict[str, Any], viewer: Principal) -> bool:
     return variables.get("report_state") == "published" or bool(viewer.groups & figures.READERS)
 
 
-def _page(uow: UnitOfWork, kind: str, instance_id: str, subject: Optional[str], viewer: Principal) -> Optional[str]:
+def _page(uow: UnitOfWork, kind: str, instance_id: str, subject: Optional[str], variables: dict[str, Any],
+          viewer: Principal) -> Optional[str]:
     """The address of the case's own page, if it has one the viewer may read."""
-    if kind == "weekly_survey" and subject and viewer.groups & weekly_reports.READER_GROUPS:
+    if kind == "weekly_survey" and viewer.groups & weekly_reports.READER_GROUPS:
         return subject
-    if kind == "monthly_report" and subject:
+    if kind == "monthly_report" and _report_readable(variables, viewer):
         return subject
     if kind == "service_review" and service_reviews.may_read(viewer):
         return instance_id

@@ -20,6 +20,7 @@ from app.services.case_identity import Case
 from app.web.case_words import case_title
 from tests.integration.test_weekly_survey_flow import SHANGHAI, add_rows, fire, schedule_week, surveys, ticket
 from tests.integration.test_complaint_flow import complaint
+from tests.integration.test_monthly_report_flow import first_of_the_month
 from tests.integration.test_service_review_flow import ADDITIONAL
 from tests.page_client import PageClient
 from tests.satisfaction_helpers import CAMPAIGN, campaign_form
@@ -130,6 +131,17 @@ def test_a_complaint_is_named_by_its_number_on_its_task_page_and_in_the_inbox(ap
     assert "投诉编号" in _text(html) and "登记了投诉" in _text(html) and "提交了报障" not in html
     inbox = PageClient(app, "pm", "en").get("/inbox?tab=all").get_data(as_text=True)
     assert title.replace("投诉", "Complaint") in _text(inbox)
+
+
+def test_a_monthly_report_task_names_the_month_and_links_to_the_draft_for_its_reviewers(app, api):
+    with first_of_the_month(app) as (month, instance_id):
+        task = api.only_task(instance_id, "review_monthly_report")
+        year, number = month.split("-")
+        html = PageClient(app, "servicedept", "zh").get(f"/tasks/{task['id']}").get_data(as_text=True)
+        assert _crumb(html) == (f"/reports/monthly/{month}", f"{year}年{int(number)}月月报")
+        # the draft is not for every member of staff: the desk reads the month's name, linked to the history
+        page = PageClient(app, "desk", "en").get(f"/tickets/{instance_id}").get_data(as_text=True)
+        assert "Monthly report, " in _text(page) and f'href="/reports/monthly/{month}"' not in page
 
 
 @pytest.mark.parametrize("case, zh, en", [
