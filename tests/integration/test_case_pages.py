@@ -3,7 +3,7 @@
 A weekly survey is "week 49's survey" linking to that week's report, a service review names its kind and
 links to the review, a satisfaction campaign its title and its results page, a complaint its TS number;
 variables that are lists, records or yes/no read as such beside the form, never as JSON; the inbox tells
-the department surveys of one week apart. A Flow-1 ticket keeps its number and its words (their own
+the department surveys of one week apart, and any multi-instance task carries its element. A Flow-1 ticket keeps its number and its words (their own
 tests). SQLite only: nothing here depends on the database.
 """
 from __future__ import annotations
@@ -14,14 +14,20 @@ from html import unescape
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from app import clock
+from app.db import UnitOfWork
+from app.models import HumanTask
 from app.services.case_identity import Case
+from app.store import database
 from app.web.case_words import case_title
-from tests.integration.test_weekly_survey_flow import SHANGHAI, add_rows, fire, schedule_week, surveys, ticket
+from tests.helpers import deploy
 from tests.integration.test_complaint_flow import complaint
 from tests.integration.test_monthly_report_flow import first_of_the_month
 from tests.integration.test_service_review_flow import ADDITIONAL
+from tests.integration.test_standard_bpmn import MODELS, _start_with_list
+from tests.integration.test_weekly_survey_flow import SHANGHAI, add_rows, fire, schedule_week, surveys, ticket
 from tests.page_client import PageClient
 from tests.satisfaction_helpers import CAMPAIGN, campaign_form
 
@@ -94,6 +100,24 @@ def test_the_inbox_tells_the_department_surveys_of_one_week_apart(app, api, week
         found = PageClient(app, "desk", "zh").get("/inbox?tab=groups&text=人事").get_data(as_text=True)
         assert [_text(row).strip() for row in re.findall(r'<td class="col-task"><a [^>]*>(.*?)</a></td>', found,
                                                          re.S)] == ["填写周调查 · 人事部"]
+
+
+def test_a_multi_instance_task_on_its_own_carries_its_element_in_either_dialect(app, api):
+    """Camunda's collection (parallel) and the standard loop data input (sequential): each task its element."""
+    assert deploy(api, MODELS / "multi_instance.bpmn").status_code == 200
+    parallel = _start_with_list(api, "mi_collection", "reviewers", ["tier1", "tier2"])
+    sequential = _start_with_list(api, "mi_standard", "items", ["mouse", "keyboard"])
+    assert sorted(_items(app, parallel)) == ["tier1", "tier2"]
+    assert _items(app, sequential) == ["mouse"]
+    task = api.only_task(sequential, "check")
+    assert api.complete(task["id"], "desk", {}).status_code == 204
+    assert sorted(_items(app, sequential)) == ["keyboard", "mouse"]
+
+
+def _items(app, instance_id: str) -> list:
+    """The ``item`` of every task the instance opened, as the projection wrote it."""
+    with UnitOfWork(database(app), write=False) as uow:
+        return list(uow.session.scalars(select(HumanTask.item).where(HumanTask.instance_id == instance_id)))
 
 
 def test_a_service_review_names_its_kind_and_links_to_the_review_for_its_readers(app, api):
