@@ -73,7 +73,7 @@ def _monthly_report(case: Case) -> str:
 def _service_review(case: Case) -> str:
     kind = VALUE_WORDS["review_kind"].get(case.subject or "", case.subject)
     if case.detail:
-        return _("Service review: %(kind)s (%(change)s)", kind=kind, change=case.detail)
+        return _("Service review: %(kind)s · %(change)s", kind=kind, change=case.detail)
     return _("Service review: %(kind)s", kind=kind)
 
 

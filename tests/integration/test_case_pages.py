@@ -125,10 +125,10 @@ def test_a_service_review_names_its_kind_and_links_to_the_review_for_its_readers
     instance_id = response.get_json()["redirect"].rsplit("/", 1)[1]
     task = api.only_task(instance_id, "select_review_stakeholders")
     html = PageClient(app, "pm", "zh").get(f"/tasks/{task['id']}").get_data(as_text=True)
-    assert _crumb(html) == (f"/reviews/{instance_id}", "服务评审：追加评审（合同变更）（HT-2027-003）")
+    assert _crumb(html) == (f"/reviews/{instance_id}", "服务评审：追加评审（合同变更） · HT-2027-003")
     assert "销售部" in _text(html) and "申请了服务评审" in _text(html)
     english = PageClient(app, "pm", "en").get(f"/tickets/{instance_id}").get_data(as_text=True)
-    assert "Service review: Additional (contract change) (HT-2027-003)" in _text(english)
+    assert "Service review: Additional (contract change) · HT-2027-003" in _text(english)
     assert f'href="/reviews/{instance_id}"' in english
     # tier 1 does not read reviews: the case links to the instance's own history instead
     page = PageClient(app, "tier1", "en").get(f"/tickets/{instance_id}").get_data(as_text=True)
