@@ -167,6 +167,8 @@ class HumanTask(Base):
     # on SQLite and PostgreSQL
     inbox_due_at: Mapped[datetime] = mapped_column(default=lambda: NO_DUE_DATE,
                                                    server_default=text("'9999-12-31 00:00:00'"))
+    # what tells apart the tasks one multi-instance activity opens (its element: a department), as text
+    item: Mapped[Optional[str]] = mapped_column(String(200))
 
 
 class TaskCandidate(Base):
@@ -390,6 +392,10 @@ class InboxTicket(Base):
     sla_state: Mapped[Optional[str]] = mapped_column(String(20))
     sla_due_at: Mapped[Optional[datetime]]
     sla_started_at: Mapped[Optional[datetime]]
+    # what the case is and what names it (app.services.case_names): a row reads "week 49's survey", not an id
+    case_kind: Mapped[Optional[str]] = mapped_column(String(30))
+    case_subject: Mapped[Optional[str]] = mapped_column(String(200))
+    case_detail: Mapped[Optional[str]] = mapped_column(String(200))
 
 
 # open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan

@@ -19,8 +19,8 @@ Callers use the names re-exported here; the modules are split by noun.
 from app.engine.base import SCRIPT_ENGINE
 from app.engine.running import (ActiveTask, ActivityChange, PendingHandler, active_tasks, add_duration, advance,
                                 changed_activities, complete_user_task, finish_handler, is_completed,
-                                is_pending_handler, mark_handler_failed, pending_handlers, set_variables, task_data,
-                                variables)
+                                is_pending_handler, mark_handler_failed, multi_instance_item, pending_handlers, set_variables,
+                                task_data, variables)
 from app.engine.failures import Failure, blocked_task_ids, failures, retry  # after running: it imports this one
 from app.engine.parser import ProcessSpec, parse_process
 from app.engine.state import dump_state, full_serialization, load_state, new_workflow, restore_full
@@ -33,6 +33,6 @@ __all__ = ["SCRIPT_ENGINE", "ActiveElement", "ActiveTask", "ActivityChange", "Fa
            "active_elements", "active_tasks", "add_duration", "advance", "blocked_task_ids", "cancel", "changed_activities",
            "complete_user_task", "deliver_event", "dump_state", "element_types", "evaluate_decision", "failures", "finish_handler",
            "fire_timer", "full_serialization", "is_completed", "is_pending_handler", "load_state",
-           "mark_handler_failed", "migrate", "move_timer", "new_workflow", "parse_process", "pending_handlers",
+           "mark_handler_failed", "migrate", "multi_instance_item", "move_timer", "new_workflow", "parse_process", "pending_handlers",
            "restore_full", "retry", "set_user_task_data", "set_variables", "start_by_event", "start_by_timer",
            "start_events", "task_data", "throw_task_error", "variables", "waiting_events"]

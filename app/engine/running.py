@@ -167,6 +167,25 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
     return dict(_task(workflow, task_id).data)
 
 
+def multi_instance_item(workflow: BpmnWorkflow, task_id: str) -> Any:
+    """The element a task's nearest multi-instance activity gave it (one department of a collection), else None.
+
+    The inbox tells a multi-instance activity's tasks apart by it; they share a name. The walk goes up
+    through enclosing subprocesses, so a task inside a multi-instance subprocess finds its element too.
+    """
+    task = _task(workflow, task_id)
+    data = task.data
+    while task is not None:
+        parent = task.parent
+        if parent is None and task.workflow.parent_task_id is not None:
+            parent = workflow.get_task_from_id(task.workflow.parent_task_id)
+        item = getattr(getattr(parent, "task_spec", None), "input_item", None)
+        if item is not None and item.bpmn_id in data:
+            return data[item.bpmn_id]
+        task = parent
+    return None
+
+
 def add_duration(start: datetime, duration: str) -> datetime:
     """``start`` plus an ISO-8601 duration, with SpiffWorkflow's calendar-aware month arithmetic."""
     try:

@@ -71,6 +71,7 @@ class InboxRow:
 
     task_id: str
     task_name: str
+    item: Optional[str]  # a multi-instance task's element (a department): what tells its rows apart
     instance_id: str
     ticket: str
     requester: Optional[str]
@@ -89,6 +90,9 @@ class InboxRow:
     sla_state: Optional[str]
     sla_due_at: Optional[datetime]
     sla_started_at: Optional[datetime]
+    case_kind: Optional[str] = None  # what the case is and what names it (``case_names.naming``)
+    case_subject: Optional[str] = None
+    case_detail: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +213,7 @@ def _conditions(query: InboxQuery, task=HumanTask) -> list:
     if query.text:
         pattern = f"%{_escaped(query.text.lower())}%"
         clauses.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
-            InboxTicket.business_key, HumanTask.name, InboxTicket.symptom, InboxTicket.requester))))
+            InboxTicket.business_key, HumanTask.name, HumanTask.item, InboxTicket.symptom, InboxTicket.requester))))
     return clauses
 
 
@@ -333,11 +337,11 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
     if not ids:
         return []
     found = {r.id: r for r in uow.session.execute(
-        select(HumanTask.id, HumanTask.name, HumanTask.instance_id, HumanTask.priority, HumanTask.assignee,
+        select(HumanTask.id, HumanTask.name, HumanTask.item, HumanTask.instance_id, HumanTask.priority, HumanTask.assignee,
                HumanTask.created_at, HumanTask.due_at, InboxTicket.business_key, InboxTicket.requester,
                InboxTicket.symptom, InboxTicket.category, InboxTicket.vip, InboxTicket.response_due_at,
                InboxTicket.response_set_at, InboxTicket.sla_clock, InboxTicket.sla_state, InboxTicket.sla_due_at,
-               InboxTicket.sla_started_at)
+               InboxTicket.sla_started_at, InboxTicket.case_kind, InboxTicket.case_subject, InboxTicket.case_detail)
         .outerjoin(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id).where(HumanTask.id.in_(ids)))}
     assignees = {r.assignee for r in found.values() if r.assignee}
     names = {user.id: user.display_name for user in uow.session.execute(
@@ -346,14 +350,15 @@ def _rows(uow: UnitOfWork, ids: list[str]) -> list[InboxRow]:
 
 
 def _row(r, names: dict[str, str]) -> InboxRow:
-    return InboxRow(task_id=r.id, task_name=r.name, instance_id=r.instance_id,
+    return InboxRow(task_id=r.id, task_name=r.name, item=r.item, instance_id=r.instance_id,
                     ticket=r.business_key or r.instance_id[:8], requester=r.requester, symptom=r.symptom,
                     vip=bool(r.vip), priority=r.priority, priority_word=priority_word(r.priority),
                     category=r.category, assignee=r.assignee, assignee_name=names.get(r.assignee, r.assignee),
                     created_at=r.created_at, due_at=r.due_at,
                     response_due_at=r.response_due_at if r.response_due_at and r.created_at <= r.response_due_at
                     else None, response_set_at=r.response_set_at, sla_clock=r.sla_clock, sla_state=r.sla_state,
-                    sla_due_at=r.sla_due_at, sla_started_at=r.sla_started_at)
+                    sla_due_at=r.sla_due_at, sla_started_at=r.sla_started_at, case_kind=r.case_kind,
+                    case_subject=r.case_subject, case_detail=r.case_detail)
 
 
 def priority_word(priority: int) -> Optional[str]:

@@ -6,7 +6,8 @@ deadline, and the SLA clock that matters now: response, resolution or close, wit
 state and deadline, from ``app.sla.current_clock``); per open task, ``inbox_due_at`` holds the due time the inbox sorts by,
 on the task and on its candidate rows, so that every inbox list is an index scan
 in inbox order. Facts come from the variables Flow 1's intake and classification
-record; a process without them simply shows none.
+record; a process without them simply shows none. The row also names the case (``case_names``): a
+weekly survey reads as its week, not as an id.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, literal, select
 from app import sla
 from app.db import UnitOfWork
 from app.domain import SlaEvent
+from app.services.case_names import naming
 from app.models import NO_DUE_DATE, HumanTask, InboxTicket, ProcessInstance, TaskCandidate, UTCDateTime
 
 SYMPTOM_LENGTH = 300
@@ -25,7 +27,7 @@ _TICKETS = InboxTicket.__table__
 _TASKS = HumanTask.__table__
 _CANDIDATES = TaskCandidate.__table__
 _FACTS = ("business_key", "requester", "symptom", "category", "vip", "response_due_at", "response_set_at",
-          "sla_clock", "sla_state", "sla_due_at", "sla_started_at")
+          "sla_clock", "sla_state", "sla_due_at", "sla_started_at", "case_kind", "case_subject", "case_detail")
 
 
 def ticket_facts(variables: dict[str, Any], business_key: Optional[str]) -> dict[str, Any]:
@@ -55,7 +57,9 @@ def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
     """Bring the instance's inbox row and its open tasks' sort time in line with this step."""
     deadline, set_at = _response_deadline(uow, instance.id)
     facts = {**ticket_facts(instance.variables or {}, instance.business_key), "response_due_at": deadline,
-             "response_set_at": set_at, **sla_facts(instance.variables or {})}
+             "response_set_at": set_at, **sla_facts(instance.variables or {}),
+             **dict(zip(("case_kind", "case_subject", "case_detail"),
+                        naming(instance.definition_key, instance.variables or {})))}
     stored = uow.session.execute(select(*(_TICKETS.c[name] for name in _FACTS))
                                  .where(_TICKETS.c.instance_id == instance.id)).first()
     if stored is None:

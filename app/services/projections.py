@@ -83,12 +83,28 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
             "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
             "due_at": due_at, "completed_at": None, "completed_by": None,
+            "item": item_text(engine.multi_instance_item(workflow, task_id)),
             "b_due": due_at, "b_created": now, "b_instance": instance.id})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
         uow.session.execute(_INSERT_TASK, created)
         index_candidates(uow, created)
     return {task_id: row.assignee for task_id, row in closed.items()}
+
+
+#: Keys of a multi-instance element (a decision's row, say) that name it, in the order they are looked for.
+_ITEM_KEYS = ("department", "name", "title", "label")
+_ITEM_LENGTH = 200
+
+
+def item_text(item: Any) -> Optional[str]:
+    """A multi-instance element as one line: itself if text or a number, a record by its naming field."""
+    if isinstance(item, dict):
+        named = [item.get(key) for key in _ITEM_KEYS] + list(item.values())
+        item = next((value for value in named if isinstance(value, (str, int, float)) and str(value).strip()), None)
+    if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        return None
+    return " ".join(str(item).split())[:_ITEM_LENGTH] or None
 
 
 def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:

@@ -20,7 +20,7 @@ from app.db import UnitOfWork
 from app.domain import Complaint
 from app.errors import Forbidden, NotFound
 from app.models import ActivityInstance, AuditEntry, HumanTask, Incident, ProcessInstance, Resource, User
-from app.services import ticket_path
+from app.services import case_identity, ticket_path
 from app.services.definitions import definition_row
 from app.services.users import Principal
 
@@ -96,6 +96,7 @@ class Summary:
     takes_complaints: bool = False  # a support request: complaints can be filed about it
     is_complaint: bool = False  # a complaint (Flow 2): the page calls it one
     about_ticket: Optional["Linked"] = None  # for a complaint: the ticket it is about
+    case: Optional[case_identity.Case] = None  # what the instance is (a ticket, a week's survey...), its page
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,15 @@ class Ticket:
     incident_activities: tuple[str, ...]
 
 
-def ticket(uow: UnitOfWork, instance_id: str, viewer: Principal) -> Ticket:
-    """Everything the ticket view shows, read in one transaction."""
+def ticket(uow: UnitOfWork, instance_id: str, viewer: Principal,
+           task_values: Optional[dict[str, Any]] = None) -> Ticket:
+    """Everything the ticket view shows, read in one transaction.
+
+    ``task_values``: the data of one task of a multi-instance activity, shown over the instance's: beside
+    the survey of 财务部 the facts are 财务部's, not those of whichever department finished last."""
     with uow:
         instance = _visible(uow, instance_id, viewer)
-        context = _Context(uow, instance, viewer)
+        context = _Context(uow, instance, viewer, task_values or {})
         summary = _summary(context)
         return Ticket(summary, _timeline(context), _path(context),
                       tuple(i.activity_id for i in summary.incidents if i.open))
@@ -173,8 +178,10 @@ def _model_source(uow: UnitOfWork, definition_id: str) -> bytes:
 class _Context:
     """The rows of one ticket, read once and shared by its summary, history and path."""
 
-    def __init__(self, uow: UnitOfWork, instance: ProcessInstance, viewer: Principal):
+    def __init__(self, uow: UnitOfWork, instance: ProcessInstance, viewer: Principal,
+                 task_values: Optional[dict[str, Any]] = None):
         self.uow, self.instance, self.viewer = uow, instance, viewer
+        self.variables = {**(instance.variables or {}), **(task_values or {})}
         session = uow.session
         self.history = list(session.scalars(select(ActivityInstance).where(
             ActivityInstance.instance_id == instance.id).order_by(ActivityInstance.started_at)))
@@ -206,7 +213,7 @@ def display_names(uow: UnitOfWork, user_ids: set[Optional[str]]) -> dict[str, st
 
 def _summary(context: _Context) -> Summary:
     instance, viewer = context.instance, context.viewer
-    variables = dict(instance.variables or {})
+    variables = context.variables
     steps = tuple(_open_step(context, task) for task in context.open_tasks)
     definition = definition_row(context.uow, instance.definition_id)
     return Summary(
@@ -221,6 +228,7 @@ def _summary(context: _Context) -> Summary:
         incidents=_incidents(context) if viewer.is_staff else (), staff_view=viewer.is_staff,
         complaints=_complaints(context), about_ticket=_about_ticket(context),
         takes_complaints=definition.key == TICKET_PROCESS_KEY, is_complaint=definition.key == COMPLAINT_PROCESS_KEY,
+        case=case_identity.identify(context.uow, instance, definition.key, definition.name, viewer),
         sla_clock=sla.current_clock(variables) if instance.status == "ACTIVE" and variables.get("requested_at")
         else None)
 

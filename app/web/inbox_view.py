@@ -14,8 +14,10 @@ from flask import current_app, url_for
 from flask_babel import get_locale, get_timezone, gettext as _, lazy_gettext as _l
 
 from app import clock, sla
+from app.services.case_identity import Case
 from app.services.inbox import InboxRow
 from app.web.i18n import translated
+from app.web.case_words import case_title
 from app.web.ticket_words import VALUE_WORDS
 
 #: amber once less than this share of the clock's window is left (or, without a window, less than an hour)
@@ -99,10 +101,19 @@ def clock_badge(shown: Optional[sla.Clock]) -> Optional[dict[str, str]]:
     return sla_badge(shown.name, shown.state, shown.due, shown.started, PageWords(clock.now()))
 
 
+def _case_name(row: InboxRow) -> Optional[str]:
+    """A case that is no ticket by its name (第49周周调查, 投诉 TS-…); None where the number says it all."""
+    named = row.case_subject or (row.case_kind == "complaint" and row.ticket != row.instance_id[:8])
+    if row.case_kind in (None, "ticket", "other") or not named:
+        return None
+    return case_title(Case(row.case_kind, row.ticket, row.case_subject, row.case_detail, None, ""))
+
+
 def shown_row(row: InboxRow, words: PageWords) -> dict[str, Any]:
     """What the template prints of a row, every word already in the reader's language."""
     due = row.due_at or row.response_due_at
     return {"row": row, "url": task_url(row.task_id), "task_name": words.task_name(row.task_name),
+            "case": _case_name(row),
             "priority": PRIORITY_LABELS.get(row.priority_word or ""),
             "sla": sla_badge(row.sla_clock, row.sla_state, row.sla_due_at, row.sla_started_at, words),
             "created": words.when(row.created_at), "due": words.due % {"time": words.when(due)} if due else None}

@@ -54,7 +54,7 @@ def show(task_id: str) -> Any:
     source = tasks.deployed_form(new_uow(write=False), task_id, user) if spec and spec.source == "camunda-form" else None
     instance = instances.get_instance(new_uow(write=False), task.instance_id, user)
     # beside the form: the ticket's facts and history, read as the ticket view reads them
-    ticket = ticket_view.ticket(new_uow(write=False), task.instance_id, user)
+    ticket = ticket_view.ticket(new_uow(write=False), task.instance_id, user, variables if task.item else None)
     return render_template(
         "tasks/show.html", task=task, instance=instance, summary=ticket.summary, timeline=ticket.timeline,
         priority=_known(variables.get("priority"), PRIORITY_LABELS), vip=variables.get("vip") is True,

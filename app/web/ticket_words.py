@@ -8,12 +8,12 @@ process owner's field is still readable, only not translated.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from flask_babel import format_timedelta, gettext as _
+from markupsafe import Markup, escape
 from flask_babel import lazy_gettext as _l
 
 from app.domain.reviews import REVIEW_INPUTS
@@ -145,11 +145,11 @@ VALUE_WORDS: dict[str, dict[str, Any]] = {
     "revision_agreed": {"yes": _l("Revision agreed"), "no": _l("No revision needed")},
     "revised_documents": {"service_contract": _l("Service contract"), "project_plan": _l("Project plan")},
     "review_state": {"reported": _l("Report filed")},
+    "survey_kind": {"weekly": _l("Weekly survey")},
     **{f"input_{item}": _INPUT_STATES for item in REVIEW_INPUTS},
 }
 
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group", "owner_group"})
-_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group",
+_GROUP_VALUED = frozenset({"tier1_group", "resolver_group", "responsible_group", "waiting_group", "owner_group",
                            "stakeholder_groups", "minutes_distributed_to"})
 
 STATE_WORDS = {"open": _l("Open"), "waiting": _l("Waiting for you"), "resolved": _l("Resolved"),
@@ -201,10 +201,40 @@ def fact_value(value: Any, name: str = "") -> str:
     if isinstance(value, str):
         return _text_value(value, name)
     if isinstance(value, list):
-        return "\n".join(fact_value(item, name) for item in value) or "—"
+        return ", ".join(fact_value(item, name) for item in value) or "—"
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, indent=1)
+        if _labelled(value):
+            return value["label"]
+        return " · ".join(f"{fact_label(str(key))}: {fact_value(item, str(key))}" for key, item in value.items()) or "—"
     return str(value)
+
+
+def fact_html(value: Any, name: str = "") -> Markup:
+    """A variable's value for a page: lists of words comma-separated, records as "label: value" pairs, a
+    list of records as a small list, each word in the reader's language; never the stored JSON."""
+    if isinstance(value, dict):
+        return _record(value)
+    if isinstance(value, list) and value:
+        if any(isinstance(item, (dict, list)) for item in value):
+            return Markup('<ul class="value-list">{}</ul>').format(
+                Markup("").join(Markup("<li>{}</li>").format(fact_html(item, name)) for item in value))
+        return Markup(escape(", ".join(fact_value(item, name) for item in value)))
+    return Markup(escape(fact_value(value, name)))
+
+
+def _labelled(value: dict[str, Any]) -> bool:
+    """A choice as forms offer it ({"label": ..., "value": ...}, an open item): its label is what people read."""
+    return isinstance(value.get("label"), str) and bool(value["label"].strip())
+
+
+def _record(value: dict[str, Any]) -> Markup:
+    if not value:
+        return Markup("—")
+    if _labelled(value):
+        return Markup(escape(value["label"]))
+    return Markup(" · ").join(Markup('<span class="value-pair">{}: {}</span>').format(fact_label(str(key)),
+                                                                                    fact_html(item, str(key)))
+                              for key, item in value.items())
 
 
 def _text_value(value: str, name: str) -> str:
@@ -243,9 +273,14 @@ def step_name(name: Optional[str]) -> str:
     return translated(name) if name else ""
 
 
+def actor_text(entry: Any) -> str:
+    """Who did what a history entry records: a person's name, else "the system"."""
+    return entry.actor_name or (_("the system") if entry.actor is None else entry.actor)
+
+
 def history_line(entry: Any) -> str:
     """'服务台小王 completed 分类与首次处理': one history entry as a sentence."""
-    who = entry.actor_name or (_("the system") if entry.actor is None else entry.actor)
+    who = actor_text(entry)
     step = step_name(entry.activity_name) or entry.activity_id or ""
     line = ACTION_LINES.get(entry.action)
     if line is None:
@@ -253,5 +288,5 @@ def history_line(entry: Any) -> str:
     return str(line) % {"who": who, "step": step}
 
 
-FILTERS = {"fact_label": fact_label, "fact_value": fact_value, "group_label": group_label,
+FILTERS = {"fact_label": fact_label, "fact_value": fact_value, "fact_html": fact_html, "group_label": group_label,
            "state_label": state_label, "step_name": step_name, "history_line": history_line}

@@ -18,11 +18,14 @@ from app.store import new_uow
 from app.web.i18n import translated
 from app.web.model_text import translate_model_xml
 from app.web.inbox_view import clock_badge
+from app.web import case_words
 from app.web.ticket_words import FILTERS
 
 bp = Blueprint("tickets", __name__)
-for _name, _filter in {**FILTERS, "sla_badge": clock_badge}.items():
+for _name, _filter in {**FILTERS, **case_words.FILTERS, "sla_badge": clock_badge}.items():
     bp.add_app_template_filter(_filter, _name)
+for _name, _global in case_words.GLOBALS.items():
+    bp.add_app_template_global(_global, _name)
 
 #: Pages of other areas that these pages link to, by their agreed endpoint; the path is used until an
 #: area's blueprint is registered, so links never break a page.

@@ -58,6 +58,11 @@ def test_sales_ask_for_a_review_and_everyone_reads_it(people, service, language)
     _complete(service, instance_id, "select_review_stakeholders", "pm", STAKEHOLDERS)
     pm = people.signed_in("pm", language, then=f"/tasks/{_task(service, instance_id, 'gather_review_inputs')}")
     pm.wait_for_selector(".fjs-form .fjs-form-field")
+    case = pm.locator(".crumbs a.case-link")  # the review by its kind and contract change, linking to the review
+    assert case.inner_text() == ("服务评审：追加评审（合同变更） · HT-2027-003" if zh
+                                 else "Service review: Additional (contract change) · HT-2027-003")
+    assert case.get_attribute("href") == f"/reviews/{instance_id}"
+    assert ("申请了服务评审" if zh else "asked for the service review") in pm.locator(".ticket-timeline").inner_text()
     pm.get_by_label("不适用" if zh else "Not applicable", exact=True).first.check()
     pm.click("#form-submit")
     pm.wait_for_selector(".form-status:not([hidden])")

@@ -107,6 +107,22 @@ def test_departments_answer_the_meeting_reads_the_report_and_the_week_page_lists
     instance_id = _start_week(service)
     today = datetime.now(SHANGHAI).isocalendar()
     week = f"{today[0]}-W{today[1]:02d}"
+    for language, title in (("zh", f"{today[0]}年第{today[1]}周周调查"),
+                            ("en", f"Weekly survey, week {today[1]} of {today[0]}")):
+        page = people.signed_in("desk", language, then="/inbox")
+        rows = page.locator(".inbox-table td.col-task").all_inner_texts()
+        task_name = "填写周调查" if language == "zh" else "Fill in the weekly survey"
+        assert sorted(rows) == sorted(f"{task_name} · {name}" for name in ("财务部", "人事部")), rows
+        screenshot(page, f"weekly-inbox-{language}")
+        page = people.signed_in("desk", language, then=f"/tasks/{_survey_of(service, instance_id, '财务部')}")
+        page.wait_for_selector(".fjs-form .fjs-form-field")
+        assert page.locator(".crumbs a.case-link").inner_text() == title
+        assert page.locator(".crumbs a.case-link").get_attribute("href") == f"/surveys/weekly/{week}"
+        aside = page.locator(".ticket-aside").inner_text()
+        assert "财务部" in aside and '["' not in aside and '{"' not in aside
+        assert page.locator(".fact-survey_departments li").count() == 3
+        screenshot(page, f"weekly-survey-task-{language}")
+        assert page.console_errors == []
     for language, department, number, user in (("zh", "财务部", "SD-20261201-0901", "desk"),
                                                ("en", "人事部", "SD-20261201-0902", "desk"),
                                                ("zh-2", "生产部", None, "tier1")):
