@@ -62,7 +62,7 @@ def channels(settings: Mapping[str, Any]) -> list[str]:
     if settings.get("WEBHOOK_URL") and settings.get("WEBHOOK_SECRET"):
         enabled.append(WEBHOOK)
     elif settings.get("WEBHOOK_URL"):
-        _tell_once(WEBHOOK, "WEBHOOK_URL is set without WEBHOOK_SECRET: webhook notifications are not sent")
+        _tell_once(WEBHOOK, "WEBHOOK_URL is set without WEBHOOK_SECRET: webhook notifications wait in the outbox")
     return enabled
 
 

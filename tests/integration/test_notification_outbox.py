@@ -15,11 +15,13 @@ from app.db import UnitOfWork
 from app.models import AuditEntry, NotificationDelivery
 from app.store import database
 from tests.conftest import SITE_URL, _base_config
-from tests.integration.notify_helpers import relay_pass, smtp, tell, webhook  # noqa: F401 - fixtures
+from tests.integration import notify_helpers
+from tests.integration.notify_helpers import relay_pass
 from tests.integration.signed_in import post, sign_in
 from tests.integration.test_support_request_flow import PROCESS, intake
 
 SECRET = "shared-with-the-receiver"
+smtp, tell, webhook = notify_helpers.smtp, notify_helpers.tell, notify_helpers.webhook  # the fixtures used here
 
 
 def deliveries(app, channel: str) -> list[NotificationDelivery]:
