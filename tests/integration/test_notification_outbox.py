@@ -140,3 +140,16 @@ def test_a_mail_that_keeps_failing_is_given_up_listed_and_sent_again_by_an_admin
     assert entry.actor == "admin" and entry.data["attempts"] == 3 and "451" in entry.data["last_error"]
     assert "Every mail and webhook has been delivered." in admin.get(
         "/admin/outbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_stopping_the_scheduler_stops_the_relay_beside_it(database_url):
+    from scheduler import shutdown
+
+    running = create_app({**_base_config(database_url), "SCHEDULER_ENABLED": True})
+    relay_clock = running.extensions["notification_relay"]
+    try:
+        assert relay_clock.running
+        shutdown(running)
+        assert not relay_clock.running and "notification_relay" not in running.extensions
+    finally:
+        database(running).dispose()
