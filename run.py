@@ -23,7 +23,7 @@ def main() -> None:
                              "waiting there costs nothing, while too few make waitress queue requests")
     args = parser.parse_args()
     app = create_app({"DEMO": args.demo, "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo"),
-                      "SCHEDULER_ENABLED": not args.no_scheduler})
+                      "SCHEDULER_ENABLED": not args.no_scheduler, "HOST": args.host, "PORT": args.port})
     from waitress import serve
 
     # What start-up built (modules, parsed models, the app) lives as long as the process; frozen, a full

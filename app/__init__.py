@@ -15,7 +15,8 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    from app import auth, store
+    from app import auth, links, store
+    links.init_app(app)  # a SITE_URL that is no address stops the start; a missing one is warned about
     store.init_app(app)
     auth.init_app(app)
     from app.services import work_calendar

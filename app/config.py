@@ -45,6 +45,14 @@ def default_config() -> dict:
         "WEBHOOK_URL": os.environ.get("WEBHOOK_URL", ""),
         "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", ""),
         "RELAY_POLL_SECONDS": float(os.environ.get("RELAY_POLL_SECONDS", "5")),
+        # A mail or webhook that failed RELAY_MAX_ATTEMPTS times is given up: kept, listed at
+        # /admin/outbox, sent again only when an administrator asks
+        "RELAY_MAX_ATTEMPTS": int(os.environ.get("RELAY_MAX_ATTEMPTS", "10")),
+        # Links in mails and webhooks start with SITE_URL (http://servicedesk.example.com); unset, with
+        # http://HOST:PORT, the address run.py listens on (app.links)
+        "SITE_URL": os.environ.get("SITE_URL", ""),
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": int(os.environ.get("PORT", "5000")),
         # The working-day calendar (app/workcal.py): working hours on working days, in this zone
         "WORKING_HOURS": os.environ.get("WORKING_HOURS", "09:00-18:00"),
         "WORKING_TIME_ZONE": os.environ.get("WORKING_TIME_ZONE", "Asia/Shanghai"),

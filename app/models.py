@@ -420,7 +420,9 @@ class NotificationDelivery(Base):
     Written with the step that asked for the notification (so it is never lost);
     the relay (``app.services.relay``) claims pending rows with a lease, sends them
     outside any step, and marks each sent in its own transaction. ``app`` rows are
-    the in-app list: delivered when written, read once ``read_at`` is set.
+    the in-app list: delivered when written, read once ``read_at`` is set. A mail or
+    webhook that failed ``RELAY_MAX_ATTEMPTS`` times is given up (``given_up_at``):
+    kept for the outbox page, sent again only when an administrator asks.
     """
 
     __tablename__ = "notification_delivery"
@@ -437,6 +439,7 @@ class NotificationDelivery(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     sent_at: Mapped[Optional[datetime]]
     read_at: Mapped[Optional[datetime]]
+    given_up_at: Mapped[Optional[datetime]]
 
 
 # what the relay claims: pending rows of a channel, soonest first

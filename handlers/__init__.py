@@ -36,7 +36,9 @@ class Notification:
 
     ``subject`` and ``body`` are English msgids (marked with ``N_`` so they reach
     the catalogs); each recipient reads them in their own language, with
-    ``params`` filled into their ``%(name)s`` places.
+    ``params`` filled into their ``%(name)s`` places. A parameter named ``link``
+    or ``…_link`` holds a site path (``/portal/surveys/…``): mails and webhooks
+    carry it as an absolute address from ``SITE_URL`` (``app.links``).
     """
 
     group: Optional[str]

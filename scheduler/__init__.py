@@ -178,3 +178,6 @@ def shutdown(app: Flask) -> None:
     scheduler = app.extensions.pop("scheduler", None)
     if scheduler is not None:
         scheduler.shutdown(wait=True)
+    relay_clock = app.extensions.pop("notification_relay", None)  # the outbox's clock runs beside the timers'
+    if relay_clock is not None:
+        relay_clock.shutdown(wait=True)

@@ -30,13 +30,14 @@ from app.store import database  # noqa: E402
 from tests import pg_server  # noqa: E402
 
 DEMO_PASSWORD = "demo-pass"
+SITE_URL = "http://servicedesk.example.com"
 BACKENDS = ["sqlite", "postgres"]
 _counter = itertools.count()
 
 
 def _base_config(url: str) -> dict[str, Any]:
     return {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True, "DEMO": False,
-            "DEPLOY_ON_START": False, "SCHEDULER_ENABLED": False}
+            "DEPLOY_ON_START": False, "SCHEDULER_ENABLED": False, "SITE_URL": SITE_URL}
 
 
 def _build_template(url: str) -> None:

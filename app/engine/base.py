@@ -54,7 +54,25 @@ class _ClockDatetime(datetime, metaclass=_AnyDatetime):
     @classmethod
     def now(cls, tz=None):
         current = clock.now()
-        return current.astimezone(tz) if tz is not None else current.astimezone().replace(tzinfo=None)
+        if tz is None:
+            return current.astimezone().replace(tzinfo=None)
+        instant = current.astimezone(tz)
+        return _DueAtNow(instant.year, instant.month, instant.day, instant.hour, instant.minute, instant.second,
+                         instant.microsecond, tzinfo=instant.tzinfo)
+
+
+class _DueAtNow(_ClockDatetime):
+    """The service clock's "now" as SpiffWorkflow's timers compare it: a timer due at this very instant is due.
+
+    SpiffWorkflow fires a timer when ``due < now``; the scheduler claims timers
+    with ``due_at <= now`` (``app.services.timers``). Left alone, a timer due
+    exactly at the pass would be claimed, not fired, counted as a failure and
+    retried. ``due < now`` asks this class (a subclass of the due time's class
+    is asked first) for ``now > due``, answered here as ``now >= due``.
+    """
+
+    def __gt__(self, other):
+        return datetime.__ge__(self, other)
 
 
 timer_module.datetime = _ClockDatetime

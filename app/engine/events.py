@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -48,8 +48,10 @@ def move_timer(workflow: BpmnWorkflow, task_id: str, due: datetime) -> None:
 
 
 def fire_timer(workflow: BpmnWorkflow, task_id: str) -> None:
-    """Fire a waiting timer now (by the service clock, which SpiffWorkflow's timers read) and run on."""
-    move_timer(workflow, task_id, clock.now() - timedelta(milliseconds=1))
+    """Fire a waiting timer now (by the service clock, which SpiffWorkflow's timers read) and run on.
+
+    Due at the clock's present instant is due (``app.engine.base._DueAtNow``), so no back-dating is needed."""
+    move_timer(workflow, task_id, clock.now())
     advance(workflow)
 
 

@@ -3,8 +3,9 @@
 A handler's notification is addressed to a group or to one person. In the step's
 own transaction it becomes one delivery row per active recipient and channel —
 ``app`` (the in-app list, delivered at once), ``mail`` (for people with an
-e-mail address) — plus one ``webhook`` row, so nothing asked for can be lost
-and the relay (``app.services.relay``) sends them later, outside the step.
+e-mail address) — plus one ``webhook`` row where ``WEBHOOK_URL`` is set, so
+nothing asked for can be lost and the relay (``app.services.relay``) sends them
+later, outside the step. Without a webhook address no row waits for one.
 
 Subject and body are English msgids with ``%(name)s`` parameters; they are
 rendered for each reader in their own language (their choice, else Chinese),
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
+from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
 import handlers
-from app import clock
+from app import clock, links
 from app.db import UnitOfWork
 from app.errors import NotFound
 from app.models import HumanTask, Membership, Notification, NotificationDelivery, ProcessInstance, User
@@ -57,9 +59,15 @@ def queue(uow: UnitOfWork, instance_id: Optional[str], note: handlers.Notificati
         if email:
             uow.session.add(NotificationDelivery(notification_id=row.id, recipient=user_id, channel=MAIL,
                                                  next_try_at=now))
-    uow.session.add(NotificationDelivery(notification_id=row.id, recipient=WEBHOOK_RECIPIENT, channel=WEBHOOK,
-                                         next_try_at=now))
+    if _webhook_configured():
+        uow.session.add(NotificationDelivery(notification_id=row.id, recipient=WEBHOOK_RECIPIENT, channel=WEBHOOK,
+                                             next_try_at=now))
     return row
+
+
+def _webhook_configured() -> bool:
+    """A webhook address is set (its secret may follow: the rows wait for the relay until it does)."""
+    return has_app_context() and bool(current_app.config.get("WEBHOOK_URL"))
 
 
 def tell_assignee(uow: UnitOfWork, task: HumanTask, actor: str) -> None:
@@ -68,8 +76,9 @@ def tell_assignee(uow: UnitOfWork, task: HumanTask, actor: str) -> None:
         return
     ticket = uow.session.scalar(select(ProcessInstance.business_key).where(ProcessInstance.id == task.instance_id))
     queue(uow, task.instance_id, handlers.Notification(
-        None, N_("Task assigned to you: %(task)s"), N_("Ticket: %(ticket)s\nAssigned by: %(actor)s"),
-        {"task": task.name, "ticket": ticket or task.instance_id, "actor": actor}, user=task.assignee))
+        None, N_("Task assigned to you: %(task)s"), N_("Ticket: %(ticket)s\nAssigned by: %(actor)s\nOpen: %(link)s"),
+        {"task": task.name, "ticket": ticket or task.instance_id, "actor": actor, "link": f"/tasks/{task.id}"},
+        user=task.assignee))
 
 
 def _recipients(uow: UnitOfWork, group: Optional[str], user: Optional[str]) -> list[tuple[str, Optional[str]]]:
@@ -82,14 +91,19 @@ def _recipients(uow: UnitOfWork, group: Optional[str], user: Optional[str]) -> l
     return [(user_id, email) for user_id, email in uow.session.execute(query.order_by(User.id))]
 
 
-def render(note: Notification, language: Optional[str]) -> tuple[str, str]:
-    """Subject and body in ``language`` (None: the current one); text stored before translation stays as is."""
+def render(note: Notification, language: Optional[str], site: Optional[str] = None) -> tuple[str, str]:
+    """Subject and body in ``language`` (None: the current one); text stored before translation stays as is.
+
+    With ``site`` (the relay's ``SITE_URL``) every link parameter becomes an absolute address, since a mail
+    or a webhook is read outside the site; the in-app list keeps the site's own paths.
+    """
     if note.params is None:
         return note.subject, note.body
+    params = links.absolute_params(site, note.params) if site else note.params
     if language is None:
-        return _fill(note.subject, note.params), _fill(note.body, note.params)
+        return _fill(note.subject, params), _fill(note.body, params)
     with force_locale(language):
-        return _fill(note.subject, note.params), _fill(note.body, note.params)
+        return _fill(note.subject, params), _fill(note.body, params)
 
 
 def _fill(msgid: str, params: dict) -> str:

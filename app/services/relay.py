@@ -11,7 +11,9 @@ relay that dies mid-batch leaves its claims to expire; another takes them over.
 The one window for a duplicate: the process dies after the server accepted a
 message and before the mark commits. The delivery is then sent again once its
 lease ends (the same ``Message-ID``, so a receiver can drop it). Nothing is lost:
-a failing delivery is retried, at most an hour apart, until it goes through.
+a failing delivery is retried, at most an hour apart, ``RELAY_MAX_ATTEMPTS`` times
+in all; then it is given up, kept, and listed at ``/admin/outbox`` until an
+administrator sends it again (``app.services.outbox``).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import or_, select, update
 
-from app import clock, outbound
+from app import clock, links, outbound
 from app.db import UnitOfWork
 from app.models import Notification, NotificationDelivery, User
 from app.services.notifications import MAIL, WEBHOOK, language_of, render
@@ -36,6 +38,7 @@ BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 WEBHOOK_LANGUAGES = ("zh", "en")
+DEFAULT_MAX_ATTEMPTS = 10
 _told: set[str] = set()
 
 
@@ -59,7 +62,7 @@ def channels(settings: Mapping[str, Any]) -> list[str]:
     if settings.get("WEBHOOK_URL") and settings.get("WEBHOOK_SECRET"):
         enabled.append(WEBHOOK)
     elif settings.get("WEBHOOK_URL"):
-        _tell_once(WEBHOOK, "WEBHOOK_URL is set without WEBHOOK_SECRET: webhook notifications are not sent")
+        _tell_once(WEBHOOK, "WEBHOOK_URL is set without WEBHOOK_SECRET: webhook notifications wait in the outbox")
     return enabled
 
 
@@ -81,7 +84,8 @@ def deliver_pending(new_uow: Callable[..., UnitOfWork], settings: Mapping[str, A
             _send(item, settings)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the delivery is retried later
             log.warning("notification delivery %s (%s) failed: %s", item.id, item.channel, exc)
-            _mark_failed(new_uow(), item.id, worker, f"{type(exc).__name__}: {exc}")
+            _mark_failed(new_uow(), item.id, worker, f"{type(exc).__name__}: {exc}",
+                         int(settings.get("RELAY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
         else:
             _mark_sent(new_uow(), item.id, worker)
             delivered += 1
@@ -94,7 +98,7 @@ def claim(uow: UnitOfWork, enabled: list[str], worker: str, limit: int) -> list[
     with uow:
         query = (select(NotificationDelivery.id)
                  .where(NotificationDelivery.channel.in_(enabled), NotificationDelivery.sent_at.is_(None),
-                        NotificationDelivery.next_try_at <= now,
+                        NotificationDelivery.given_up_at.is_(None), NotificationDelivery.next_try_at <= now,
                         or_(NotificationDelivery.lease_until.is_(None), NotificationDelivery.lease_until < now))
                  .order_by(NotificationDelivery.next_try_at, NotificationDelivery.id).limit(limit))
         if uow.db.is_postgres:
@@ -114,24 +118,28 @@ def claim(uow: UnitOfWork, enabled: list[str], worker: str, limit: int) -> list[
 
 
 def _send(item: Claimed, settings: Mapping[str, Any]) -> None:
+    site = links.site_url(settings)
     if item.channel == MAIL:
         if item.user is None or not item.user.email:
             raise ValueError("the recipient has no e-mail address")
-        subject, body = render(item.note, language_of(item.user))
+        subject, body = render(item.note, language_of(item.user), site)
         outbound.send_mail(settings, item.user.email, item.user.display_name, subject, body,
                            f"<notification-{item.id}@servicedesk>")
     else:
-        outbound.post_webhook(settings["WEBHOOK_URL"], settings["WEBHOOK_SECRET"], webhook_payload(item))
+        outbound.post_webhook(settings["WEBHOOK_URL"], settings["WEBHOOK_SECRET"], webhook_payload(item, site))
 
 
-def webhook_payload(item: Claimed) -> dict[str, Any]:
-    """What a webhook receives: the notification in both languages, its addressees and its ticket."""
+def webhook_payload(item: Claimed, site: str) -> dict[str, Any]:
+    """What a webhook receives: the notification in both languages, its addressees, its ticket and its
+    links (absolute from ``site``), so that a chat bot can offer a button as well as the text."""
     note = item.note
-    texts = {language: render(note, language) for language in WEBHOOK_LANGUAGES}
+    texts = {language: render(note, language, site) for language in WEBHOOK_LANGUAGES}
+    params = note.params or {}
     return {"delivery": item.id, "notification": note.id, "instance_id": note.instance_id,
             "group": note.group_id, "user": note.user_id, "created_at": note.created_at.isoformat(),
             "subject": {language: subject for language, (subject, _) in texts.items()},
-            "body": {language: body for language, (_, body) in texts.items()}}
+            "body": {language: body for language, (_, body) in texts.items()},
+            "links": {name: links.absolute(site, value) for name, value in params.items() if links.is_link(name)}}
 
 
 def _mark_sent(uow: UnitOfWork, delivery_id: int, worker: str) -> None:
@@ -143,13 +151,20 @@ def _mark_sent(uow: UnitOfWork, delivery_id: int, worker: str) -> None:
         uow.commit()
 
 
-def _mark_failed(uow: UnitOfWork, delivery_id: int, worker: str, error: str) -> None:
+def _mark_failed(uow: UnitOfWork, delivery_id: int, worker: str, error: str, max_attempts: int) -> None:
+    """One more failed attempt: tried again after the back-off, or given up at the last attempt."""
     with uow:
         row = uow.session.get(NotificationDelivery, delivery_id)
         if row is None or row.claimed_by != worker:
             return  # our lease ran out and another relay has it now
         row.attempts += 1
-        row.next_try_at = next_try(clock.now(), row.attempts)
+        now = clock.now()
+        if row.attempts >= max_attempts:
+            row.given_up_at = now
+            log.warning("notification delivery %s (%s) given up after %s attempts", delivery_id, row.channel,
+                        row.attempts)
+        else:
+            row.next_try_at = next_try(now, row.attempts)
         row.last_error = error[:2000]
         row.claimed_by = None
         row.lease_until = None

@@ -22,8 +22,8 @@ def init_app(app: Flask) -> None:
     signin.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    from app.web import (account, admin_calendar, admin_users, complaint, figures, health, home, inbox, knowledge,
-                         model_editor, model_validation, models, notifications, operations, portal, report,
+    from app.web import (account, admin_calendar, admin_outbox, admin_users, complaint, figures, health, home, inbox,
+                         knowledge, model_editor, model_validation, models, notifications, operations, portal, report,
                          reports, reviews, surveys, tasks, tickets, weekly_survey)
     app.register_blueprint(signin.bp)
     app.register_blueprint(home.bp)
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(admin_calendar.bp)
+    app.register_blueprint(admin_outbox.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(figures.bp)

@@ -62,6 +62,7 @@ NAV_MORE = (
     ("operations.index", _l("Live view"), lambda user: user.in_group("process_owner", "admin", "project_manager")),
     ("admin_users.index", _l("Users"), lambda user: user.in_group("admin")),
     ("admin_calendar.index", _l("Calendar"), lambda user: user.in_group("admin")),
+    ("admin_outbox.index", _l("Outbox"), lambda user: user.in_group("admin")),
 )
 
 

@@ -97,6 +97,7 @@ def test_without_smtp_mail_waits_in_the_outbox_and_shows_in_the_app(app, tell, s
 def test_the_webhook_receives_a_signed_body_and_is_retried(app, tell, webhook):
     webhook.answers = [503]
     settings = {"WEBHOOK_URL": f"http://127.0.0.1:{webhook.server_port}/hook", "WEBHOOK_SECRET": SECRET}
+    app.config.update(settings)  # the step queues a webhook only where one is configured
     instance_id = tell(group="tier2", reason="<b>断网</b>", ticket="SD-20261201-0002")
 
     assert relay_pass(app, settings) == 0  # 503: tried again later
@@ -110,7 +111,7 @@ def test_the_webhook_receives_a_signed_body_and_is_retried(app, tell, webhook):
     assert payload["instance_id"] == instance_id and payload["group"] == "tier2"
     assert payload["subject"] == {"zh": "工单 SD-20261201-0002 已升级至二线",
                                   "en": "Ticket SD-20261201-0002 escalated to tier 2"}
-    assert payload["body"]["en"] == "Why: <b>断网</b>"
+    assert payload["body"]["en"] == "Why: <b>断网</b>" and payload["links"] == {}
     tampered = body.replace(b"tier2", b"tier1")
     assert "sha256=" + hmac.new(SECRET.encode(), tampered, hashlib.sha256).hexdigest() != expected
 
@@ -192,7 +193,8 @@ def test_a_task_handed_to_someone_tells_them_and_taking_one_oneself_does_not(app
     [told_admin] = in_app(app, "admin")
     [told_desk] = in_app(app, "desk")
     assert told_admin.subject.startswith("Task assigned to you: ")
-    assert told_admin.body == "Ticket: SR-ASSIGN\nAssigned by: pm" and told_desk.body.endswith("Assigned by: admin")
+    assert told_admin.body == f"Ticket: SR-ASSIGN\nAssigned by: pm\nOpen: /tasks/{task['id']}"  # in-app: the site's path
+    assert "Assigned by: admin\n" in told_desk.body
 
 
 def test_a_response_sla_breach_reaches_the_project_manager_by_mail(app, api, fast_sla, smtp):

@@ -235,3 +235,20 @@ def test_firing_threads_run_in_the_app_context_of_the_pass(app, api):
             assert fire_due_timers(new_uow, FiringPolicy(worker="ctx", per_commit=1, threads=3)) == 6
     assert len(seen) > 6 and all(seen)
     assert [len(fired(app, i)) for i in ids] == [1] * 6
+
+
+def test_a_timer_due_exactly_at_the_pass_fires_in_that_pass_without_a_warning(app, api, caplog):
+    """The scheduler claims ``due_at <= now`` and the engine fires at ``due <= now``: the same instant,
+    so a timer due at the pass is not claimed, left unfired, counted as a failure and logged."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    due = START + timedelta(minutes=5)
+    with clock.frozen(START) as advance:
+        instance_id = start_waiting(api, due)
+        advance(due - START)
+        assert clock.now() == timer_row(app, instance_id).due_at == due
+        with caplog.at_level("WARNING"):
+            assert tick(app) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+    [entry] = fired(app, instance_id)
+    assert entry.at == due
+    assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]

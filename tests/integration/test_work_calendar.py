@@ -21,6 +21,7 @@ from app.services import calendar_admin, work_calendar
 from app.services.users import Principal
 from app.store import new_uow
 from handlers import HandlerContext
+from tests.conftest import SITE_URL
 from tests.helpers import DATA, deploy
 from tests.integration.signed_in import field_errors, post, sign_in
 
@@ -74,7 +75,8 @@ def test_an_entered_2027_is_used_in_january_and_the_warning_goes(app):
         assert app.test_client().get("/health").get_json()["calendar"]["missingYears"] == [2027]  # not complete
         _enter_2027(app, complete=True)
         assert app.test_client().get("/health").get_json() == {
-            "status": "ok", "calendar": {"status": "ok", "missingYears": [], "message": ""}}
+            "status": "ok", "calendar": {"status": "ok", "missingYears": [], "message": ""},
+            "siteUrl": {"status": "ok", "url": SITE_URL, "message": ""}}
     with clock.frozen(datetime(2027, 1, 8, 17, 0, tzinfo=SHANGHAI)), app.app_context():
         calendar = workcal.current()
         assert workcal.is_working_day(calendar, clock.now())                           # Friday 8th
