@@ -226,6 +226,13 @@ def test_a_knowledge_article_is_written_by_engineers_and_the_desk_only(app, api)
     assert started(app, "kb_article") == 1
 
 
+def test_the_ticket_page_offers_a_complaint_to_who_may_file_one(app, api):
+    ticket = walk_to_callback(api, "tier1", "SD-STARTERS-TS")
+    offer = "File a complaint about this ticket"
+    assert offer not in PageClient(app, "tier2", "en").get(f"/tickets/{ticket}").get_data(as_text=True)
+    assert offer in PageClient(app, "requester", "en").get(f"/tickets/{ticket}").get_data(as_text=True)
+
+
 def test_the_editors_validation_lists_an_unknown_starter_group_at_the_process(app):
     client = app.test_client()
     assert sign_in(client, "owner").status_code == 302
