@@ -160,8 +160,8 @@ class _ProcessReader:
 
     def _note_starters(self) -> None:
         """Who may start the process; its groups must exist like a user task's candidate groups."""
-        self.info.starter_groups = read_starters(self.process, "candidateStarterGroups", self.problems)
-        self.info.starter_users = read_starters(self.process, "candidateStarterUsers", self.problems)
+        self.info.starter_groups = read_starters(self.process, "candidateStarterGroups")
+        self.info.starter_users = read_starters(self.process, "candidateStarterUsers")
         for group in self.info.starter_groups:
             self._remember(self.info.groups, group, self.process)
 

@@ -110,17 +110,13 @@ def read_assignment(task: etree._Element, attribute: str, problems: Problems) ->
     return values
 
 
-def read_starters(process: etree._Element, attribute: str, problems: Problems) -> list[str]:
+def read_starters(process: etree._Element, attribute: str) -> list[str]:
     """``camunda:candidateStarterGroups`` / ``candidateStarterUsers`` of a process, as plain names.
 
-    A start has no process variables yet, so an expression could only be JUEL about the caller,
-    which the server cannot run; it is refused rather than read as a name nobody has."""
+    A start has no process variables yet, so an expression could only be JUEL about the caller, which
+    the attribute check refuses as JUEL; it is not read as a name nobody has."""
     raw = camunda(process, attribute)
-    if raw is None:
-        return []
-    if has_juel(raw):
-        problems.add(process, f"{attribute} {quote_short(raw)} is an expression; only plain names are allowed "
-                     "here")
+    if raw is None or has_juel(raw):
         return []
     return [name for name in (part.strip() for part in raw.split(",")) if name]
 

@@ -184,7 +184,7 @@ def test_an_unknown_starter_group_is_refused_naming_the_process(app, api):
     assert "group 'salse' is not deployed" in body["message"] and "element 'typo_start'" in body["message"]
     assert "'sales'" not in body["message"]
     response = deploy(api, guarded("juel_start", starters='camunda:candidateStarterGroups="${groups}"'))
-    assert response.status_code == 400 and "only plain names" in response.get_json()["message"]
+    assert response.status_code == 400 and "JUEL expression" in response.get_json()["message"]
     assert api.get("/process-definition?key=typo_start").get_json() == []
 
 
