@@ -4,17 +4,23 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from app.api import bp, current_user, json_body, queries, shapes
-from app.services import definitions, instances
+from app.services import definitions, instances, starters
 from app.store import new_uow
 from app.errors import InvalidInput
 from app.api.variables import from_rest, object_info, to_rest
 
 
 def _definitions() -> list:
-    """The rows GET /process-definition and its count share: filtered by ``key`` and ``latestVersion``."""
-    queries.check_args(queries.PAGING_ARGS | {"key", "latestVersion"})
-    return definitions.list_definitions(new_uow(write=False), key=request.args.get("key"),
+    """The rows GET /process-definition and its count share: filtered by ``key``, ``latestVersion`` and
+    ``startableBy`` (the versions that user may start; none for an unknown or inactive user)."""
+    queries.check_args(queries.PAGING_ARGS | {"key", "latestVersion", "startableBy"})
+    rows = definitions.list_definitions(new_uow(write=False), key=request.args.get("key"),
                                         latest_only=queries.bool_arg("latestVersion", False))
+    starter_id = request.args.get("startableBy")
+    if starter_id is None:
+        return rows
+    starter = starters.principal_of(new_uow(write=False), starter_id)
+    return [row for row in rows if starter is not None and starters.may_start(starter, row)]
 
 
 @bp.get("/process-definition")

@@ -20,7 +20,7 @@ from app.modelcheck.dmn import DecisionInfo, check_dmn
 from app.modelcheck.graph import check_reachable, is_catching, message_name
 from app.modelcheck.rules import (called_element, check_document, check_element, decision_ref,
                              service_topic)
-from app.modelcheck.tasks import UserTaskInfo, read_form, read_user_task
+from app.modelcheck.tasks import UserTaskInfo, read_form, read_starters, read_user_task
 from app.modelcheck.timers import check_timer
 from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
 
@@ -49,6 +49,8 @@ class ProcessInfo:
     form_refs: dict[str, Where] = field(default_factory=dict)         # Camunda Form id (formRef) -> where
     form_files: dict[str, Where] = field(default_factory=dict)        # NAME.form (formKey) -> where
     groups: dict[str, Where] = field(default_factory=dict)            # static candidate group -> where
+    starter_groups: list[str] = field(default_factory=list)           # camunda:candidateStarterGroups
+    starter_users: list[str] = field(default_factory=list)            # camunda:candidateStarterUsers
     called_processes: dict[str, Where] = field(default_factory=dict)  # callActivity calledElement -> where
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)  # (element id, kind, Python expr)
     thrown_messages: dict[str, Where] = field(default_factory=dict)   # message name sent -> where
@@ -123,6 +125,7 @@ class _ProcessReader:
                                 resource=problems.resource, line=process.sourceline, root=root)
 
     def read(self) -> ProcessInfo:
+        self._note_starters()
         stack = [self.process]
         while stack:
             element = stack.pop()
@@ -154,6 +157,13 @@ class _ProcessReader:
             self._note_gateway(element, name)
         elif name in ("messageEventDefinition", "receiveTask") or (name == "sendTask" and element.get("messageRef")):
             self._note_message(element)
+
+    def _note_starters(self) -> None:
+        """Who may start the process; its groups must exist like a user task's candidate groups."""
+        self.info.starter_groups = read_starters(self.process, "candidateStarterGroups")
+        self.info.starter_users = read_starters(self.process, "candidateStarterUsers")
+        for group in self.info.starter_groups:
+            self._remember(self.info.groups, group, self.process)
 
     def _note_user_task(self, element: etree._Element) -> None:
         task = read_user_task(element, self.problems)

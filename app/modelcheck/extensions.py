@@ -27,7 +27,7 @@ DECORATION_NAMESPACES = frozenset((
 CAMUNDA_SUPPORTED = frozenset((
     "candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority", "formRef", "formKey",
     "type", "topic", "decisionRef", "resultVariable", "mapDecisionResult", "collection", "elementVariable",
-    "expression",
+    "expression", "candidateStarterGroups", "candidateStarterUsers",
     # refused with their own message in rules.py (Java, CMMN, script files)
     "class", "delegateExpression", "caseRef", "caseBinding", "caseVersion", "caseTenantId", "resource",
 ))
@@ -76,6 +76,7 @@ def check_attributes(element: etree._Element, problems: Problems) -> None:
             problems.add(element, f"attribute {name} in namespace {ns} is not understood by this engine")
 
 
+_PROCESS_ONLY = ("candidateStarterGroups", "candidateStarterUsers")
 _RESULT_OWNERS = ("businessRuleTask", "messageEventDefinition", "scriptTask")  # scriptTask: refused in rules.py
 DECISION_RESULT_MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
 
@@ -88,6 +89,9 @@ def _check_camunda_attribute(element: etree._Element, name: str, value: str, pro
                                           or value.strip() not in DECISION_RESULT_MAPPINGS):
         problems.add(element, f"camunda:mapDecisionResult={quote_short(value)} must be one of "
                      f"{', '.join(DECISION_RESULT_MAPPINGS)} on a business rule task")
+    if name in _PROCESS_ONLY and local_name(element) != "process":
+        problems.add(element, f"camunda:{name} belongs on the process (who may start it), not on a "
+                     f"{local_name(element)}")
     if name in CAMUNDA_SUPPORTED or name in CAMUNDA_HARMLESS:
         return
     if name in CAMUNDA_FIXED:

@@ -110,6 +110,17 @@ def read_assignment(task: etree._Element, attribute: str, problems: Problems) ->
     return values
 
 
+def read_starters(process: etree._Element, attribute: str) -> list[str]:
+    """``camunda:candidateStarterGroups`` / ``candidateStarterUsers`` of a process, as plain names.
+
+    A start has no process variables yet, so an expression could only be JUEL about the caller, which
+    the attribute check refuses as JUEL; it is not read as a name nobody has."""
+    raw = camunda(process, attribute)
+    if raw is None or has_juel(raw):
+        return []
+    return [name for name in (part.strip() for part in raw.split(",")) if name]
+
+
 def read_form(element: etree._Element, problems: Problems) -> FormInfo:
     """Form reference, form key and generated-form fields of a user task or start event."""
     form = FormInfo(form_ref=_stripped(camunda(element, "formRef")),

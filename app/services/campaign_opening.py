@@ -11,32 +11,27 @@ from typing import Any
 
 from app import clock, workcal
 from app.db import UnitOfWork
-from app.errors import FieldErrors, Forbidden, NotFound
+from app.errors import FieldErrors, NotFound
 from app.models import ProcessInstance
-from app.services import instances
+from app.services import instances, starters
 from app.services.definitions import definition_row, latest_definition_id
 from app.services.forms import form_source, start_form
 from app.services.problem_reports import ReportForm
-from app.services.satisfaction import RESULT_GROUPS
 from app.services.users import Principal
 from app.texts import N_
 
 PROCESS_KEY = "satisfaction_survey"
 
 
-def _may_open(reader: Principal) -> None:
-    if not RESULT_GROUPS & reader.groups:
-        raise Forbidden("only the service department opens satisfaction surveys")
-
-
 def campaign_form(uow: UnitOfWork, reader: Principal) -> ReportForm:
-    """The latest campaign start form, with the audience chosen (the one the practice knows)."""
-    _may_open(reader)
+    """The latest campaign start form, with the audience chosen (the one the practice knows); refused to
+    whom the model does not name as a starter (the service department)."""
     with uow:
         definition_id = latest_definition_id(uow, PROCESS_KEY)
         if definition_id is None:
             raise NotFound(f"process definition {PROCESS_KEY} is not deployed")
         definition = definition_row(uow, definition_id)
+        starters.check_may_start(reader, definition)
         return ReportForm(form_source(uow, definition, None), start_form(uow, definition),
                           {"audience": "closed_tickets"})
 
@@ -64,7 +59,8 @@ def check_dates(values: dict[str, Any]) -> None:
 
 
 def open_campaign(uow: UnitOfWork, reader: Principal, values: dict[str, Any]) -> ProcessInstance:
-    """Start a campaign; the form is checked as on every start, then how its dates relate."""
-    _may_open(reader)
+    """Start a campaign; who starts it is checked first (a refused opener learns nothing about the dates),
+    then the form as on every start, then how its dates relate."""
+    starters.check_may_start_latest(uow, reader, PROCESS_KEY)
     check_dates(values)
     return instances.start_instance(uow, reader, dict(values), key=PROCESS_KEY)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.db import UnitOfWork
 from app.errors import FieldErrors, NotFound
 from app.models import ProcessInstance, User
-from app.services import instances
+from app.services import instances, starters
 from app.services.definitions import definition_row, latest_definition_id
 from app.services.forms import form_source, start_form
 from app.services.problem_reports import PROCESS_KEY as TICKET_PROCESS_KEY
@@ -31,12 +31,14 @@ SET_FOR_CUSTOMERS = ("complaint_source",)
 
 
 def complaint_form(uow: UnitOfWork, user: Principal, ticket_number: Optional[str] = None) -> ReportForm:
-    """The latest complaint form, with the complainant (a customer filing for themselves) filled in."""
+    """The latest complaint form, with the complainant (a customer filing for themselves) filled in; refused
+    to whom the model does not name as a starter."""
     with uow:
         definition_id = latest_definition_id(uow, PROCESS_KEY)
         if definition_id is None:
             raise NotFound(f"process definition {PROCESS_KEY} is not deployed")
         definition = definition_row(uow, definition_id)
+        starters.check_may_start(user, definition)
         prefill: dict[str, Any] = {"ticket_business_key": ticket_number or ""}
         if user.is_staff:
             prefill["complaint_source"] = STAFF_SOURCE
@@ -49,7 +51,9 @@ def complaint_form(uow: UnitOfWork, user: Principal, ticket_number: Optional[str
 
 
 def file_complaint(uow: UnitOfWork, user: Principal, values: dict[str, Any]) -> ProcessInstance:
-    """Start complaint handling with the next complaint number; the form is checked as on every start."""
+    """Start complaint handling with the next complaint number; who files is checked first (before the ticket
+    named is looked up), then the form as on every start."""
+    starters.check_may_start_latest(uow, user, PROCESS_KEY)
     values = dict(values)
     if not user.is_staff:
         values["complaint_source"] = PORTAL_SOURCE

@@ -14,7 +14,7 @@ from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
-from app.services import step
+from app.services import starters, step
 from app.services.audit import audit, jsonable, retyped
 from app.services.definitions import definition_row, latest_definition_id, process_spec
 from app.services.forms import start_form
@@ -32,10 +32,12 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
     ``business_key_from`` names the instance inside the start's transaction once the start form is valid
     (a ticket number drawn from a counter): a refused start draws nothing, a failed one rolls it back.
     ``decided``: variables the calling service worked out itself (the ticket a complaint names), added after
-    the start form is checked, since the form holds only what the person may set."""
+    the start form is checked, since the form holds only what the person may set. Every caller is a
+    person: one the model does not name as a starter is refused before anything is drawn or written."""
     _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
+        starters.check_may_start(user, definition)
         form = start_form(uow, definition)
         if form is not None:
             variables = validate_submission(form, variables)

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from app.db import UnitOfWork
 from app.domain import KbArticle
 from app.domain.knowledge import CATEGORIES
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, NotFound
 from app.models import HumanTask, ProcessInstance
-from app.services import instances
+from app.services import instances, starters
 from app.services.problem_reports import PROCESS_KEY as TICKET_PROCESS
 from app.services.ticket_view import display_names, ticket_state
 from app.services.users import Principal
@@ -48,10 +48,10 @@ class TicketKnowledge:
 
 
 def start_from_ticket(uow_read: UnitOfWork, uow: UnitOfWork, user: Principal, ticket_id: str) -> ProcessInstance:
-    """Start an article from a closed support ticket (staff only), its symptom, cause, solution and category
-    as the draft. One ticket has at most one article under way or published."""
-    if not user.is_staff:
-        raise Forbidden(f"user {user.id} may not write knowledge articles")
+    """Start an article from a closed support ticket, its symptom, cause, solution and category as the draft.
+    Who may write one is the model's (its candidateStarterGroups), asked before the ticket is read. One
+    ticket has at most one article under way or published."""
+    starters.check_may_start_latest(uow_read, user, PROCESS_KEY)
     with uow_read:
         ticket = _closed_ticket(uow_read, ticket_id)
         variables = _draft_from(ticket, user)
@@ -94,16 +94,18 @@ def _current_article(uow: UnitOfWork, ticket_id: str) -> Optional[KbArticle]:
 
 
 def for_ticket(uow: UnitOfWork, viewer: Principal, ticket_id: str) -> TicketKnowledge:
-    """The ticket's article for staff, and whether they may start one now (closed ticket, none yet)."""
+    """The ticket's article for staff, and whether they may start one now (closed ticket, none yet, and the
+    model names them as a starter)."""
     if not viewer.is_staff:
         return TicketKnowledge(None, False)
+    may_write = starters.may_start_latest(uow, viewer, PROCESS_KEY)
     with uow:
         ticket = uow.session.get(ProcessInstance, ticket_id)
         if ticket is None or ticket.definition_key != TICKET_PROCESS:
             return TicketKnowledge(None, False)
         article = _current_article(uow, ticket_id)
         closed = ticket_state(ticket.status, ticket.variables or {}, False) == "closed"
-        return TicketKnowledge(article, closed and article is None)
+        return TicketKnowledge(article, may_write and closed and article is None)
 
 
 def article(uow: UnitOfWork, viewer: Principal, article_id: int) -> Article:

@@ -20,7 +20,7 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, MismatchingMessageCorrelation, NotFound
 from app.models import MessageSubscription, ProcessDefinition, ProcessInstance
-from app.services import step, ticket_numbers
+from app.services import starters, step, ticket_numbers
 from app.services.audit import audit, jsonable
 from app.services.definitions import process_spec
 from app.services.instances import store_new_instance
@@ -69,6 +69,7 @@ def correlate(uow: UnitOfWork, request: Correlation, user: Principal) -> list[Co
             if request.instance_id is None and not request.correlation_keys:
                 starts = _start_events(uow, "message", request.message_name)
         _check_cardinality(request, waiting, starts)
+        _check_starters(starts, user)
         results = []
         for instance_id, subscriptions in _by_instance(waiting).items():
             instance = _deliver(uow, instance_id, subscriptions, "message", request.message_name,
@@ -117,13 +118,21 @@ def signal(uow: UnitOfWork, name: str, variables: dict[str, Any], user: Principa
         waiting = _matching_subscriptions(uow, "signal", name, user, instance_id, None, {})
         if instance_id is not None and not waiting:
             raise InvalidInput(f"process instance {instance_id} does not wait for signal '{name}'")
+        starts = _start_events(uow, "signal", name) if instance_id is None else []
+        _check_starters(starts, user)
         for target, subscriptions in _by_instance(waiting).items():
             _deliver(uow, target, subscriptions, "signal", name, variables, user)
-        starts = _start_events(uow, "signal", name) if instance_id is None else []
         for definition, activity_id in starts:
             _start(uow, definition, activity_id, "signal", name, variables, user, None)
         uow.commit()
         return len(waiting) + len(starts)
+
+
+def _check_starters(starts: list[tuple[ProcessDefinition, str]], user: Principal) -> None:
+    """A person's message or signal starts only what they may start, checked before anything moves: one
+    refused start refuses the whole delivery, as a transaction does."""
+    for definition, _ in starts:
+        starters.check_may_start(user, definition)
 
 
 def _matching_subscriptions(uow: UnitOfWork, kind: str, name: str, user: Principal, instance_id: Optional[str],

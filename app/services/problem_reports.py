@@ -14,7 +14,7 @@ from app.db import UnitOfWork
 from app.errors import NotFound
 from app.forms import FormSpec
 from app.models import ProcessInstance, User
-from app.services import instances
+from app.services import instances, starters
 from app.services.definitions import definition_row, latest_definition_id
 from app.services.forms import form_source, start_form
 from app.services.ticket_numbers import next_ticket_number
@@ -36,12 +36,14 @@ class ReportForm:
 
 
 def report_form(uow: UnitOfWork, user: Principal) -> ReportForm:
-    """The latest support-request start form, with the reporter's name and contact filled in."""
+    """The latest support-request start form, with the reporter's name and contact filled in; refused to
+    whom the model does not name as a starter."""
     with uow:
         definition_id = latest_definition_id(uow, PROCESS_KEY)
         if definition_id is None:
             raise NotFound(f"process definition {PROCESS_KEY} is not deployed")
         definition = definition_row(uow, definition_id)
+        starters.check_may_start(user, definition)
         profile = uow.session.get(User, user.id)
         prefill = {"requester": profile.display_name, "contact": profile.email} if profile else {}
         return ReportForm(form_source(uow, definition, None), start_form(uow, definition),

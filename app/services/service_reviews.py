@@ -16,17 +16,18 @@ from app.db import UnitOfWork
 from app.errors import Forbidden, NotFound
 from app.models import ProcessInstance
 from app.domain import ReviewMinutes, ServiceReview
-from app.services import instances
+from app.services import instances, starters
 from app.services.definitions import definition_row, latest_definition_id
 from app.services.forms import form_source, start_form
 from app.services.problem_reports import ReportForm
 from app.services.users import Principal
 
 PROCESS_KEY = "service_review"
-#: Who may ask for which kind of review (DOMAIN.md, Flow 4).
+#: Which kind of review each group may ask for (DOMAIN.md, Flow 4), within who the model lets start a review
+#: at all (its candidateStarterGroups): the service department asks on behalf of the customer too.
 STARTERS: dict[str, frozenset[str]] = {
     "additional": frozenset({"sales"}),
-    "ad_hoc": frozenset({"project_manager", "service_desk"}),
+    "ad_hoc": frozenset({"project_manager", "service_desk", "service_dept"}),
 }
 #: Who may read reviews and their minutes: the groups that run them, ask for them or act on them.
 READERS = frozenset({"project_manager", "sales", "service_dept", "service_desk", "admin"})
@@ -49,21 +50,29 @@ def may_read(user: Principal) -> bool:
     return bool(user.groups & READERS)
 
 
+def may_request(uow: UnitOfWork, user: Principal) -> bool:
+    """Whether the page offers to ask for a review: the model lets ``user`` start one, of a kind they may ask for."""
+    return bool(kinds_for(user)) and starters.may_start_latest(uow, user, PROCESS_KEY)
+
+
 def request_form(uow: UnitOfWork, user: Principal) -> ReportForm:
-    """The latest request form; refused to someone who may ask for no kind of review."""
+    """The latest request form; refused to someone who may ask for no kind of review or whom the model
+    does not name as a starter."""
     _check_may_request(user, None)
     with uow:
         definition_id = latest_definition_id(uow, PROCESS_KEY)
         if definition_id is None:
             raise NotFound(f"process definition {PROCESS_KEY} is not deployed")
         definition = definition_row(uow, definition_id)
+        starters.check_may_start(user, definition)
         kinds = kinds_for(user)
         return ReportForm(form_source(uow, definition, None), start_form(uow, definition),
                           {"review_kind": kinds[0]} if len(kinds) == 1 else {})
 
 
 def request_review(uow: UnitOfWork, user: Principal, values: dict) -> ProcessInstance:
-    """Start a review of the kind asked for, if ``user``'s group may ask for that kind; the form is checked as on every start."""
+    """Start a review of the kind asked for, if ``user``'s group may ask for that kind; the model's starters
+    and the form are checked as on every start."""
     kind = values.get("review_kind") if isinstance(values, dict) else None
     _check_may_request(user, kind if isinstance(kind, str) and kind in STARTERS else None)
     return instances.start_instance(uow, user, values, key=PROCESS_KEY)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from app.services import my_requests, satisfaction
+from app.services import complaint_filing, my_requests, problem_reports, satisfaction, starters
 from app.store import new_uow
 
 bp = Blueprint("portal", __name__)
@@ -21,4 +21,7 @@ def index() -> Any:
     requests = my_requests.my_requests(new_uow(write=False), reader, page)
     waiting = my_requests.waiting_for(new_uow(write=False), reader)
     surveys = satisfaction.open_surveys(new_uow(write=False), reader)
-    return render_template("portal/index.html", requests=requests, waiting=waiting, surveys=surveys)
+    may_report = starters.may_start_latest(new_uow(write=False), reader, problem_reports.PROCESS_KEY)
+    may_complain = starters.may_start_latest(new_uow(write=False), reader, complaint_filing.PROCESS_KEY)
+    return render_template("portal/index.html", requests=requests, waiting=waiting, surveys=surveys,
+                           may_report=may_report, may_complain=may_complain)

@@ -42,8 +42,8 @@ WORDS = {"kinds": KINDS, "states": STATES, "phases": PHASES, "inputs": INPUTS}
 def index() -> Any:
     user = current_user.principal
     rows = service_reviews.list_reviews(new_uow(write=False), user)
-    return render_template("reviews/index.html", reviews=rows, may_request=bool(service_reviews.kinds_for(user)),
-                           **WORDS)
+    may_request = service_reviews.may_request(new_uow(write=False), user)
+    return render_template("reviews/index.html", reviews=rows, may_request=may_request, **WORDS)
 
 
 @bp.route("/reviews/new")

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from app.services import knowledge, ticket_view
+from app.services import complaint_filing, knowledge, starters, ticket_view
 from app.store import new_uow
 from app.web.i18n import translated
 from app.web.model_text import translate_model_xml
@@ -51,8 +51,10 @@ def show(instance_id: str) -> Any:
     diagram_state = {"current": list(ticket.path.current), "done": list(ticket.path.done),
                      "flows": list(ticket.path.flows), "incidents": list(ticket.incident_activities)}
     kb = knowledge.for_ticket(new_uow(write=False), current_user.principal, instance_id)
+    may_complain = starters.may_start_latest(new_uow(write=False), current_user.principal,
+                                             complaint_filing.PROCESS_KEY)
     return render_template("tickets/show.html", ticket=ticket, summary=ticket.summary, timeline=ticket.timeline,
-                           diagram_state=diagram_state, kb=kb)
+                           diagram_state=diagram_state, kb=kb, may_complain=may_complain)
 
 
 @bp.route("/tickets/<instance_id>/diagram.bpmn")

@@ -296,6 +296,14 @@ def test_an_invalid_edit_shows_its_problems_on_the_diagram_and_deploys_nothing(p
     rows.first.locator("button.problem-element").click()
     assert _selected_id(page) in problems
     screenshot(page, "model-editor-process-refused-en")
+    page.evaluate("""() => {
+        const modeler = window.modelEditor.instance;
+        modeler.get('selection').select(modeler.get('elementRegistry').get('service_review_participant'));
+    }""")
+    _open_group(page, "Candidate starter")
+    starters = page.locator("#bio-properties-panel-candidateStarterGroups")
+    assert starters.get_attribute("list") == "editor-pick-groups"  # who may start: the same real groups
+    assert "service_dept" in starters.input_value()
     assert _latest_version(service, "service_review") == version
     assert "record_review_reprot" not in _process_xml(service, "service_review")
     # the refusal is an answer (422), which the browser notes on the console

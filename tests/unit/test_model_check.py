@@ -400,7 +400,7 @@ def test_every_unknown_extension_is_refused_where_it_is() -> None:
     data = load("refuse_unknown_extensions.bpmn")
     problems = problems_of(data, "refuse_unknown_extensions.bpmn")
     expected = [
-        ("refuse_unknown_extensions", "camunda:candidateStarterGroups=", "camunda:candidateStarterGroups"),
+        ("refuse_unknown_extensions", "camunda:startableBy=", "camunda:startableBy"),
         ("work", 'acme:color="red"', "namespace http://example.com/acme"),
         ("work", "<spiffworkflow:instructionsForEndUser>", "spiffworkflow:instructionsForEndUser"),
         ("work", "<camunda:failedJobRetryTimeCycle>", "automatic retries are not supported"),
@@ -413,3 +413,16 @@ def test_every_unknown_extension_is_refused_where_it_is() -> None:
     assert len(problems) == len(expected), [p.message for p in problems]
     for element_id, needle, fragment in expected:
         assert_one(problems, element_id, line_of(data, needle), fragment, resource="refuse_unknown_extensions.bpmn")
+
+
+def test_the_process_names_its_starters_as_plain_names_and_each_group_must_exist():
+    data = snippet_model('    <bpmn:endEvent id="end" />\n', process='<bpmn:process id="p" isExecutable="true" '
+                         'camunda:candidateStarterGroups=" sales, project_manager ," '
+                         'camunda:candidateStarterUsers="zhangsan">')
+    [process] = check_bpmn(data, "model.bpmn")
+    assert (process.starter_groups, process.starter_users) == (["sales", "project_manager"], ["zhangsan"])
+    assert process.groups["sales"] == ("p", line_of(data, '<bpmn:process id="p"'))  # checked like task groups
+    data = snippet_model('    <bpmn:endEvent id="end" />\n', process='<bpmn:process id="p" isExecutable="true" '
+                         'camunda:candidateStarterUsers="${initiator}">')
+    [problem] = problems_of(data)
+    assert problem.element_id == "p" and "JUEL" in problem.message

@@ -14,13 +14,14 @@
   }
   var data = shared.data;
 
-  // properties-panel input (by its name) → the pick list it suggests from
-  var PICKERS = { candidateGroups: 'groups', externalTopic: 'topics', formRef: 'forms', decisionRef: 'decisions',
-                  messageName: 'messages' };
+  // properties-panel input (by its name) → the pick list it suggests from; a process's starter groups are
+  // checked against the same groups as a task's candidate groups
+  var PICKERS = { candidateGroups: 'groups', candidateStarterGroups: 'groups', externalTopic: 'topics',
+                  formRef: 'forms', decisionRef: 'decisions', messageName: 'messages' };
 
   function addDatalists(lists) {
-    Object.keys(PICKERS).forEach(function (field) {
-      var kind = PICKERS[field];
+    var kinds = Object.keys(PICKERS).map(function (field) { return PICKERS[field]; });
+    kinds.filter(function (kind, index) { return kinds.indexOf(kind) === index; }).forEach(function (kind) {
       var list = document.createElement('datalist');
       list.id = 'editor-pick-' + kind;
       (lists[kind] || []).forEach(function (item) {
