@@ -1,7 +1,7 @@
 """notification deliveries a relay gave up on after RELAY_MAX_ATTEMPTS failures: kept, listed, sent again by hand
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-01
 """
 from alembic import op
