@@ -10,6 +10,8 @@ from app import clock
 from scheduler import tick
 from tests.helpers import DATA, deploy, register_handler, unregister_handler
 
+BACKENDS = ["sqlite"]  # flow rules and deadlines, not SQL: the same on both databases (tests/conftest.py)
+
 API = DATA / "api"
 
 

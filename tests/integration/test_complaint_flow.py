@@ -25,6 +25,8 @@ from tests.conftest import typed
 from tests.integration.test_support_request_flow import (SOLVED, activity_ids, handler_results, step,
                                                          walk_to_callback)
 
+BACKENDS = ["sqlite"]  # flow rules and deadlines, not SQL: the same on both databases (tests/conftest.py)
+
 PROCESS = "complaint_handling"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 INVESTIGATED = {"investigation": "工程师未按约定时间上门", "responsible_group": "tier2"}

@@ -26,6 +26,8 @@ from tests.integration.test_support_request_flow import (CLASSIFY, NOT_SOLVED, P
                                                          activity_ids, assert_closed, handler_results, intake,
                                                          step)
 
+BACKENDS = ["sqlite"]  # flow rules and deadlines, not SQL: the same on both databases (tests/conftest.py)
+
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 SLA = {"urgent": ("PT2H", sla.AROUND_THE_CLOCK), "important": ("PT4H", sla.WORKING), "normal": ("PT8H", sla.WORKING)}
 
