@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -58,6 +59,16 @@ def postgres_template():
     _build_template(server.create_database("sd_template"))
     yield server
     pg_server.stop_shared_server()
+
+
+@pytest.fixture(autouse=True)
+def _no_timer_listener_outlives_its_test() -> Iterator[None]:
+    """A clock a test starts must stop with it: a LISTEN thread left behind outlives its dropped database
+    and warns into a later test's log (a CI run failed on exactly that, far from the test that leaked)."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t.name == "timer-listener" and t not in before and t.is_alive()]
+    assert not left, "a test left a timer listener running: stop its app with scheduler.shutdown(app)"
 
 
 @pytest.fixture(params=BACKENDS)

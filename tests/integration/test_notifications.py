@@ -17,7 +17,7 @@ from app.models import NotificationDelivery
 from app.services import accounts, notifications, relay
 from app.services.users import Principal
 from app.store import database
-from scheduler import tick
+from scheduler import shutdown, tick
 from tests.conftest import _base_config
 from tests.integration.notify_helpers import relay_pass, smtp, tell, webhook  # noqa: F401 - fixtures
 from tests.integration.test_response_sla import fast_sla  # noqa: F401 - fixture
@@ -170,9 +170,7 @@ def test_the_relay_runs_by_itself_where_the_scheduler_runs(database_url, tell, s
         while not inbox.messages and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
-        for clock_job in ("notification_relay", "scheduler"):
-            if clock_job in running.extensions:
-                running.extensions[clock_job].shutdown()
+        shutdown(running)  # the timer clock and, on PostgreSQL, its LISTEN thread stop with the relay
         database(running).dispose()
     assert len(inbox.to("owner@example.com")) == 1
 
