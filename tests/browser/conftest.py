@@ -7,9 +7,11 @@ on a fresh SQLite database with the shipped processes and demo users. Screenshot
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 from typing import Iterator
@@ -26,15 +28,25 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-dev-shm-usage"]
 
 
+def _chromium_installed() -> bool:
+    return Path(CHROMIUM).exists() and Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists()
+
+
 def _ensure_chromium() -> None:
-    if Path(CHROMIUM).exists() and Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():
+    """Install once per machine: the suite's worker processes (pytest-xdist) take turns behind a file lock,
+    since two apt-get runs at once fail on dpkg's own lock."""
+    if _chromium_installed():
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium fonts-wqy-microhei (as root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-wqy-microhei"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    with open(Path(tempfile.gettempdir()) / "servicedesk-tests-apt.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _chromium_installed():  # another worker installed it while this one waited
+            return
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "fonts-wqy-microhei"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from tests.e2e.schedulers import FiredTimers, SchedulerProcess
 from tests.e2e.servers import ServiceProcess, call, deploy_file
 from tests.helpers import DATA
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timing]
 
 TIMER_AT = DATA / "scheduler" / "timer_at.bpmn"
 FAST = {"TIMER_POLL_SECONDS": "1", "TIMER_LEASE_SECONDS": "3"}

@@ -94,6 +94,7 @@ def scheduled_app(database_url):
     database(app).dispose()
 
 
+@pytest.mark.timing
 def test_iso_cycles_and_a_date_fire_on_time_with_the_real_scheduler(scheduled_app):
     """R/PT2S repeats, R3/PT1S fires exactly three times, a date 2 s ahead fires once; the deployment
     wakes the clock, so none waits for the 5 s poll."""

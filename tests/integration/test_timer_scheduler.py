@@ -44,6 +44,7 @@ def scheduled_app(database_url):
     database(app).dispose()
 
 
+@pytest.mark.timing
 def test_a_timer_fires_within_a_second_of_due_without_waiting_for_the_poll(scheduled_app):
     """The step that writes the timer wakes the clock: due in 1.5 s, fired well before the 5 s pass."""
     from tests.conftest import Api
