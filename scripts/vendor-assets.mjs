@@ -15,6 +15,7 @@ const files = {
   '@bpmn-io/form-js/dist/form-viewer.umd.js': 'form-js/form-viewer.umd.js',
   '@bpmn-io/form-js/dist/assets/form-js.css': 'form-js/form-js.css',
   '@bpmn-io/form-js/dist/assets/flatpickr/light.css': 'form-js/flatpickr-light.css',
+  'flatpickr/dist/l10n/zh.js': 'form-js/flatpickr-zh.js',
   'bpmn-js/dist/bpmn-modeler.production.min.js': 'bpmn-js/bpmn-modeler.js',
   'bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js': 'bpmn-js-properties-panel/properties-panel.umd.js',
   '@bpmn-io/properties-panel/dist/assets/properties-panel.css': 'bpmn-js-properties-panel/properties-panel.css',

@@ -240,3 +240,23 @@ def test_a_requester_reports_a_problem_and_lands_on_the_new_ticket(people, servi
     assert variables["symptom"]["value"] == "<script>alert(1)</script> 打印机无法打印"
     assert variables["occurred_at"]["value"].startswith("2026-11-24T09:00")
     assert _script_errors(page, 404) == []  # the ticket page is another area's, not on this branch
+
+
+@pytest.mark.parametrize("language, month, weekdays", [("zh", "十一月", ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]),
+                                                       ("en", "November", ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"])])
+def test_the_date_picker_names_months_and_weekdays_in_the_readers_language(people, service, language, month,
+                                                                           weekdays):
+    """form-js's date picker is flatpickr, English unless told; a Chinese page starts its week on Monday too."""
+    page = _form(people.signed_in("requester", language, then="/portal/report"))
+    date = page.locator("input[id$='-field_occurred_at-date']")
+    date.fill(date.get_attribute("placeholder").replace("yyyy", "2026").replace("mm", "11").replace("dd", "24"))
+    date.press("Enter")
+    page.locator("h1").click()
+    date.click()
+    calendar = page.locator(".flatpickr-calendar.open")
+    calendar.wait_for()
+    shown = calendar.locator(".flatpickr-monthDropdown-months option:checked").inner_text()
+    assert shown == month
+    assert [day.strip() for day in calendar.locator(".flatpickr-weekday").all_inner_texts()] == weekdays
+    page.wait_for_timeout(400)  # flatpickr fades the calendar in over 300 ms: the screenshot shows it whole
+    screenshot(page, f"report-date-picker-{language}")

@@ -38,6 +38,11 @@
   function mount() {
     var container = document.getElementById('form-container');
     if (!container || !schema) { return Promise.resolve(); }
+    // the date picker form-js draws with flatpickr names months and weekdays in English unless told: a Chinese
+    // page loads flatpickr's Chinese words, which must be the default before form-js makes its pickers; the
+    // week starts on Monday, as Chinese calendars print it (flatpickr's words leave it on Sunday)
+    var chinese = window.flatpickr && document.documentElement.lang === 'zh-CN' && window.flatpickr.l10ns.zh;
+    if (chinese) { window.flatpickr.localize(Object.assign({}, chinese, { firstDayOfWeek: 1 })); }
     // debounce off: form-js otherwise reads a text field 300 ms after the last key, and a change to another
     // field in between (a date picker closing, a quick click on a radio) re-renders the text field empty first,
     // so what was typed is lost
