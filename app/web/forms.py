@@ -94,6 +94,10 @@ _BUILTIN_MESSAGES = (
     ("Field must be a valid email.", _l("Enter a valid email address.")),
     ("Value is not a number.", _l("Enter a number.")),
     ("Value is expected to be an integer.", _l("Enter a whole number.")),
+    ("Value is expected to have at most {n} decimal digit.", _l("Enter at most {n} decimal places.")),
+    ("Value is expected to have at most {n} decimal digits.", _l("Enter at most {n} decimal places.")),
+    ("Field must be a valid  international phone number. (e.g. +4930664040900)",  # sic: two spaces
+     _l("Enter a phone number in international form, e.g. +8613800000000.")),
 )
 
 

@@ -59,6 +59,13 @@ FACT_LABELS = {
     "completion_requested_at": _l("Completion requested at"), "close_due_at": _l("Close due"),
     "resolution_breached": _l("Resolution time exceeded"), "waiting_group": _l("Waiting group"),
     "sla_pauses": _l("SLA pauses"), "waiting_for": _l("Waiting for"), "requester_reply": _l("Requester's reply"),
+    "response_warn_at": _l("Response warning at"), "resolution_warn_at": _l("Resolution warning at"),
+    "close_reminder_at": _l("Closing reminder at"),
+    # fields of the satisfaction survey's and callback sampling's forms
+    "campaign_title": _l("Survey name"), "period_start": _l("Survey period from"),
+    "period_end": _l("Survey period to"), "closes_on": _l("Questionnaire closes on"), "audience": _l("Surveyed people"),
+    "improvement_measure": _l("Improvement measure"), "action_owner_group": _l("Responsible department"),
+    "action_due_on": _l("Due by"), "action_result": _l("Result"), "sample_week": _l("Sampled week"),
     # the knowledge-article flow (processes/kb_article.bpmn)
     "title": _l("Title"), "ticket_key": _l("From ticket"),
     "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),

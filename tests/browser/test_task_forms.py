@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.conftest import typed
-from tests.e2e.servers import call, deploy_file
+from tests.e2e.servers import call, deploy_file, deploy_files
 from tests.integration.test_generated_forms import BPMN as LOAN_BPMN, PROCESS as LOAN_PROCESS
 from tests.integration.test_support_request_flow import intake
 
@@ -260,3 +260,45 @@ def test_the_date_picker_names_months_and_weekdays_in_the_readers_language(peopl
     assert [day.strip() for day in calendar.locator(".flatpickr-weekday").all_inner_texts()] == weekdays
     page.wait_for_timeout(400)  # flatpickr fades the calendar in over 300 ms: the screenshot shows it whole
     screenshot(page, f"report-date-picker-{language}")
+
+
+VISIT_PROCESS = "onsite_visit"
+VISIT_BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_visit" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{VISIT_PROCESS}" name="上门服务" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="plan_visit" name="安排上门" camunda:candidateGroups="service_desk"
+        camunda:formRef="plan_visit" camunda:formRefBinding="latest">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="plan_visit" />
+    <bpmn:sequenceFlow id="f2" sourceRef="plan_visit" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>"""
+VISIT_FORM = json.dumps({"id": "plan_visit", "type": "default", "schemaVersion": 16, "components": [
+    {"id": "field_phone", "key": "phone", "label": "联系电话", "type": "textfield",
+     "validate": {"validationType": "phone"}},
+    {"id": "field_hours", "key": "hours", "label": "预计工时", "type": "number", "decimalDigits": 1}]})
+
+
+@pytest.mark.parametrize("language, messages", [
+    ("zh", ["请输入国际格式的电话号码，例如 +8613800000000。", "最多 1 位小数。"]),
+    ("en", ["Enter a phone number in international form, e.g. +8613800000000.", "Enter at most 1 decimal places."])])
+def test_form_js_checks_of_phone_and_decimals_speak_the_readers_language(people, service, language,
+                                                                                  messages):
+    """A process owner's form may use form-js checks the shipped forms do not: their messages are ours too."""
+    status, deployed = deploy_files(service.base, "owner", PASSWORD, {f"{VISIT_PROCESS}.bpmn": VISIT_BPMN.encode(),
+                                                                      "plan_visit.form": VISIT_FORM.encode()})
+    assert status == 200, deployed
+    status, started = call(service.base, "POST", f"/process-definition/key/{VISIT_PROCESS}/start", "desk", PASSWORD,
+                           {"variables": {}})
+    assert status == 200, started
+    page = _form(people.signed_in("desk", language, then=f"/tasks/{_open_tasks(service, started['id'])[0]['id']}"))
+    _field(page, "field_phone").locator("input").fill("电话 12")
+    _field(page, "field_hours").locator("input").fill("1.25")
+    page.click(SUBMIT)
+    page.locator(".fjs-form-field-error").nth(1).wait_for()
+    assert page.locator(".fjs-form-field-error").all_inner_texts() == messages
+    screenshot(page, f"tasks-form-js-checks-{language}")

@@ -71,10 +71,17 @@ def call(base: str, method: str, path: str, user: str, password: str, body: Any 
 
 def deploy_file(base: str, user: str, password: str, name: str, content: bytes) -> tuple[int, Any]:
     """A multipart deployment of one file, as Camunda Modeler sends it."""
+    return deploy_files(base, user, password, {name: content})
+
+
+def deploy_files(base: str, user: str, password: str, files: dict[str, bytes]) -> tuple[int, Any]:
+    """One multipart deployment of several files (a process and the forms it names)."""
     boundary = "----servicedesk-test"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\ntest\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"{name}\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\ntest\r\n".encode()
+    for name, content in files.items():
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}\"\r\n"
+                 f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
     return _send(base, "POST", "/deployment/create", user, password, body, f"multipart/form-data; boundary={boundary}")
 
 

@@ -5,11 +5,14 @@ through a signed-in session (the real sign-in form, CSRF token included).
 """
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 from app.services import users
+from app.web.ticket_words import FACT_LABELS
 from app.store import new_uow
 from tests.helpers import deploy, register_handler, unregister_handler
 from tests.integration.test_support_request_flow import (SOLVED, TIER1_ESCALATE, TIER2_RESOLVED, step,
@@ -241,3 +244,31 @@ def test_summary_and_timeline_alone_serve_other_pages_under_the_same_rules(app, 
         assert [entry.action for entry in entries] == ["instance_started", "task_completed"]
         with pytest.raises(Forbidden):
             ticket_view.timeline(new_uow(write=False), instance_id, Principal("lisi", frozenset({"requester"})))
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_no_detail_of_a_ticket_is_labelled_with_a_raw_variable_name(client, api, language):
+    """Every variable Flow 1 and its SLA clocks write has a label: a staff reader never sees ``response_warn_at``."""
+    instance_id = walk_to_callback(api, "vendor", "SR-LABELS")
+    sign_in(client, "desk", language)
+    page = client.get(f"/tickets/{instance_id}").get_data(as_text=True)
+    terms = [re.sub(r"<[^>]+>", "", term).strip() for term in re.findall(r"<dt[^>]*>(.*?)</dt>", page, re.S)]
+    assert len(terms) > 30
+    raw = sorted({term for term in terms if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", term)})
+    assert raw == [], raw
+
+
+def test_every_field_of_a_shipped_form_has_a_label_on_case_pages():
+    """Case pages label a variable by ``FACT_LABELS``; a field a shipped form sets must not read as its key."""
+    def keys(components):
+        for component in components:
+            if component.get("key"):
+                yield component["key"]
+            yield from keys(component.get("components", []))
+
+    forms = sorted((Path(__file__).parents[2] / "forms").glob("*.form"))
+    assert len(forms) > 10
+    unlabelled = {form.name: missing for form in forms
+                  if (missing := [key for key in keys(json.loads(form.read_text())["components"])
+                                  if key not in FACT_LABELS])}
+    assert unlabelled == {}
