@@ -14,7 +14,7 @@ from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import validate_submission
 from app.models import ActivityInstance, AuditEntry, ProcessDefinition, ProcessInstance, utcnow
-from app.services import starters, step
+from app.services import starters, step, ticket_numbers
 from app.services.audit import audit, jsonable, retyped
 from app.services.definitions import definition_row, latest_definition_id, process_spec
 from app.services.forms import start_form
@@ -44,6 +44,8 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         variables = {**variables, **(decided or {})}
         if business_key_from is not None:
             business_key = business_key_from(uow)
+        if business_key is None:  # a ticket or complaint started over REST without one still gets its number
+            business_key = ticket_numbers.number_for(uow, definition.key)
         since = time.time()
         workflow = engine.new_workflow(process_spec(uow, definition), variables)
         engine.advance(workflow)

@@ -10,6 +10,7 @@ people outside the candidate groups.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -467,3 +468,14 @@ def test_blank_complaint_is_no_complaint(api):
     step(api, instance_id, "callback_rating", ["service_desk"], "desk", {**SOLVED, "complaint": "   "})
     final = assert_closed(api, instance_id)
     assert final["reopen_count"] == 0
+
+
+def test_a_ticket_started_over_rest_without_a_business_key_gets_a_ticket_number(api):
+    """A Camunda client (a mail gateway, say) may leave businessKey out; people still need a number to quote."""
+    unnamed = api.get(f"/process-instance/{api.start(PROCESS, intake(), user='requester')}").get_json()
+    assert re.fullmatch(r"SD-\d{8}-\d{4}", unnamed["businessKey"]), unnamed
+    following = api.get(f"/process-instance/{api.start(PROCESS, intake(), user='requester')}").get_json()
+    assert following["businessKey"][:-4] == unnamed["businessKey"][:-4]
+    assert int(following["businessKey"][-4:]) == int(unnamed["businessKey"][-4:]) + 1
+    named = api.get(f"/process-instance/{api.start(PROCESS, intake(), user='requester', business_key='MAIL-7')}")
+    assert named.get_json()["businessKey"] == "MAIL-7"  # a key the client gives is kept and draws no number
