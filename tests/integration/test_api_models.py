@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app import clock
+from app import clock, sandbox
 from scheduler import tick
 from tests.helpers import DATA, deploy, register_handler, unregister_handler
 
@@ -163,3 +163,16 @@ def test_a_handler_returning_garbage_is_an_incident_not_a_crash(api):
         assert api.variables(instance_id)["note"] == "fine"
     finally:
         unregister_handler("test_record")
+
+
+def test_a_script_that_never_ends_becomes_an_incident_and_the_service_goes_on(api, monkeypatch):
+    """A model's endless loop must not hold the request (and the database's writer) for ever."""
+    monkeypatch.setattr(sandbox, "TIME_LIMIT_SECONDS", 0.3)
+    assert deploy(api, API / "script_endless.bpmn").status_code == 200
+    response = api.post("/process-definition/key/api_script_endless/start", user="requester", json={})
+    assert response.status_code == 200, response.get_json()
+    instance_id = response.get_json()["id"]
+    [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
+    assert incident["activityId"] == "spin" and "longer than 0.3 s" in incident["incidentMessage"]
+    assert "total" not in api.variables(instance_id)
+    assert api.get("/process-definition?key=api_script_endless").status_code == 200  # the next request is served
