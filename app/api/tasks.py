@@ -128,15 +128,17 @@ def task_variable(task_id: str, name: str):
 
 @bp.get("/task/<task_id>/form-variables")
 def form_variables(task_id: str):
-    """The form's fields with their current values; ``variableNames`` (comma-separated) picks some of them."""
+    """Every variable the task sees, its form's fields typed (and defaulted) as the form says, as Camunda
+    answers; ``variableNames`` (comma-separated) picks some of them."""
     queries.check_args({"variableNames", "deserializeValues"})
-    _task, form, current = tasks.task_form_spec(new_uow(write=False), task_id, current_user())
-    values = form_to_rest(form, current) if form is not None else {}
+    form, scope = tasks.task_form_variables(new_uow(write=False), task_id, current_user())
+    values = to_rest(scope.variables, scope.variable_types, queries.bool_arg("deserializeValues", True))
+    if form is not None:
+        values.update(form_to_rest(form, scope.variables))
     names = request.args.get("variableNames")
     if names is not None:
         wanted = {name.strip() for name in names.split(",")}
         values = {name: value for name, value in values.items() if name in wanted}
-    queries.bool_arg("deserializeValues", True)  # form fields hold no Objects: both answers are the same
     return jsonify(values)
 
 

@@ -341,6 +341,17 @@ def task_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> TaskScop
         return TaskScope(jsonable(engine.task_data(workflow, task_id)), dict(instance.variable_types or {}))
 
 
+def task_form_variables(uow: UnitOfWork, task_id: str, viewer: Principal) -> tuple[Optional[FormSpec], TaskScope]:
+    """The task's form and everything the task sees: Camunda's form-variables answers every visible variable,
+    the form's fields typed and defaulted as the form says."""
+    with uow:
+        task = _open_task(uow, task_id, viewer)
+        definition = definition_row(uow, task.definition_id)
+        instance, _, workflow = step.load(uow, task.instance_id, allow_suspended=True)
+        scope = TaskScope(jsonable(engine.task_data(workflow, task_id)), dict(instance.variable_types or {}))
+        return task_form(uow, definition, task.activity_id), scope
+
+
 def deployed_form(uow: UnitOfWork, task_id: str, viewer: Principal) -> bytes:
     with uow:
         task = _open_task(uow, task_id, viewer)

@@ -120,3 +120,17 @@ def test_chinese_text_is_stored_as_utf8_not_escapes(app, api, review_model):
     assert description.encode("utf-8") in sizes["state"]
     assert b"\\u6253" not in sizes["state"]  # 打 as an escape
     assert api.get(f"/process-instance/{instance_id}/variables/description").get_json()["value"] == description
+
+
+def test_form_variables_hold_every_variable_the_task_sees_with_the_forms_fields_typed(api, review_model):
+    """As Camunda: not only the form's fields, also what the process carries (a Tasklist form prefills from it)."""
+    instance_id = start(api, "api_review", {"note": {"value": "kept", "type": "String"},
+                                            "origin": {"value": "hotline", "type": "String"},
+                                            "order": {"value": ORDER_TEXT, "type": "Object", "valueInfo": ORDER_INFO}})
+    [task] = api.tasks(instance_id)
+    everything = api.get(f"/task/{task['id']}/form-variables").get_json()
+    assert set(everything) == {"decision", "note", "score", "origin", "order"}
+    assert everything["origin"] == {"value": "hotline", "type": "String", "valueInfo": {}}
+    assert everything["order"]["type"] == "Object"
+    serialized = api.get(f"/task/{task['id']}/form-variables?variableNames=order&deserializeValues=false").get_json()
+    assert serialized["order"]["value"] == ORDER_TEXT
