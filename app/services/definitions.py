@@ -368,7 +368,8 @@ def _meta(process, linked_forms: dict[str, Resource], linked_files: dict[str, Re
     return {"user_tasks": tasks,
             "start": {"form_ref": process.start_form_ref, "form_key": process.start_form_key,
                       "form_fields": process.start_form_fields},
-            "starters": {"groups": process.starter_groups, "users": process.starter_users},
+            "starters": {"groups": process.starter_groups, "users": process.starter_users,
+                         "directly": process.startable_directly},
             "forms": {k: r.id for k, r in linked_forms.items()},
             "form_files": {k: r.id for k, r in linked_files.items()}}
 

@@ -25,7 +25,8 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
                    definition_id: Optional[str] = None, business_key: Optional[str] = None,
                    object_info: Optional[dict[str, dict]] = None,
                    business_key_from: Optional[Callable[[UnitOfWork], str]] = None,
-                   decided: Optional[dict[str, Any]] = None, owner: Optional[str] = None) -> ProcessInstance:
+                   decided: Optional[dict[str, Any]] = None, owner: Optional[str] = None,
+                   directly: bool = True) -> ProcessInstance:
     """Start the latest version of ``key`` (or an exact definition) and run it to its first wait.
 
     ``object_info``: the ``valueInfo`` of variables sent as Camunda Objects (see ``tasks.complete``).
@@ -34,11 +35,12 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
     ``decided``: variables the calling service worked out itself (the ticket a complaint names), added after
     the start form is checked, since the form holds only what the person may set. ``owner``: whose case it is
     when someone records it for them (staff filing a customer's complaint); ``user`` stays who started it. Every
-    caller is a person: one the model does not name as a starter is refused before anything is drawn or written."""
+    caller is a person: one the model does not name as a starter is refused before anything is drawn or written.
+    ``directly`` False: the service owning a process its model keeps from direct starts has checked the start."""
     _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
-        starters.check_may_start(user, definition)
+        starters.check_may_start(user, definition, directly)
         form = start_form(uow, definition)
         if form is not None:
             variables = validate_submission(form, variables)

@@ -15,6 +15,7 @@ from app.domain import KbArticle
 from app.services import kb_search, knowledge
 from app.services.users import Principal
 from app.store import new_uow
+from tests.conftest import typed
 from tests.helpers import register_handler
 from tests.integration.test_support_request_flow import SOLVED, step, walk_to_callback, walk_to_tier1
 from tests.page_client import PageClient
@@ -277,6 +278,23 @@ def test_only_staff_write_articles_and_only_from_closed_tickets(app, api):
     assert again.headers["Location"] == f"/tickets/{closed}"
     with app.app_context():
         assert len(kb_search.search(new_uow(write=False), STAFF, "").articles) == 1
+
+
+def test_an_article_starts_only_from_a_closed_ticket_not_over_rest(app, api):
+    """A REST start could name any ticket (an open one, one with a published article) and any author."""
+    made_up = {"title": "假文章", "symptom": "x", "solution": "y", "category": "other", "kb_author": "owner",
+               "ticket_instance_id": "no-such-ticket", "ticket_key": "SD-0", "review_comment": ""}
+    for user in ("tier1", "admin"):
+        for path in ("/process-definition/key/kb_article/start", "/process-definition/key/kb_article/submit-form"):
+            response = api.post(path, user=user, json={"variables": typed(made_up)})
+            assert response.status_code == 403, response.get_json()
+            assert "cannot be started directly" in response.get_json()["message"]
+    assert api.get("/process-instance?processDefinitionKey=kb_article").get_json() == []
+    assert titles(app, "假文章", state="draft") == []
+    assert api.get("/process-definition/key/kb_article").get_json()["startableInTasklist"] is False
+    ticket = close_ticket(api, "SD-KB-6")  # the page still starts it, for the ticket it checked
+    assert PageClient(app, "tier1").post_form(f"/kb/from-ticket/{ticket}").status_code == 302
+    assert article_of(app, ticket).author == "tier1"
 
 
 # ------------------------------------------------------------------ handlers updating a row

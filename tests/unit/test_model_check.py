@@ -436,3 +436,11 @@ def test_a_user_task_names_who_must_not_do_it_in_a_property() -> None:
     data = snippet_model(task(inner=EXT.format('<camunda:properties><camunda:property name="excludedUsers" '
                                                'value="${author.boss()}" /></camunda:properties>')))
     assert_one(problems_of(data), "t1", line_of(data, 'id="t1"'), "excludedUsers", "only plain names")
+
+
+def test_is_startable_in_tasklist_is_read_and_must_be_a_boolean() -> None:
+    [info] = check_bpmn(snippet_model(task(), '<bpmn:process id="p" isExecutable="true" '
+                                              'camunda:isStartableInTasklist="false">'), "m.bpmn")
+    assert info.startable_directly is False
+    data = snippet_model(task(), '<bpmn:process id="p" isExecutable="true" camunda:isStartableInTasklist="no">')
+    assert_one(problems_of(data), "p", line_of(data, 'id="p"'), "isStartableInTasklist", "true or false")
