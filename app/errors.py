@@ -65,6 +65,11 @@ class Forbidden(DomainError):
     kind = "AuthorizationException"
 
 
+class ExcludedFromTask(Forbidden):
+    """The model names this person as one who must not do the task (four eyes: an author reviewing their own
+    article), so a page can say so rather than "not offered to you"."""
+
+
 class Unauthorized(DomainError):
     status = 401
     kind = "AuthenticationException"

@@ -55,6 +55,7 @@ class Message:
 
     name: str
     variables: dict[str, Any]
+    owner: Optional[str] = None  # whose the started instances are, when not the step's actor's
 
 
 @dataclass
@@ -118,9 +119,10 @@ class HandlerContext:
         """Queue a notification to one person (an assignee, a requester); stored in the same transaction."""
         self.notifications.append(Notification(None, subject, body, _texts(params), user=user_id))
 
-    def send_message(self, name: str, /, **variables: Any) -> None:
-        """Start the processes that begin with message ``name`` (a complaint, from a callback), with the step."""
-        self.messages.append(Message(name, dict(variables)))
+    def send_message(self, name: str, /, *, owner: Optional[str] = None, **variables: Any) -> None:
+        """Start the processes that begin with message ``name`` (a complaint, from a callback), with the step;
+        ``owner`` is the user they belong to (the requester who complained), else the step's actor."""
+        self.messages.append(Message(name, dict(variables), owner))
 
     def record(self, row: Any) -> None:
         """Add a domain row (a table instance from ``app.domain``); inserted with the step."""

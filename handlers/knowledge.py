@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from app.domain import KbArticle
 from app.domain.knowledge import CONTENT_FIELDS
+from app.models import Membership, User
 from app.texts import N_
 from handlers import HandlerContext, handler
+
+#: Who reviews articles (README: the service desk or a process owner), less the article's own writers.
+REVIEWER_GROUPS = ("service_desk", "process_owner")
 
 
 def _content(variables: dict[str, Any]) -> dict[str, Any]:
@@ -39,11 +45,19 @@ def create_draft(ctx: HandlerContext) -> dict[str, Any]:
 
 @handler("kb_submit_for_review")
 def submit_for_review(ctx: HandlerContext) -> dict[str, Any]:
-    """The author's text replaces the draft and waits for the desk or a process owner to review it."""
+    """The author's text replaces the draft and waits for the desk or a process owner to review it.
+
+    Four eyes: the review is offered by name to the reviewers who neither began the article nor submitted
+    this text (whoever took over a draft given back wrote it too), listed now, as they are when it waits."""
     ctx.update(KbArticle, _this_article(ctx), state="in_review", updated_at=ctx.now, **_content(ctx.variables))
     ctx.notify("service_desk", N_("Knowledge article to review: %(title)s"), N_("Ticket: %(ticket)s"),
                title=_content(ctx.variables)["title"], ticket=ctx.variables.get("ticket_key") or "")
-    return {"kb_state": "in_review"}
+    writers = {ctx.variables.get("kb_author"), ctx.actor}
+    reviewers = ctx.read(select(Membership.user_id).distinct().join(User, User.id == Membership.user_id)
+                         .where(Membership.group_id.in_(REVIEWER_GROUPS), User.active.is_(True))
+                         .order_by(Membership.user_id))
+    return {"kb_state": "in_review", "kb_editor": ctx.actor or "",
+            "kb_reviewers": [row.user_id for row in reviewers if row.user_id not in writers]}
 
 
 @handler("kb_publish")

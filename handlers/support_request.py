@@ -169,8 +169,10 @@ def return_to_engineer(ctx: HandlerContext) -> dict[str, Any]:
     complaints = list(variables.get("complaints") or [])
     if complaint:
         complaints.append(complaint)
-        # a complaint is handled in its own right (Flow 2), linked to this ticket both ways
-        ctx.send_message("complaint_received", complaint_source="callback", complaint=complaint, severity="general",
+        # a complaint is handled in its own right (Flow 2), linked to this ticket both ways; it is the
+        # requester's (they follow it in the portal), the desk user who took the call filed it
+        ctx.send_message("complaint_received", owner=tickets.requester_account(ctx),
+                         complaint_source="callback", complaint=complaint, severity="general",
                          ticket_instance_id=ctx.instance_id, ticket_business_key=ctx.business_key,
                          complainant=_text(variables, "requester"), contact=_text(variables, "contact"),
                          department=_text(variables, "department"))

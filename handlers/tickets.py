@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from sqlalchemy import func, literal
+from sqlalchemy import func, literal, select
 
 from app.domain import Ticket, TicketCallback
-from app.models import UTCDateTime
+from app.models import ProcessInstance, UTCDateTime
 from handlers import HandlerContext
+
+
+def requester_account(ctx: HandlerContext) -> Optional[str]:
+    """The account the ticket belongs to (who reported it in the portal): a complaint raised about the ticket
+    is theirs too, so they follow it where they follow the ticket."""
+    rows = ctx.read(select(ProcessInstance.started_by).where(ProcessInstance.id == ctx.instance_id))
+    return rows[0].started_by if rows else None
 
 
 def open_ticket(ctx: HandlerContext) -> None:

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 from app.errors import ModelError
 from app.models import ActivityInstance, DecisionDefinition, Deployment, HumanTask, Incident, ProcessDefinition, ProcessInstance
+from app.services import starters
 
 
 def camunda_date(value: Optional[datetime]) -> Optional[str]:
@@ -19,7 +20,8 @@ def definition(row: ProcessDefinition) -> dict[str, Any]:
     return {"id": row.id, "key": row.key, "category": "http://bpmn.io/schema/bpmn", "description": None,
             "name": row.name, "version": row.version, "resource": row.resource_name,
             "deploymentId": row.deployment_id, "diagram": None, "suspended": row.suspended, "tenantId": None,
-            "versionTag": None, "historyTimeToLive": None, "startableInTasklist": True}
+            "versionTag": None, "historyTimeToLive": None,
+            "startableInTasklist": starters.startable_directly(row)}
 
 
 def deployment(row: Deployment, definitions: list[ProcessDefinition] | None = None,

@@ -22,7 +22,8 @@ from app.modelcheck.rules import (called_element, check_document, check_element,
                              service_topic)
 from app.modelcheck.tasks import UserTaskInfo, read_form, read_starters, read_user_task
 from app.modelcheck.timers import check_timer
-from app.modelcheck.xml import BPMN_NS, Problems, check_expression, local_name, namespace, parse_xml, tag
+from app.modelcheck.xml import (BPMN_NS, Problems, camunda, check_expression, local_name, namespace, parse_xml,
+                                quote_short, tag)
 
 __all__ = ["DecisionInfo", "ProcessInfo", "UserTaskInfo", "check_bpmn", "check_dmn",
            "check_expression", "parse_xml", "read_bpmn"]
@@ -51,6 +52,7 @@ class ProcessInfo:
     groups: dict[str, Where] = field(default_factory=dict)            # static candidate group -> where
     starter_groups: list[str] = field(default_factory=list)           # camunda:candidateStarterGroups
     starter_users: list[str] = field(default_factory=list)            # camunda:candidateStarterUsers
+    startable_directly: bool = True                                   # camunda:isStartableInTasklist
     called_processes: dict[str, Where] = field(default_factory=dict)  # callActivity calledElement -> where
     timer_starts: list[tuple[str, str, str]] = field(default_factory=list)  # (element id, kind, Python expr)
     thrown_messages: dict[str, Where] = field(default_factory=dict)   # message name sent -> where
@@ -162,6 +164,10 @@ class _ProcessReader:
         """Who may start the process; its groups must exist like a user task's candidate groups."""
         self.info.starter_groups = read_starters(self.process, "candidateStarterGroups")
         self.info.starter_users = read_starters(self.process, "candidateStarterUsers")
+        directly = camunda(self.process, "isStartableInTasklist")
+        if directly not in (None, "true", "false"):
+            self.problems.add(self.process, f"isStartableInTasklist {quote_short(directly)} must be true or false")
+        self.info.startable_directly = directly != "false"
         for group in self.info.starter_groups:
             self._remember(self.info.groups, group, self.process)
 

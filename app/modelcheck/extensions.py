@@ -27,7 +27,7 @@ DECORATION_NAMESPACES = frozenset((
 CAMUNDA_SUPPORTED = frozenset((
     "candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate", "priority", "formRef", "formKey",
     "type", "topic", "decisionRef", "resultVariable", "mapDecisionResult", "collection", "elementVariable",
-    "expression", "candidateStarterGroups", "candidateStarterUsers",
+    "expression", "candidateStarterGroups", "candidateStarterUsers", "isStartableInTasklist",
     # refused with their own message in rules.py (Java, CMMN, script files)
     "class", "delegateExpression", "caseRef", "caseBinding", "caseVersion", "caseTenantId", "resource",
 ))
@@ -39,7 +39,6 @@ CAMUNDA_HARMLESS = {
     "modelerTemplateIcon": "Modeler element template: editor metadata",
     "versionTag": "a label on the process version",
     "historyTimeToLive": "history cleanup hint; history is kept here",
-    "isStartableInTasklist": "Tasklist display hint",
     "jobPriority": "job executor ordering hint",
     "taskPriority": "external task ordering hint",
     "asyncBefore": "transaction boundary: every step already commits on its own and a failure becomes an incident",

@@ -56,6 +56,11 @@ class UserTaskInfo:
     priority: Optional[str]
     documentation: Optional[str]
     form_file: Optional[str] = None
+    excluded_users: list[str] = field(default_factory=list)  # the property excludedUsers: who may not do it
+
+
+#: The ``camunda:property`` of a user task naming who must not do it (four eyes: not the article's author).
+EXCLUDED_USERS = "excludedUsers"
 
 
 def read_user_task(task: etree._Element, problems: Problems) -> UserTaskInfo:
@@ -87,14 +92,25 @@ def read_user_task(task: etree._Element, problems: Problems) -> UserTaskInfo:
         priority=_read_priority(task, problems),
         documentation=_documentation(task),
         form_file=form.form_file,
+        excluded_users=_read_excluded_users(task, problems),
     )
+
+
+def _read_excluded_users(task: etree._Element, problems: Problems) -> list[str]:
+    """``camunda:property name="excludedUsers"``: names or ``${variable}`` references, as candidateUsers are
+    written. Camunda has no attribute for separation of duties, so the rule is a property a modeler can set."""
+    found = task.findall(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/{{{CAMUNDA_NS}}}property")
+    values = [prop.get("value") or "" for prop in found if prop.get("name") == EXCLUDED_USERS]
+    return _names(task, EXCLUDED_USERS, ",".join(values), problems) if values else []
 
 
 def read_assignment(task: etree._Element, attribute: str, problems: Problems) -> list[str]:
     """Comma-separated names; a value may be exactly one ``${variable}`` reference (kept as ``${variable}``)."""
     raw = camunda(task, attribute)
-    if raw is None:
-        return []
+    return [] if raw is None else _names(task, attribute, raw, problems)
+
+
+def _names(task: etree._Element, attribute: str, raw: str, problems: Problems) -> list[str]:
     values = []
     for value in (part.strip() for part in raw.split(",")):
         if not value:

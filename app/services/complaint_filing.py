@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from app.db import UnitOfWork
 from app.errors import FieldErrors, NotFound
@@ -52,20 +52,25 @@ def complaint_form(uow: UnitOfWork, user: Principal, ticket_number: Optional[str
 
 def file_complaint(uow: UnitOfWork, user: Principal, values: dict[str, Any]) -> ProcessInstance:
     """Start complaint handling with the next complaint number; who files is checked first (before the ticket
-    named is looked up), then the form as on every start."""
+    named is looked up), then the form as on every start.
+
+    A complaint about a ticket belongs to the ticket's requester, so staff recording it by phone file it for
+    them: the requester follows it in the portal, the history keeps who filed it."""
     starters.check_may_start_latest(uow, user, PROCESS_KEY)
     values = dict(values)
     if not user.is_staff:
         values["complaint_source"] = PORTAL_SOURCE
     number = str(values.get("ticket_business_key") or "").strip()
     values["ticket_business_key"] = number
-    link = {"ticket_instance_id": _ticket_id(uow, user, number)} if number else {}
+    ticket = _ticket(uow, user, number) if number else None
+    link = {"ticket_instance_id": ticket.id} if ticket is not None else {}
     return instances.start_instance(uow, user, values, key=PROCESS_KEY, business_key_from=next_complaint_number,
-                                    decided=link)
+                                    decided=link, owner=ticket.started_by if ticket is not None else None)
 
 
-def _ticket_id(uow: UnitOfWork, user: Principal, number: str) -> str:
-    """The ticket a complaint names; a number that is not a ticket the filer may see is refused at its field."""
+def _ticket(uow: UnitOfWork, user: Principal, number: str) -> Row:
+    """The ticket a complaint names (id, owner); a number that is not a ticket the filer may see is refused at
+    its field."""
     with uow:
         row = uow.session.execute(select(ProcessInstance.id, ProcessInstance.started_by)
                                   .where(ProcessInstance.business_key == number,
@@ -73,4 +78,4 @@ def _ticket_id(uow: UnitOfWork, user: Principal, number: str) -> str:
     if row is None or not user.may_see_instance(row.started_by):
         raise FieldErrors(f"field 'ticket_business_key': no ticket {number} of yours",
                           {"ticket_business_key": (N_("No ticket of yours has this number."), {})})
-    return row.id
+    return row

@@ -362,12 +362,14 @@ def _meta(process, linked_forms: dict[str, Resource], linked_files: dict[str, Re
     tasks = {task_id: {"name": t.name, "candidate_groups": t.candidate_groups,
                        "candidate_users": t.candidate_users, "assignee": t.assignee, "form_ref": t.form_ref,
                        "form_key": t.form_key, "form_fields": t.form_fields, "due_date": t.due_date,
-                       "priority": t.priority, "documentation": t.documentation}
+                       "priority": t.priority, "documentation": t.documentation,
+                       "excluded_users": t.excluded_users}
              for task_id, t in process.user_tasks.items()}
     return {"user_tasks": tasks,
             "start": {"form_ref": process.start_form_ref, "form_key": process.start_form_key,
                       "form_fields": process.start_form_fields},
-            "starters": {"groups": process.starter_groups, "users": process.starter_users},
+            "starters": {"groups": process.starter_groups, "users": process.starter_users,
+                         "directly": process.startable_directly},
             "forms": {k: r.id for k, r in linked_forms.items()},
             "form_files": {k: r.id for k, r in linked_files.items()}}
 

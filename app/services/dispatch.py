@@ -70,7 +70,8 @@ def _send_messages(uow: UnitOfWork, messages: list[handler_registry.Message], ac
 
     with uow.session.begin_nested():
         return [started.id for message in messages
-                for started in message_service.start_from_step(uow, message.name, message.variables, actor)]
+                for started in message_service.start_from_step(uow, message.name, message.variables, actor,
+                                                                         message.owner)]
 
 
 class StepReader:

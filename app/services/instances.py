@@ -25,19 +25,22 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
                    definition_id: Optional[str] = None, business_key: Optional[str] = None,
                    object_info: Optional[dict[str, dict]] = None,
                    business_key_from: Optional[Callable[[UnitOfWork], str]] = None,
-                   decided: Optional[dict[str, Any]] = None) -> ProcessInstance:
+                   decided: Optional[dict[str, Any]] = None, owner: Optional[str] = None,
+                   directly: bool = True) -> ProcessInstance:
     """Start the latest version of ``key`` (or an exact definition) and run it to its first wait.
 
     ``object_info``: the ``valueInfo`` of variables sent as Camunda Objects (see ``tasks.complete``).
     ``business_key_from`` names the instance inside the start's transaction once the start form is valid
     (a ticket number drawn from a counter): a refused start draws nothing, a failed one rolls it back.
     ``decided``: variables the calling service worked out itself (the ticket a complaint names), added after
-    the start form is checked, since the form holds only what the person may set. Every caller is a
-    person: one the model does not name as a starter is refused before anything is drawn or written."""
+    the start form is checked, since the form holds only what the person may set. ``owner``: whose case it is
+    when someone records it for them (staff filing a customer's complaint); ``user`` stays who started it. Every
+    caller is a person: one the model does not name as a starter is refused before anything is drawn or written.
+    ``directly`` False: the service owning a process its model keeps from direct starts has checked the start."""
     _check_business_key(business_key)
     with uow:
         definition = _definition(uow, key, definition_id)
-        starters.check_may_start(user, definition)
+        starters.check_may_start(user, definition, directly)
         form = start_form(uow, definition)
         if form is not None:
             variables = validate_submission(form, variables)
@@ -51,23 +54,27 @@ def start_instance(uow: UnitOfWork, user: Principal, variables: dict[str, Any], 
         engine.advance(workflow)
         instance = store_new_instance(uow, definition, workflow, user, business_key, since,
                                       {"variables": jsonable(variables)},
-                                      retyped({}, variables, object_info or {}))
+                                      retyped({}, variables, object_info or {}), owner)
         uow.commit()
         return instance
 
 
 def store_new_instance(uow: UnitOfWork, definition: ProcessDefinition, workflow: Any, user: Optional[Principal],
                        business_key: Optional[str], since: float, audit_data: dict,
-                       variable_types: Optional[dict] = None) -> ProcessInstance:
+                       variable_types: Optional[dict] = None, owner: Optional[str] = None) -> ProcessInstance:
     """Insert the row of a just-started workflow and write its first step (any start: API, message, signal,
-    timer; ``user`` None is the service itself)."""
+    timer; ``user`` None is the service itself).
+
+    The instance belongs to ``owner`` when given (who sees it as theirs: the customer whose complaint the desk
+    recorded), else to whoever started it; the history keeps ``user`` as who started it either way."""
     actor = user.id if user is not None else None
     # read afresh: definition rows are cached per process, but suspension changes
     if uow.session.scalar(select(ProcessDefinition.suspended).where(ProcessDefinition.id == definition.id)):
         raise SuspendedEntity(f"process definition {definition.id} is suspended; it cannot start new instances")
     instance = ProcessInstance(id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
                                business_key=business_key, status="ACTIVE", state=b"", variables={},
-                               variable_types=variable_types or {}, started_at=utcnow(), started_by=actor)
+                               variable_types=variable_types or {}, started_at=utcnow(),
+                               started_by=owner or actor)
     uow.session.add(instance)
     uow.session.flush()  # projections reference the instance row
     audit(uow, instance.id, actor, "instance_started", data=audit_data)

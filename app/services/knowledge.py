@@ -50,8 +50,9 @@ class TicketKnowledge:
 def start_from_ticket(uow_read: UnitOfWork, uow: UnitOfWork, user: Principal, ticket_id: str) -> ProcessInstance:
     """Start an article from a closed support ticket, its symptom, cause, solution and category as the draft.
     Who may write one is the model's (its candidateStarterGroups), asked before the ticket is read. One
-    ticket has at most one article under way or published."""
-    starters.check_may_start_latest(uow_read, user, PROCESS_KEY)
+    ticket has at most one article under way or published. The only way an article starts: the model keeps
+    it from direct starts (isStartableInTasklist false), so a REST start cannot make up a ticket or an author."""
+    starters.check_may_start_latest(uow_read, user, PROCESS_KEY, directly=False)
     with uow_read:
         ticket = _closed_ticket(uow_read, ticket_id)
         variables = _draft_from(ticket, user)
@@ -62,7 +63,8 @@ def start_from_ticket(uow_read: UnitOfWork, uow: UnitOfWork, user: Principal, ti
             raise Conflict(f"ticket {ticket_id} already has a knowledge article")
         return f"{ticket.business_key or ticket.id[:8]}-KB"
 
-    return instances.start_instance(uow, user, variables, key=PROCESS_KEY, business_key_from=checked_key)
+    return instances.start_instance(uow, user, variables, key=PROCESS_KEY, business_key_from=checked_key,
+                                    directly=False)
 
 
 def _closed_ticket(uow: UnitOfWork, ticket_id: str) -> ProcessInstance:

@@ -198,23 +198,27 @@ def _deliver(uow: UnitOfWork, instance_id: str, subscriptions: list[MessageSubsc
     return instance
 
 
-def start_from_step(uow: UnitOfWork, name: str, variables: dict[str, Any], actor: Optional[str]
-                    ) -> list[ProcessInstance]:
+def start_from_step(uow: UnitOfWork, name: str, variables: dict[str, Any], actor: Optional[str],
+                    owner: Optional[str] = None) -> list[ProcessInstance]:
     """Start what a handler's message asks for (a callback complaint starting Flow 2), in the sending
     step's transaction: the message is sent if and only if the step commits. Only start events are
-    looked for; a message no deployed process starts on is an error of the model, not silence."""
+    looked for; a message no deployed process starts on is an error of the model, not silence.
+    ``owner``: whose the new instances are (the requester who complained at the callback), when not
+    the sender's."""
     starts = _start_events(uow, "message", name)
     if not starts:
         raise NotFound(f"no deployed process starts on the message '{name}'")
     sender = Principal(actor or SYSTEM_USER, frozenset())
-    return [_start(uow, definition, activity_id, "message", name, variables, sender, None)
+    return [_start(uow, definition, activity_id, "message", name, variables, sender, None, owner)
             for definition, activity_id in starts]
 
 
 def _start(uow: UnitOfWork, definition: ProcessDefinition, activity_id: str, kind: str, name: str,
-           variables: dict[str, Any], user: Principal, business_key: Optional[str]) -> ProcessInstance:
+           variables: dict[str, Any], user: Principal, business_key: Optional[str],
+           owner: Optional[str] = None) -> ProcessInstance:
     business_key = business_key or ticket_numbers.number_for(uow, definition.key)
     since = time.time()
     workflow = engine.start_by_event(process_spec(uow, definition), activity_id, variables)
     return store_new_instance(uow, definition, workflow, user, business_key, since,
-                              {kind: name, "activity_id": activity_id, "variables": jsonable(variables)})
+                              {kind: name, "activity_id": activity_id, "variables": jsonable(variables)},
+                              owner=owner)

@@ -71,9 +71,9 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
             continue
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
-        assignee = (_resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
-        groups = _resolve_names(spec.get("candidate_groups", []), data)
-        users = _resolve_names(spec.get("candidate_users", []), data)
+        assignee = (resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
+        groups = resolve_names(spec.get("candidate_groups", []), data)
+        users = resolve_names(spec.get("candidate_users", []), data)
         if not (assignee or groups or users):
             groups = [ADMIN_GROUP]  # a task nobody is named for must still be someone's to do
         due_at = _due(spec.get("due_date"), data, task.activity_id, now)
@@ -124,7 +124,7 @@ def index_candidates(uow: UnitOfWork, open_tasks: list[dict]) -> None:
         uow.session.execute(_INDEX_TASK, rows)
 
 
-def _resolve_names(values: list[str], data: dict) -> list[str]:
+def resolve_names(values: list[str], data: dict) -> list[str]:
     """Static names pass through; a ``${var}`` reference takes the variable's value (string or list)."""
     names: list[str] = []
     for value in values:

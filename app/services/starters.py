@@ -32,8 +32,20 @@ def may_start(user: Principal, definition: ProcessDefinition) -> bool:
     return user.id in users or bool(user.groups.intersection(groups))
 
 
-def check_may_start(user: Principal, definition: ProcessDefinition) -> None:
-    """Forbidden (403), naming the process and who may start it, unless ``user`` may start ``definition``."""
+def startable_directly(definition: ProcessDefinition) -> bool:
+    """False when the model sets ``camunda:isStartableInTasklist="false"``: only the service that owns the
+    process starts it (a knowledge article, from a closed ticket it checks), never a bare REST start."""
+    return ((definition.meta or {}).get("starters") or {}).get("directly", True) is not False
+
+
+def check_may_start(user: Principal, definition: ProcessDefinition, directly: bool = True) -> None:
+    """Forbidden (403), naming the process and who may start it, unless ``user`` may start ``definition``;
+    ``directly`` (a REST start, a message) also asks that the model lets anyone start it directly, which
+    administrators may not bypass: the owning service checks what the start must be about."""
+    if directly and not startable_directly(definition):
+        raise Forbidden(f"process definition '{definition.key}' cannot be started directly "
+                        "(camunda:isStartableInTasklist=\"false\"): only its own service starts it, "
+                        "after checking what it is started for")
     if may_start(user, definition):
         return
     groups, users = declared(definition)
@@ -51,13 +63,13 @@ def may_start_latest(uow: UnitOfWork, user: Principal, key: str) -> bool:
         return definition_id is not None and may_start(user, definition_row(uow, definition_id))
 
 
-def check_may_start_latest(uow: UnitOfWork, user: Principal, key: str) -> None:
+def check_may_start_latest(uow: UnitOfWork, user: Principal, key: str, directly: bool = True) -> None:
     """What a start page asks before it shows a start form: the same rule the start itself applies."""
     with uow:
         definition_id = latest_definition_id(uow, key)
         if definition_id is None:
             raise NotFound(f"process definition {key} is not deployed")
-        check_may_start(user, definition_row(uow, definition_id))
+        check_may_start(user, definition_row(uow, definition_id), directly)
 
 
 def principal_of(uow: UnitOfWork, user_id: str) -> Optional[Principal]:

@@ -17,7 +17,7 @@ from app import engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import Group, HumanTask
-from app.services import notifications, step
+from app.services import notifications, step, task_exclusions
 from app.services.audit import audit, jsonable
 from app.services.tasks import _open_task, _reindex_assignee, check_not_suspended
 from app.services.users import ADMIN_GROUP, Principal
@@ -47,6 +47,8 @@ def set_assignee(uow: UnitOfWork, task_id: str, user_id: Optional[str], user: Pr
     """POST /task/{id}/assignee: set or (``None``) clear the assignee, whoever holds the task now."""
     with uow:
         task = _changeable(uow, task_id, user)
+        if user_id is not None:
+            task_exclusions.check_not_excluded(uow, task, user_id)
         task.assignee = user_id
         _reindex_assignee(uow, task)
         notifications.tell_assignee(uow, task, user.id)
@@ -60,6 +62,7 @@ def delegate(uow: UnitOfWork, task_id: str, user_id: str, user: Principal) -> No
         raise InvalidInput("userId is required")
     with uow:
         task = _changeable(uow, task_id, user)
+        task_exclusions.check_not_excluded(uow, task, user_id)
         task.owner = task.owner or task.assignee
         task.assignee, task.delegation_state = user_id, "PENDING"
         _reindex_assignee(uow, task)
@@ -127,6 +130,8 @@ def change_identity_link(uow: UnitOfWork, task_id: str, link: dict[str, Optional
         elif link_type == "candidate":
             task.candidate_users = _changed(task.candidate_users, user_id, add)
         elif link_type == "assignee":
+            if add:
+                task_exclusions.check_not_excluded(uow, task, user_id)
             task.assignee = user_id if add else (None if task.assignee == user_id else task.assignee)
         else:
             task.owner = user_id if add else (None if task.owner == user_id else task.owner)

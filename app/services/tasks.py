@@ -20,7 +20,7 @@ from app.db import UnitOfWork
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, SuspendedEntity
 from app.forms import FormSpec, validate_submission
 from app.models import HumanTask, Membership, ProcessDefinition, ProcessInstance, TaskCandidate, utcnow
-from app.services import notifications, step, ticket_response
+from app.services import notifications, step, task_exclusions, ticket_response
 from app.services.audit import audit, jsonable, retyped
 from app.services import projections
 from app.services.definitions import definition_row
@@ -235,6 +235,7 @@ def claim(uow: UnitOfWork, task_id: str, user: Principal, user_id: Optional[str]
         target = user_id or user.id
         if task.assignee is not None and task.assignee != target:
             raise Conflict(f"task {task_id} is already claimed by {task.assignee}")
+        task_exclusions.check_not_excluded(uow, task, target)
         if not user.may_work_on(task.candidate_groups, task.candidate_users, None):
             raise Forbidden(f"user {user.id} is not a candidate for task {task_id}")
         if target != user.id and not _candidate(uow, target).may_work_on(task.candidate_groups,
@@ -290,6 +291,7 @@ def complete(uow: UnitOfWork, task_id: str, user: Principal, values: dict[str, A
     instance so that they read back as the Objects they were sent as."""
     with uow:
         task = _open_task(uow, task_id, user)
+        task_exclusions.check_not_excluded(uow, task, user.id)  # first: the clearer reason of the two
         _authorize(task, user)
         if task.delegation_state == "PENDING":
             raise InvalidInput(f"task {task_id} is delegated: it cannot be completed, but needs to be resolved")

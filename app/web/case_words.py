@@ -29,7 +29,7 @@ _PAGES = {"weekly_survey": ("weekly_survey.weekly", "week"), "monthly_report": (
           "kb_article": ("kb.show", "article_id")}
 
 #: How a case began, by kind, when someone started it; ``who`` is that person.
-_STARTED = {"ticket": _l("%(who)s reported the problem"), "complaint": _l("%(who)s recorded the complaint"),
+_STARTED = {"ticket": _l("%(who)s reported the problem"), "complaint": _l("%(who)s filed the complaint"),
             "service_review": _l("%(who)s asked for the service review"),
             "satisfaction_survey": _l("%(who)s opened the satisfaction survey"),
             "kb_article": _l("%(who)s began the knowledge article")}

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import Conflict, FieldErrors, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, ExcludedFromTask, FieldErrors, Forbidden, InvalidInput, NotFound
 from app.models import HumanTask
 from app.services import accounts, instances, tasks, ticket_view
 from app.services.tasks import TaskQuery
@@ -124,6 +124,9 @@ def complete(task_id: str) -> Any:
     except Conflict:
         return jsonify({"error": _("Someone else changed this ticket meanwhile. Copy what you typed, reload "
                                    "the page and try again.")}), 409
+    except ExcludedFromTask:
+        return jsonify({"error": _("Someone else must do this step: you wrote what it checks (four eyes). "
+                                   "Nothing was saved.")}), 403
     except Forbidden:
         return jsonify({"error": _("You may not complete this task: someone else has claimed it, or it is "
                                    "not offered to you.")}), 403

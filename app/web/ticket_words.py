@@ -47,7 +47,7 @@ FACT_LABELS = {
     "close_overdue": _l("Closing overdue"),
     "complainant": _l("Complainant"), "complaint_source": _l("Source of the complaint"),
     "severity": _l("Severity"), "complaint_status": _l("Complaint status"),
-    "ticket_business_key": _l("About ticket"), "ticket_instance_id": _l("Ticket (internal id)"),
+    "ticket_business_key": _l("Related ticket number"), "ticket_instance_id": _l("Ticket (internal id)"),
     "investigation": _l("Findings"), "responsible_group": _l("Responsible group"),
     "corrective_action": _l("Corrective action"), "reply": _l("Reply to the customer"),
     "customer_satisfied": _l("Customer satisfied"), "customer_feedback": _l("Customer's feedback"),

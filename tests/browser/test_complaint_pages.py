@@ -1,7 +1,7 @@
 """Filing a complaint in a real chromium, from the portal to the complaint's page, in zh and en.
 
-Screenshots go to test-output/screenshots: the portal with its two actions, the complaint form, and the
-filed complaint naming its ticket.
+Screenshots go to test-output/screenshots: the portal with its two actions, the complaint form, the filed
+complaint in its own words (投诉详情, "filed the complaint") naming its ticket, and the ticket listing it.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from tests.integration.test_support_request_flow import intake
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo-pass"
+#: The complaint page's own words: its details heading and how its history begins.
+WORDS = {"zh": ("投诉详情", "张三 (requester) 提交了投诉"), "en": ("Complaint details", "张三 (requester) filed the complaint")}
 
 
 def _field(page, field_id: str):
@@ -44,6 +46,9 @@ def test_a_customer_files_a_complaint_about_their_ticket(people, service, langua
     flash = page.locator(".flashes").inner_text()
     assert re.search(r"TS-\d{8}-\d{4}", flash)
     assert page.locator(".linked-ticket a.ticket-number").inner_text() == number
+    heading, filed = WORDS[language]
+    assert page.locator(".ticket-main h2").first.inner_text() == heading
+    assert filed in page.locator(".ticket-timeline").inner_text()
     screenshot(page, f"complaint-filed-{language}")
     page.click(".linked-ticket a.ticket-number")
     page.wait_for_selector(".linked-complaints li")

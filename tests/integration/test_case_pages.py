@@ -152,7 +152,7 @@ def test_a_complaint_is_named_by_its_number_on_its_task_page_and_in_the_inbox(ap
     html = PageClient(app, "pm", "zh").get(f"/tasks/{task['id']}").get_data(as_text=True)
     address, title = _crumb(html)
     assert address == f"/tickets/{instance_id}" and re.fullmatch(r"投诉 TS-\d{8}-\d{4}", title), title
-    assert "投诉编号" in _text(html) and "登记了投诉" in _text(html) and "提交了报障" not in html
+    assert "投诉编号" in _text(html) and "提交了投诉" in _text(html) and "投诉详情" in _text(html) and "提交了报障" not in html
     inbox = PageClient(app, "pm", "en").get("/inbox?tab=all").get_data(as_text=True)
     assert title.replace("投诉", "Complaint") in _text(inbox)
 

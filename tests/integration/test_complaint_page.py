@@ -95,3 +95,51 @@ def test_a_callback_complaint_shows_on_the_ticket_for_staff(app, api):
 def test_the_portal_offers_filing_a_complaint(app):
     html = PageClient(app, "requester", "en").get("/portal").get_data(as_text=True)
     assert 'href="/portal/complaint"' in html and "File a complaint" in html
+
+
+def _complaint_of(app, ticket_id: str) -> str:
+    with app.app_context():
+        uow = UnitOfWork(database(app))
+        with uow:
+            return uow.session.scalar(select(Complaint.instance_id).where(Complaint.ticket_instance_id == ticket_id))
+
+
+def test_a_callback_complaint_is_the_requesters_and_the_desk_user_filed_it(app, api):
+    ticket_id = walk_to_callback(api, "tier1", "SD-20261201-0010")
+    step(api, ticket_id, "callback_rating", ["service_desk"], "desk", {**SOLVED, "complaint": "工程师态度冷淡"})
+    complaint_id = _complaint_of(app, ticket_id)
+    customer = PageClient(app, "requester", "zh")
+    portal = customer.get("/portal").get_data(as_text=True)
+    assert f'href="/tickets/{complaint_id}"' in portal  # in my requests, where the requester follows it
+    response = customer.get(f"/tickets/{complaint_id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "服务台小王 (desk) 提交了投诉" in page and "服务台小王 (desk) 于" in page  # who filed it is kept
+    assert api.get(f"/history/process-instance/{complaint_id}").get_json()["startUserId"] == "requester"
+
+
+def test_staff_filing_about_a_customers_ticket_file_it_for_the_customer(app, api):
+    ticket_id = api.start("it_support_request", intake(), user="requester", business_key="SD-20261201-0013")
+    response = _file(PageClient(app, "desk", "en"), complaint(ticket_business_key="SD-20261201-0013"))
+    assert response.status_code == 200, response.get_json()
+    complaint_id = response.get_json()["redirect"].rsplit("/", 1)[1]
+    assert _complaint_of(app, ticket_id) == complaint_id
+    page = PageClient(app, "requester", "en").get(f"/tickets/{complaint_id}")
+    assert page.status_code == 200
+    assert "服务台小王 (desk) filed the complaint" in page.get_data(as_text=True)
+
+
+def test_a_complaint_page_speaks_of_a_complaint_in_both_languages(app, api):
+    """Its heading, how it began and its fields as the complaint feedback form (客户投诉反馈表) names them."""
+    api.start("it_support_request", intake(), user="requester", business_key="SD-20261201-0014")
+    response = _file(PageClient(app, "requester", "en"), complaint(ticket_business_key="SD-20261201-0014"))
+    complaint_id = response.get_json()["redirect"].rsplit("/", 1)[1]
+    words = {"en": ("Complaint details", "张三 (requester) filed the complaint", "filed ", "Related ticket number",
+                    "Complainant", "Source of the complaint"),
+             "zh": ("投诉详情", "张三 (requester) 提交了投诉", "张三 (requester) 于 ", "相关工单号", "投诉人",
+                    "投诉来源", "投诉内容", "严重程度")}
+    ticket_words = {"en": ("Ticket details", "reported the problem"), "zh": ("工单信息", "提交了报障", "提交于")}
+    for language in ("en", "zh"):
+        page = PageClient(app, "requester", language).get(f"/tickets/{complaint_id}").get_data(as_text=True)
+        assert all(text in page for text in words[language]), language
+        assert not any(text in page for text in ticket_words[language]), language

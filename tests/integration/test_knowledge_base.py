@@ -15,6 +15,7 @@ from app.domain import KbArticle
 from app.services import kb_search, knowledge
 from app.services.users import Principal
 from app.store import new_uow
+from tests.conftest import typed
 from tests.helpers import register_handler
 from tests.integration.test_support_request_flow import SOLVED, step, walk_to_callback, walk_to_tier1
 from tests.page_client import PageClient
@@ -181,7 +182,7 @@ def test_a_closed_ticket_becomes_a_published_article(app, api):
     assert titles(app, "打印机", REQUESTER) == []
 
     review = api.only_task(instance, "review_article")
-    assert review["candidateGroups"] == ["service_desk", "process_owner"]
+    assert "desk" in candidate_users(api, review["id"]) and "tier1" not in candidate_users(api, review["id"])
     assert api.complete(review["id"], "desk", {"review_decision": "send_back",
                                                "review_comment": "写明驱动版本"}).status_code == 204
     sent_back = article_of(app, ticket)
@@ -219,6 +220,47 @@ def test_a_rejected_article_is_not_published_and_the_ticket_may_be_written_up_ag
     assert titles(app, "一次性问题", state="rejected") == ["一次性问题"]
 
 
+def candidate_users(api, task_id: str) -> set[str]:
+    links = api.get(f"/task/{task_id}/identity-links").get_json()
+    return {link["userId"] for link in links if link["type"] == "candidate" and link["userId"]}
+
+
+def _submitted_by_its_author(app, api, business_key: str) -> tuple[str, dict]:
+    """A desk member writes an article from a closed ticket and submits it: the desk also reviews articles."""
+    ticket = close_ticket(api, business_key)
+    PageClient(app, "desk").post_form(f"/kb/from-ticket/{ticket}")
+    instance = article_of(app, ticket).instance_id
+    edit = api.only_task(instance, "edit_article")
+    assert api.complete(edit["id"], "desk", {"title": "打印机驱动", "category": "hardware", "symptom": "无法打印",
+                                             "solution": "重装驱动"}).status_code == 204
+    return ticket, api.only_task(instance, "review_article")
+
+
+def test_the_author_is_not_offered_the_review_of_their_own_article(app, api):
+    _, review = _submitted_by_its_author(app, api, "SD-KB-4")
+    assert "desk" not in candidate_users(api, review["id"]) and "owner" in candidate_users(api, review["id"])
+    offered = api.get("/task?candidateUser=desk", user="desk").get_json()
+    assert review["id"] not in {task["id"] for task in offered}
+    for tab in ("mine", "groups"):
+        assert f'/tasks/{review["id"]}' not in PageClient(app, "desk").get(f"/inbox?tab={tab}").get_data(as_text=True)
+    assert f'/tasks/{review["id"]}' in PageClient(app, "owner").get("/inbox?tab=groups").get_data(as_text=True)
+
+
+def test_the_author_cannot_approve_their_own_article_however_they_try(app, api):
+    ticket, review = _submitted_by_its_author(app, api, "SD-KB-5")
+    refused = api.complete(review["id"], "desk", {"review_decision": "publish"})
+    assert refused.status_code == 403 and "four eyes" in refused.get_json()["message"], refused.get_json()
+    taken = api.post(f"/task/{review['id']}/assignee", user="desk", json={"userId": "desk"})
+    assert taken.status_code == 403 and "four eyes" in taken.get_json()["message"]
+    assert api.post(f"/task/{review['id']}/claim", user="admin", json={"userId": "desk"}).status_code == 403
+    page = PageClient(app, "desk", "en").post_json(f"/tasks/{review['id']}/complete",
+                                                   {"values": {"review_decision": "publish"}})
+    assert page.status_code == 403 and "four eyes" in page.get_json()["error"]
+    assert article_of(app, ticket).state == "in_review"
+    assert api.complete(review["id"], "owner", {"review_decision": "publish"}).status_code == 204
+    assert (article_of(app, ticket).state, article_of(app, ticket).reviewer) == ("published", "owner")
+
+
 def test_only_staff_write_articles_and_only_from_closed_tickets(app, api):
     open_ticket = walk_to_tier1(api, "SD-KB-OPEN")
     closed = close_ticket(api, "SD-KB-3")
@@ -236,6 +278,23 @@ def test_only_staff_write_articles_and_only_from_closed_tickets(app, api):
     assert again.headers["Location"] == f"/tickets/{closed}"
     with app.app_context():
         assert len(kb_search.search(new_uow(write=False), STAFF, "").articles) == 1
+
+
+def test_an_article_starts_only_from_a_closed_ticket_not_over_rest(app, api):
+    """A REST start could name any ticket (an open one, one with a published article) and any author."""
+    made_up = {"title": "假文章", "symptom": "x", "solution": "y", "category": "other", "kb_author": "owner",
+               "ticket_instance_id": "no-such-ticket", "ticket_key": "SD-0", "review_comment": ""}
+    for user in ("tier1", "admin"):
+        for path in ("/process-definition/key/kb_article/start", "/process-definition/key/kb_article/submit-form"):
+            response = api.post(path, user=user, json={"variables": typed(made_up)})
+            assert response.status_code == 403, response.get_json()
+            assert "cannot be started directly" in response.get_json()["message"]
+    assert api.get("/process-instance?processDefinitionKey=kb_article").get_json() == []
+    assert titles(app, "假文章", state="draft") == []
+    assert api.get("/process-definition/key/kb_article").get_json()["startableInTasklist"] is False
+    ticket = close_ticket(api, "SD-KB-6")  # the page still starts it, for the ticket it checked
+    assert PageClient(app, "tier1").post_form(f"/kb/from-ticket/{ticket}").status_code == 302
+    assert article_of(app, ticket).author == "tier1"
 
 
 # ------------------------------------------------------------------ handlers updating a row

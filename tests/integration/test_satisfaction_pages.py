@@ -230,6 +230,7 @@ def test_a_complaint_in_the_questionnaire_starts_complaint_handling_linked_to_th
                                                                              "SD-20261124-0043")
     [flow2] = rows(app, ProcessInstance, ProcessInstance.id == complaint.instance_id)
     assert flow2.definition_key == "complaint_handling" and flow2.status == "ACTIVE"
+    assert flow2.started_by == "requester"  # theirs to follow in the portal, as every complaint about a ticket
     assert _survey_of(app, "requester").attitude == 1
 
 

@@ -426,3 +426,21 @@ def test_the_process_names_its_starters_as_plain_names_and_each_group_must_exist
                          'camunda:candidateStarterUsers="${initiator}">')
     [problem] = problems_of(data)
     assert problem.element_id == "p" and "JUEL" in problem.message
+
+
+def test_a_user_task_names_who_must_not_do_it_in_a_property() -> None:
+    excluded = ('<camunda:properties><camunda:property name="excludedUsers" value="#{ author }, auditor" />'
+                '<camunda:property name="colour" value="blue" /></camunda:properties>')
+    [info] = check_bpmn(snippet_model(task(attrs='camunda:candidateGroups="ops"', inner=EXT.format(excluded))), "m.bpmn")
+    assert info.user_tasks["t1"].excluded_users == ["${author}", "auditor"]
+    data = snippet_model(task(inner=EXT.format('<camunda:properties><camunda:property name="excludedUsers" '
+                                               'value="${author.boss()}" /></camunda:properties>')))
+    assert_one(problems_of(data), "t1", line_of(data, 'id="t1"'), "excludedUsers", "only plain names")
+
+
+def test_is_startable_in_tasklist_is_read_and_must_be_a_boolean() -> None:
+    [info] = check_bpmn(snippet_model(task(), '<bpmn:process id="p" isExecutable="true" '
+                                              'camunda:isStartableInTasklist="false">'), "m.bpmn")
+    assert info.startable_directly is False
+    data = snippet_model(task(), '<bpmn:process id="p" isExecutable="true" camunda:isStartableInTasklist="no">')
+    assert_one(problems_of(data), "p", line_of(data, 'id="p"'), "isStartableInTasklist", "true or false")
