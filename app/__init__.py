@@ -14,6 +14,10 @@ def create_app(config: Optional[dict[str, Any]] = None) -> Flask:
     app.config.update(config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from app import auth, links, store
     links.init_app(app)  # a SITE_URL that is no address stops the start; a missing one is warned about

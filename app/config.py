@@ -51,6 +51,10 @@ def default_config() -> dict:
         # Links in mails and webhooks start with SITE_URL (http://servicedesk.example.com); unset, with
         # http://HOST:PORT, the address run.py listens on (app.links)
         "SITE_URL": os.environ.get("SITE_URL", ""),
+        # Reverse proxies in front of the service (nginx alone: 1). Their X-Forwarded-For/-Proto/-Host then
+        # name the client, so sign-in limits count per person's address, not the proxy's; 0 ignores them
+        # (a client could otherwise claim any address).
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "5000")),
         # The working-day calendar (app/workcal.py): working hours on working days, in this zone

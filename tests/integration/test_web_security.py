@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
+from app import create_app
 from app.models import WebSession
-from app.store import new_uow
+from app.store import database, new_uow
+from tests.conftest import _base_config
 from tests.integration.signed_in import csrf_token, sign_in
 
 BACKENDS = ["sqlite"]  # what is checked here does not depend on the database (see tests/conftest.py)
@@ -244,3 +246,34 @@ def test_an_unknown_page_is_a_readable_404_in_the_readers_language(app, language
     for client in (app.test_client(), _signed_in(app, "requester")):
         response = client.get("/no/such/page", headers={"Accept-Language": language})
         assert response.status_code == 404 and text in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_failed_sign_ins_count_per_forwarded_address(database_url):
+    """Behind nginx every request comes from the proxy: without PROXY_COUNT one guesser would lock everyone out."""
+    proxied = create_app({**_base_config(database_url), "PROXY_COUNT": 1})
+    try:
+        client = proxied.test_client()
+        token = csrf_token(client)
+        through_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+        for n in range(10):
+            client.post("/login", data={"username": f"nobody{n}", "password": "x", "csrf_token": token},
+                        environ_base=through_proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+        guesser = client.post("/login", data={"username": "tier2", "password": "demo-pass", "csrf_token": token},
+                              environ_base=through_proxy, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert guesser.status_code == 429
+        colleague = sign_in(proxied.test_client(), "tier2", environ_base=through_proxy,
+                            headers={"X-Forwarded-For": "203.0.113.10"})
+        assert colleague.status_code == 302
+    finally:
+        database(proxied).dispose()
+
+
+def test_without_proxy_count_a_forwarded_address_is_not_believed(app):
+    client = app.test_client()
+    token = csrf_token(client)
+    for n in range(10):
+        client.post("/login", data={"username": f"nobody{n}", "password": "x", "csrf_token": token},
+                    environ_base={"REMOTE_ADDR": "192.0.2.44"}, headers={"X-Forwarded-For": f"198.51.100.{n}"})
+    blocked = client.post("/login", data={"username": "tier2", "password": "demo-pass", "csrf_token": token},
+                          environ_base={"REMOTE_ADDR": "192.0.2.44"}, headers={"X-Forwarded-For": "198.51.100.99"})
+    assert blocked.status_code == 429
