@@ -89,6 +89,7 @@ def test_my_requests_lists_only_mine_newest_first_with_status_and_step(app, clie
     assert "处理中" in listed[2] and "一线诊断" in listed[2] and "打印机卡纸" in listed[2]
     assert "SR-LISI" not in page.get_data(as_text=True) and "李四的显示器黑屏" not in page.get_data(as_text=True)
     html = page.get_data(as_text=True)
+    assert "<th>编号</th><th>事项</th>" in html  # headings that fit the requester's complaints (TS-…) too
     for instance_id in (open_id, resolved_id, closed_id):
         assert f'href="/tickets/{instance_id}"' in html
 
