@@ -3,7 +3,10 @@
 Deploying a new version of a process replaces its rows in ``start_timer``: a
 start event the new version dropped stops firing; one with the same id and
 expression keeps its due time (a redeploy neither fires twice nor restarts a
-cycle); a new or changed one is computed from now.
+cycle); a new or changed one is computed from now (a date already past fires
+at once). A row is deleted once its event has no occurrence left, so an
+unchanged event without a row has run its course and stays so: a date fired
+under the old version does not fire again under the new one.
 
 Firing follows ``app.services.timers``: a pass claims due rows with a lease in a
 short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then each row is
@@ -25,10 +28,10 @@ from typing import Callable, Optional
 from flask import current_app, has_app_context
 from sqlalchemy import Select, func, or_, select
 
-from app import clock, engine
+from app import clock, engine, modelcheck
 from app.db import UnitOfWork
 from app.errors import Conflict, DeploymentError, ModelError, SuspendedEntity
-from app.models import ProcessDefinition, StartTimer
+from app.models import ProcessDefinition, Resource, StartTimer
 from app.services import timer_wake
 from app.services.audit import audit
 from app.services.definitions import definition_row, process_spec
@@ -39,6 +42,7 @@ from app.start_schedule import Schedule, ScheduleError, due_after_firing, first_
 log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "Asia/Shanghai"
+TimerStart = tuple[str, str, str]  # a start event's id, timer kind (timeDate | timeCycle) and expression
 
 
 def zone() -> str:
@@ -47,11 +51,14 @@ def zone() -> str:
 
 
 # ------------------------------------------------------------------ deployment
-def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
-                     timer_starts: list[tuple[str, str, str]]) -> None:
+def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition, timer_starts: list[TimerStart],
+                     replaced: Optional[ProcessDefinition]) -> None:
     """Make ``definition``'s timer start events (id, kind, expression) its key's schedule.
 
-    Runs in the deployment's transaction, so a refused deployment changes no schedule.
+    ``replaced`` is the version whose schedule this was (the latest before a
+    deployment, or the deleted latest): an event it had unchanged that has no
+    row ran its course, and is not started again. Runs in the caller's
+    transaction, so a refused deployment changes no schedule.
     """
     session, now = uow.session, clock.now()
     rows = {row.activity_id: row for row in
@@ -59,11 +66,14 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
     wanted = {activity_id: (kind, expression) for activity_id, kind, expression in timer_starts}
     for activity_id in rows.keys() - wanted.keys():
         session.delete(rows.pop(activity_id))
+    finished = _finished(uow, replaced, wanted, rows)
     due_times = []
     for activity_id, (kind, expression) in wanted.items():
         row = rows.get(activity_id)
         if row is not None and (row.kind, row.expression) == (kind, expression):
             row.definition_id = definition.id  # unchanged: keeps its due time and count
+            continue
+        if (activity_id, kind, expression) in finished:
             continue
         due = first_due(_schedule(definition, activity_id, kind, expression), now)
         if row is not None:
@@ -74,6 +84,25 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
                                    definition_id=definition.id, kind=kind, expression=expression, due_at=due))
             due_times.append(due)
     timer_wake.note_timers(uow, due_times)
+
+
+def _finished(uow: UnitOfWork, replaced: Optional[ProcessDefinition], wanted: dict[str, tuple[str, str]],
+              rows: dict[str, StartTimer]) -> set[TimerStart]:
+    """The wanted events ``replaced`` had unchanged and that have no row: they have no occurrence left.
+
+    The replaced version's model is read only when some wanted event has no row (a date that fired, a
+    finished ``R3``), which is rare: most schedules are cycles that keep their row.
+    """
+    if replaced is None or wanted.keys() <= rows.keys():
+        return set()
+    return {event for event in timer_starts_of(uow, replaced) if event[0] not in rows}
+
+
+def timer_starts_of(uow: UnitOfWork, definition: ProcessDefinition) -> list[TimerStart]:
+    """A stored version's timer start events (id, kind, expression), read from its BPMN file as deployed."""
+    resource = uow.session.get(Resource, definition.resource_id)
+    return next(p for p in modelcheck.check_bpmn(resource.content, resource.name)
+                if p.key == definition.key).timer_starts
 
 
 def _schedule(definition: ProcessDefinition, activity_id: str, kind: str, expression: str) -> Schedule:

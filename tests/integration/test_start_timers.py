@@ -325,3 +325,27 @@ def test_deleting_the_process_deletes_its_schedule(app, api):
         assert schedule(app, "doomed") == []
         advance(timedelta(minutes=1))
         assert tick(app) == 0
+
+
+def test_a_date_already_past_at_deployment_fires_once_and_a_new_version_does_not_fire_it_again(app, api):
+    """As in Camunda, a past timeDate fires at once; v2 with the same date has nothing left to fire, while a
+    changed date is a new occurrence (and the scheduler catches a past one up at its next pass)."""
+    day_before = (START - timedelta(days=1)).astimezone(SHANGHAI).isoformat()
+    with clock.frozen(START) as advance:
+        deployed(api, timer_model("late", day_before, kind="timeDate"))
+        [row] = schedule(app, "late")
+        assert row.due_at == START - timedelta(days=1)
+        assert [tick(app), tick(app)] == [1, 0]
+        assert schedule(app, "late") == []
+        deployed(api, timer_model("late", day_before, kind="timeDate", end_name="Finished"))  # v2, same date
+        assert schedule(app, "late") == []
+        advance(timedelta(minutes=1))
+        assert tick(app) == 0
+        hour_before = (START - timedelta(hours=1)).isoformat()
+        deployed(api, timer_model("late", hour_before, kind="timeDate", end_name="Finished"))  # v3, changed
+        assert [tick(app), tick(app)] == [1, 0]
+    with UnitOfWork(database(app), write=False) as uow:
+        versions = list(uow.session.scalars(select(ProcessInstance.definition_id)
+                                            .where(ProcessInstance.definition_key == "late")
+                                            .order_by(ProcessInstance.started_at)))
+    assert [v.split(":")[1] for v in versions] == ["1", "3"]
