@@ -6,7 +6,9 @@ expression keeps its due time (a redeploy neither fires twice nor restarts a
 cycle); a new or changed one is computed from now (a date already past fires
 at once). A row is deleted once its event has no occurrence left, so an
 unchanged event without a row has run its course and stays so: a date fired
-under the old version does not fire again under the new one.
+under the old version does not fire again under the new one. Deleting the
+latest version puts the schedule of the version that becomes latest back by
+the same rules.
 
 Firing follows ``app.services.timers``: a pass claims due rows with a lease in a
 short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then each row is
@@ -103,6 +105,15 @@ def timer_starts_of(uow: UnitOfWork, definition: ProcessDefinition) -> list[Time
     resource = uow.session.get(Resource, definition.resource_id)
     return next(p for p in modelcheck.check_bpmn(resource.content, resource.name)
                 if p.key == definition.key).timer_starts
+
+
+def restore_previous(uow: UnitOfWork, deleted: ProcessDefinition, previous: ProcessDefinition) -> None:
+    """The latest version ``deleted`` is about to go: ``previous`` becomes latest and its timer starts are scheduled.
+
+    As in Camunda, where deleting the latest version re-creates the previous one's timer start jobs; an
+    event both versions share unchanged keeps its due time, one that ran its course stays done.
+    """
+    replace_schedule(uow, previous, timer_starts_of(uow, previous), deleted)
 
 
 def _schedule(definition: ProcessDefinition, activity_id: str, kind: str, expression: str) -> Schedule:

@@ -349,3 +349,59 @@ def test_a_date_already_past_at_deployment_fires_once_and_a_new_version_does_not
                                             .where(ProcessInstance.definition_key == "late")
                                             .order_by(ProcessInstance.started_at)))
     assert [v.split(":")[1] for v in versions] == ["1", "3"]
+
+
+def _definition_id(api, key: str, version: int) -> str:
+    [definition] = [d for d in api.get(f"/process-definition?key={key}").get_json() if d["version"] == version]
+    return definition["id"]
+
+
+def test_deleting_the_latest_version_schedules_the_previous_ones_start_timers_from_now(app, api):
+    """As in Camunda: v3 has no timer, v2 every hour, v1 every 10 s. Deleting v3's deployment arms v2's
+    cycle from then; deleting v2 arms v1's; the next firing starts an instance of the version now latest."""
+    with clock.frozen(START) as advance:
+        deployed(api, timer_model("rollback", "R/PT10S"))
+        deployed(api, timer_model("rollback", "R/PT1H", end_name="Hourly"))
+        third = deploy(api, plain_model("rollback"))
+        assert third.status_code == 200 and schedule(app, "rollback") == []
+        advance(timedelta(minutes=5))
+        response = api.client.delete(f"/engine-rest/deployment/{third.get_json()['id']}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "rollback")
+        assert (row.definition_id, row.expression, row.due_at) == \
+            (_definition_id(api, "rollback", 2), '"R/PT1H"', clock.now() + timedelta(hours=1))
+        advance(timedelta(minutes=5))
+        response = api.client.delete(f"/engine-rest/process-definition/{_definition_id(api, 'rollback', 2)}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "rollback")
+        assert (row.definition_id, row.due_at) == (_definition_id(api, "rollback", 1), clock.now() + timedelta(seconds=10))
+        advance(timedelta(seconds=10))
+        assert tick(app) == 1
+    with UnitOfWork(database(app), write=False) as uow:
+        [version] = uow.session.scalars(select(ProcessInstance.definition_id)
+                                        .where(ProcessInstance.definition_key == "rollback"))
+    assert version.split(":")[1] == "1"
+
+
+def test_deleting_the_latest_version_keeps_a_shared_events_due_time_and_does_not_refire_a_past_date(app, api):
+    """An event v1 and v2 share unchanged is v1's again with its due time; a date that fired stays fired."""
+    past = (START - timedelta(days=1)).isoformat()
+    with clock.frozen(START) as advance:
+        first = timer_model("shared", "R/PT1H")[1].replace(b'<bpmn:endEvent id="end"', b"""<bpmn:startEvent id="once">
+      <bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDate>%s</bpmn:timeDate>
+      </bpmn:timerEventDefinition></bpmn:startEvent><bpmn:sequenceFlow id="f2" sourceRef="once" targetRef="end" />
+    <bpmn:endEvent id="end\"""" % past.encode())
+        deployed(api, ("shared.bpmn", first))
+        assert tick(app) == 1  # the past date, at once
+        advance(timedelta(minutes=20))
+        deployed(api, ("shared.bpmn", first.replace(b'name="Done"', b'name="Finished"')))
+        response = api.client.delete(f"/engine-rest/process-definition/{_definition_id(api, 'shared', 2)}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "shared")
+        assert (row.activity_id, row.due_at, row.definition_id) == \
+            ("tick", START + timedelta(hours=1), _definition_id(api, "shared", 1))
+        assert tick(app) == 0
+    assert started(app, "shared") == 1
