@@ -48,7 +48,7 @@ def job(row: jobs.Job) -> dict[str, Any]:
     return {"id": row.id, "jobDefinitionId": None, "processInstanceId": row.instance_id,
             "executionId": row.instance_id, "processDefinitionId": row.definition_id,
             "processDefinitionKey": row.definition_key, "exceptionMessage": row.message,
-            "failedActivityId": row.activity_id if row.kind == "failed" else None, "retries": row.retries,
+            "failedActivityId": row.activity_id if row.message is not None else None, "retries": row.retries,
             "dueDate": shapes.camunda_date(row.due_at), "suspended": False, "priority": 0, "tenantId": None,
             "createTime": shapes.camunda_date(row.created_at), "batchId": None}
 

@@ -1,12 +1,14 @@
 """Camunda's jobs, mapped onto what this engine has: waiting timers and failed handler calls.
 
 Camunda runs timers and asynchronous steps as jobs, and a job whose retries
-ran out carries an incident. Here timers are rows of the ``timer`` projection
-(retries 3) and a failed handler call is its open incident (retries 0, with the
-error and stack trace). A timer that kept failing to fire also has an open
-incident (``app.services.timers``); retrying it arms the timer again. A job's id is the engine task id: the timer row's id, or the
-incident's ``configuration``. Both are read in one SQL query, so lists, counts
-and paging stay in the database.
+ran out carries an incident. Here a waiting timer is a row of the ``timer``
+projection and a failed handler call its open incident (retries 0, with the
+error and stack trace). A timer that kept failing to fire is one job too: its
+row and its incident (retrying the incident arms the timer again) are shown as
+the failed timer, with its due date. Retries are the attempts left of
+``TIMER_MAX_ATTEMPTS``. A job's id is the engine task id: the timer row's id,
+or the incident's ``configuration``. Both are read in one SQL query, so lists,
+counts and paging stay in the database.
 """
 from __future__ import annotations
 
@@ -15,17 +17,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from sqlalchemy import Integer, Select, String, Text, cast, func, literal, null, select, union_all, update
+from flask import current_app, has_app_context
+from sqlalchemy import (Integer, Select, String, Text, case, cast, exists, func, literal, null, or_, select,
+                        union_all, update)
 
 from app import clock, engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.models import ActivityInstance, Incident, ProcessInstance, Timer, UTCDateTime
+from app.models import ActivityInstance, Incident, ProcessInstance, Timer
 from app.services import incidents, step
 from app.services.audit import audit
 from app.services.users import ADMIN_GROUP, Principal
 
-TIMER_RETRIES = 3  # Camunda's default for a job that has not failed
+TIMER_RETRIES = 3  # Camunda's default for a job that has not failed, and TIMER_MAX_ATTEMPTS's
 OPERATOR_GROUPS = frozenset({"process_owner", ADMIN_GROUP})
 
 
@@ -55,7 +59,8 @@ class JobQuery:
 @dataclass(frozen=True)
 class Job:
     id: str
-    kind: str  # timer | failed
+    kind: str  # timer | failed (a handler call, or a timer given up on)
+    is_timer: bool
     instance_id: str
     definition_id: str
     definition_key: str
@@ -66,19 +71,33 @@ class Job:
     created_at: Optional[datetime]
 
 
+def _max_attempts() -> int:
+    return current_app.config.get("TIMER_MAX_ATTEMPTS", TIMER_RETRIES) if has_app_context() else TIMER_RETRIES
+
+
+def _retries_left(attempts) -> Any:
+    """Camunda counts a job's retries down with each failure: the attempts left before the scheduler gives up."""
+    most = _max_attempts()
+    return case((attempts >= most, 0), else_=most - attempts)
+
+
 def _jobs() -> Select:
-    """Every job as one row shape: waiting timers, then open incidents of failed handler calls."""
-    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"), Timer.instance_id.label("instance_id"),
-                     ProcessInstance.definition_id.label("definition_id"),
+    """Every job as one row shape: waiting timers, then open incidents of failed calls."""
+    parked = exists().where(Incident.task_id == Timer.id, Incident.status == "open")
+    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"), literal(1, Integer).label("is_timer"),
+                     Timer.instance_id.label("instance_id"), ProcessInstance.definition_id.label("definition_id"),
                      ProcessInstance.definition_key.label("definition_key"), Timer.activity_id.label("activity_id"),
-                     Timer.due_at.label("due_at"), literal(TIMER_RETRIES, Integer).label("retries"),
+                     Timer.due_at.label("due_at"), _retries_left(Timer.attempts).label("retries"),
                      cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"))
               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-              .outerjoin(ActivityInstance, ActivityInstance.id == Timer.id))
-    failed = (select(Incident.task_id, literal("failed", String), Incident.instance_id, Incident.definition_id,
-                     ProcessInstance.definition_key, Incident.activity_id, cast(null(), UTCDateTime),
-                     literal(0, Integer), Incident.message, Incident.created_at)
+              .outerjoin(ActivityInstance, ActivityInstance.id == Timer.id)
+              .where(~parked))  # given up on: shown once, as its incident below
+    failed = (select(Incident.task_id, literal("failed", String), case((Timer.id.is_(None), 0), else_=1),
+                     Incident.instance_id, Incident.definition_id, ProcessInstance.definition_key,
+                     Incident.activity_id, Timer.due_at, literal(0, Integer), Incident.message,
+                     Incident.created_at)
               .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+              .outerjoin(Timer, Timer.id == Incident.task_id)
               .where(Incident.status == "open"))
     return union_all(timers, failed).subquery("job")
 
@@ -98,17 +117,16 @@ def _filtered(query: JobQuery, columns: Callable) -> tuple[Select, Any]:
                           (query.activity_id, job.c.activity_id)):
         if value is not None:
             stmt = stmt.where(column == value)
-    kind_wanted = {True: "timer", False: "failed"}
     if query.timers is not None:
-        stmt = stmt.where(job.c.kind == kind_wanted[query.timers])
+        stmt = stmt.where(job.c.is_timer == int(query.timers))
     if query.messages:  # no asynchronous continuations here: message jobs never exist
         stmt = stmt.where(literal(False))
-    for flag, kind in ((query.with_exception, "failed"), (query.no_retries_left, "failed"),
-                       (query.with_retries_left, "timer")):
+    for flag, condition in ((query.with_exception, job.c.message.is_not(None)), (query.no_retries_left, job.c.retries == 0),
+                            (query.with_retries_left, job.c.retries > 0)):
         if flag:
-            stmt = stmt.where(job.c.kind == kind)
-    if query.executable:
-        stmt = stmt.where(job.c.kind == "timer", job.c.due_at <= clock.now())
+            stmt = stmt.where(condition)
+    if query.executable:  # Camunda: retries left, and due (or no due date)
+        stmt = stmt.where(job.c.retries > 0, or_(job.c.due_at.is_(None), job.c.due_at <= clock.now()))
     if query.due_before is not None:
         stmt = stmt.where(job.c.due_at < query.due_before)
     if query.due_after is not None:
@@ -136,7 +154,7 @@ def list_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> list[Job]:
         stmt = stmt.order_by(*order, job.c.id).offset(query.first)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
-        return [Job(**row._mapping) for row in uow.session.execute(stmt)]
+        return [Job(**{**row._mapping, "is_timer": bool(row.is_timer)}) for row in uow.session.execute(stmt)]
 
 
 def count_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> int:

@@ -5,8 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app import clock
 from scheduler import tick
 from tests.helpers import DATA, deploy, register_handler, unregister_handler
+from tests.integration.test_timer_scheduler import START, TIMER_AT, _corrupt, _restore
 
 API = DATA / "api"
 HOUR_TIMER = ("timer_hour.bpmn", (API / "timer_literal.bpmn").read_bytes().replace(b">PT1S<", b">PT1H<"))
@@ -143,3 +145,32 @@ def test_job_requests_that_cannot_apply_are_refused(api, flaky):
     flaky.fail = False
     assert api.post("/job/retries", json={"jobQuery": {"withException": True}, "retries": 1}).status_code == 200
     assert api.get("/job/count").get_json() == {"count": 1}  # only the timer is left
+
+
+def test_a_timer_the_scheduler_gave_up_on_is_one_job_with_no_retries_left(app, api):
+    """Parked after its last attempt, the timer row waits beside its incident: one job (Camunda's failed timer
+    job: retries 0, the error, its due date), not a waiting timer and a failed call under one id."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    app.config.update(TIMER_MAX_ATTEMPTS=3, TIMER_RETRY_SECONDS=10)
+    with clock.frozen(START) as advance:
+        instance_id = api.start("timer_at", {"fire_at": (START + timedelta(seconds=1)).isoformat()})
+        good_state = _corrupt(app, instance_id)
+        for wait in (2, 10, 20):
+            advance(timedelta(seconds=wait))
+            assert tick(app) == 0
+        jobs = api.get(f"/job?processInstanceId={instance_id}").get_json()
+        assert len(jobs) == 1, jobs
+        [job] = jobs
+        assert (job["retries"], job["dueDate"], job["failedActivityId"], job["processInstanceId"]) == \
+            (0, "2026-12-01T08:00:01.000+0000", "wait", instance_id)
+        assert job["exceptionMessage"] and api.get(f"/job/{job['id']}").get_json() == job
+        for flags, count in (("timers=true", 1), ("timers=false", 0), ("withException=true", 1),
+                             ("noRetriesLeft=true", 1), ("withRetriesLeft=true", 0), ("executable=true", 0)):
+            assert api.get(f"/job/count?processInstanceId={instance_id}&{flags}").get_json() == {"count": count}, flags
+        _restore(app, instance_id, good_state)
+        assert api.post(f"/job/{job['id']}/execute", user="owner").status_code == 204  # armed again
+        [armed] = api.get(f"/job?processInstanceId={instance_id}").get_json()
+        assert (armed["id"], armed["retries"], armed["exceptionMessage"]) == (job["id"], 3, None)
+        assert tick(app) == 1
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
+    assert api.only_task(instance_id, "after")
