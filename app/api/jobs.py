@@ -1,4 +1,5 @@
-"""Jobs the Camunda way: waiting timers and failed handler calls, listed, read, retried, moved and run now."""
+"""Jobs the Camunda way: waiting timers, timer start events and failed handler calls, listed, read, retried,
+moved and run now."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional

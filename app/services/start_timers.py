@@ -32,7 +32,7 @@ from sqlalchemy import Select, func, or_, select
 
 from app import clock, engine, modelcheck
 from app.db import UnitOfWork
-from app.errors import Conflict, DeploymentError, ModelError, SuspendedEntity
+from app.errors import Conflict, DeploymentError, InvalidInput, ModelError, SuspendedEntity
 from app.models import ProcessDefinition, Resource, StartTimer
 from app.services import timer_wake
 from app.services.audit import audit
@@ -160,18 +160,24 @@ def fire_claimed(uow: UnitOfWork, timer_id: str, worker: str) -> bool:
         row = uow.session.scalars(query).first()
         if row is None:
             return False  # fired by a worker whose lease was newer, or replaced by a deployment meanwhile
-        definition = definition_row(uow, row.definition_id)
-        since = time.time()
-        workflow = engine.start_by_timer(process_spec(uow, definition), row.activity_id)
-        due = row.due_at.isoformat()
-        instance = store_new_instance(uow, definition, workflow, None, None, since,
-                                      {"start_timer": row.activity_id, "due": due})
-        audit(uow, instance.id, None, "start_timer_fired", row.activity_id, row.id,
-              {"worker": worker, "due": due, "timer": row.expression})
-        row.fired += 1
-        _move_on(uow, row, now)
+        _start(uow, row, now, None, {"worker": worker})
         uow.commit()
         return True
+
+
+def _start(uow: UnitOfWork, row: StartTimer, now: datetime, actor: Optional[str], data: dict) -> None:
+    """Start the instance of the row's occurrence, audit it and move the row on, in the caller's transaction."""
+    definition = definition_row(uow, row.definition_id)
+    since = time.time()
+    workflow = engine.start_by_timer(process_spec(uow, definition), row.activity_id)
+    due = row.due_at.isoformat()
+    instance = store_new_instance(uow, definition, workflow, None, None, since,
+                                  {"start_timer": row.activity_id, "due": due})
+    audit(uow, instance.id, actor, "start_timer_fired", row.activity_id, row.id,
+          {**data, "due": due, "timer": row.expression})
+    row.fired += 1
+    row.last_error = None  # a firing succeeded: an earlier occurrence's failure is no longer news
+    _move_on(uow, row, now)
 
 
 def _move_on(uow: UnitOfWork, row: StartTimer, now: datetime) -> None:
@@ -182,6 +188,33 @@ def _move_on(uow: UnitOfWork, row: StartTimer, now: datetime) -> None:
         return
     row.due_at, row.attempts, row.next_try_at = following, 0, None
     row.claimed_by = row.claimed_at = row.lease_until = None
+
+
+# ------------------------------------------------------------------ by hand (Camunda's job operations)
+def held(uow: UnitOfWork, timer_id: str) -> Optional[StartTimer]:
+    """The start timer row, locked on PostgreSQL so that a scheduler firing it waits; None if there is none."""
+    query = select(StartTimer).where(StartTimer.id == timer_id)
+    if uow.db.is_postgres:
+        query = query.with_for_update()
+    return uow.session.scalars(query).first()
+
+
+def move(uow: UnitOfWork, row: StartTimer, due: datetime, actor: str) -> None:
+    """Set the next occurrence (a job's due date) in the caller's transaction; the cycle goes on from there."""
+    audit(uow, None, actor, "start_timer_moved", row.activity_id, row.id,
+          {"process": row.process_key, "from": row.due_at.isoformat(), "to": due.isoformat()})
+    row.due_at, row.attempts, row.next_try_at = due, 0, None
+    row.claimed_by = row.claimed_at = row.lease_until = None
+    timer_wake.note_timers(uow, [due])
+
+
+def fire_now(uow: UnitOfWork, row: StartTimer, actor: str) -> None:
+    """Start the next occurrence's instance now (a job executed by hand) and move on, in the caller's transaction."""
+    try:
+        _start(uow, row, clock.now(), actor, {"by_hand": True})
+    except ScheduleError as exc:  # parked for that reason: only a deployment of a readable timer mends it
+        raise InvalidInput(f"timer start event {row.activity_id} of {row.process_key}: {exc}; "
+                           "deploy a version with a valid timer") from None
 
 
 def release_claim(uow: UnitOfWork, timer_id: str, worker: str) -> None:
