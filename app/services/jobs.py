@@ -86,8 +86,9 @@ def _retries_left(attempts) -> Any:
 def _jobs() -> Select:
     """Every job as one row shape: waiting timers, timer start events, then open incidents of failed calls."""
     parked = exists().where(Incident.task_id == Timer.id, Incident.status == "open")
-    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"), literal(1, Integer).label("is_timer"),
-                     Timer.instance_id.label("instance_id"), ProcessInstance.definition_id.label("definition_id"),
+    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"),
+                     literal(1, Integer).label("is_timer"), Timer.instance_id.label("instance_id"),
+                     ProcessInstance.definition_id.label("definition_id"),
                      ProcessInstance.definition_key.label("definition_key"), Timer.activity_id.label("activity_id"),
                      Timer.due_at.label("due_at"), _retries_left(Timer.attempts).label("retries"),
                      cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"))
@@ -127,8 +128,8 @@ def _filtered(query: JobQuery, columns: Callable) -> tuple[Select, Any]:
         stmt = stmt.where(job.c.is_timer == int(query.timers))
     if query.messages:  # no asynchronous continuations here: message jobs never exist
         stmt = stmt.where(literal(False))
-    for flag, condition in ((query.with_exception, job.c.message.is_not(None)), (query.no_retries_left, job.c.retries == 0),
-                            (query.with_retries_left, job.c.retries > 0)):
+    for flag, condition in ((query.with_exception, job.c.message.is_not(None)),
+                            (query.no_retries_left, job.c.retries == 0), (query.with_retries_left, job.c.retries > 0)):
         if flag:
             stmt = stmt.where(condition)
     if query.executable:  # Camunda: retries left, and due (or no due date)

@@ -90,10 +90,10 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition, timer_start
 
 def _finished(uow: UnitOfWork, replaced: Optional[ProcessDefinition], wanted: dict[str, tuple[str, str]],
               rows: dict[str, StartTimer]) -> set[TimerStart]:
-    """The wanted events ``replaced`` had unchanged and that have no row: they have no occurrence left.
+    """The events of ``replaced`` that have no row: a wanted event among them, unchanged, has no occurrence left.
 
     The replaced version's model is read only when some wanted event has no row (a date that fired, a
-    finished ``R3``), which is rare: most schedules are cycles that keep their row.
+    finished ``R3``, or a new event), which is rare: most schedules are cycles that keep their row.
     """
     if replaced is None or wanted.keys() <= rows.keys():
         return set()

@@ -376,7 +376,8 @@ def test_deleting_the_latest_version_schedules_the_previous_ones_start_timers_fr
                                      headers=api.headers("owner"))
         assert response.status_code == 204, response.get_json()
         [row] = schedule(app, "rollback")
-        assert (row.definition_id, row.due_at) == (_definition_id(api, "rollback", 1), clock.now() + timedelta(seconds=10))
+        assert (row.definition_id, row.due_at) == \
+            (_definition_id(api, "rollback", 1), clock.now() + timedelta(seconds=10))
         advance(timedelta(seconds=10))
         assert tick(app) == 1
     with UnitOfWork(database(app), write=False) as uow:
