@@ -50,7 +50,7 @@ def job(row: jobs.Job) -> dict[str, Any]:
             "executionId": row.instance_id, "processDefinitionId": row.definition_id,
             "processDefinitionKey": row.definition_key, "exceptionMessage": row.message,
             "failedActivityId": row.activity_id if row.message is not None else None, "retries": row.retries,
-            "dueDate": shapes.camunda_date(row.due_at), "suspended": False, "priority": 0, "tenantId": None,
+            "dueDate": shapes.camunda_date(row.due_at), "suspended": row.suspended, "priority": 0, "tenantId": None,
             "createTime": shapes.camunda_date(row.created_at), "batchId": None}
 
 

@@ -71,6 +71,7 @@ class Job:
     retries: int
     message: Optional[str]
     created_at: Optional[datetime]
+    suspended: bool
 
 
 def _max_attempts() -> int:
@@ -91,18 +92,20 @@ def _jobs() -> Select:
                      ProcessInstance.definition_id.label("definition_id"),
                      ProcessInstance.definition_key.label("definition_key"), Timer.activity_id.label("activity_id"),
                      Timer.due_at.label("due_at"), _retries_left(Timer.attempts).label("retries"),
-                     cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"))
+                     cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"),
+                     ProcessInstance.suspended.label("suspended"))
               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
               .outerjoin(ActivityInstance, ActivityInstance.id == Timer.id)
               .where(~parked))  # given up on: shown once, as its incident below
     starts = (select(StartTimer.id, literal("start", String), literal(1, Integer), cast(null(), String),
                      StartTimer.definition_id, StartTimer.process_key, StartTimer.activity_id, StartTimer.due_at,
-                     _retries_left(StartTimer.attempts), StartTimer.last_error, ProcessDefinition.deployed_at)
+                     _retries_left(StartTimer.attempts), StartTimer.last_error, ProcessDefinition.deployed_at,
+                     ProcessDefinition.suspended)  # a suspended definition's start timers wait, as in Camunda
               .join(ProcessDefinition, ProcessDefinition.id == StartTimer.definition_id))
     failed = (select(Incident.task_id, literal("failed", String), case((Timer.id.is_(None), 0), else_=1),
                      Incident.instance_id, Incident.definition_id, ProcessInstance.definition_key,
                      Incident.activity_id, Timer.due_at, literal(0, Integer), Incident.message,
-                     Incident.created_at)
+                     Incident.created_at, ProcessInstance.suspended)
               .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
               .outerjoin(Timer, Timer.id == Incident.task_id)
               .where(Incident.status == "open"))
@@ -161,7 +164,8 @@ def list_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> list[Job]:
         stmt = stmt.order_by(*order, job.c.id).offset(query.first)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
-        return [Job(**{**row._mapping, "is_timer": bool(row.is_timer)}) for row in uow.session.execute(stmt)]
+        return [Job(**{**row._mapping, "is_timer": bool(row.is_timer), "suspended": bool(row.suspended)})
+                for row in uow.session.execute(stmt)]
 
 
 def count_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> int:

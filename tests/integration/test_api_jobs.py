@@ -226,6 +226,9 @@ def test_timer_start_events_are_jobs_of_their_definition_without_an_instance(app
     assert job["createTime"] is not None
     assert api.get(f"/job/{job['id']}/stacktrace").status_code == 404
     assert api.post("/job/retries", json={"jobIds": [job["id"]], "retries": 1}).status_code == 400
+    assert api.put("/process-definition/key/hourly/suspended", user="owner",
+                   json={"suspended": True}).status_code == 204
+    assert api.get(f"/job/{job['id']}").get_json()["suspended"] is True  # it waits, as its definition does
 
 
 def test_a_failing_timer_start_event_shows_its_error_and_retries_left(app, api):
