@@ -96,12 +96,15 @@ def scheduled_app(database_url):
 
 @pytest.mark.timing
 def test_iso_cycles_and_a_date_fire_on_time_with_the_real_scheduler(scheduled_app):
-    """R/PT2S repeats, R3/PT1S fires exactly three times, a date 2 s ahead fires once; the deployment
-    wakes the clock, so none waits for the 5 s poll."""
+    """R/PT2S repeats, R3/PT1S fires exactly three times, a date 2 s ahead fires once, a date an hour ago
+    once at once; the deployment wakes the clock, so none waits for the 5 s poll."""
     api = Api(scheduled_app.test_client())
     at = (clock.now() + timedelta(seconds=2)).astimezone(SHANGHAI).isoformat(timespec="seconds")
+    ago = (clock.now() - timedelta(hours=1)).astimezone(SHANGHAI).isoformat(timespec="seconds")
     deployed(api, timer_model("every_two", "R/PT2S"), timer_model("three_times", "R3/PT1S"),
-             timer_model("once", at, kind="timeDate"))
+             timer_model("once", at, kind="timeDate"), timer_model("overdue", ago, kind="timeDate"))
+    wait_until(lambda: started(scheduled_app, "overdue") == 1, 1)
+    assert started(scheduled_app, "overdue") == 1  # within a second of the deployment
     assert {row.process_key for key in ("every_two", "three_times", "once") for row in schedule(scheduled_app, key)} \
         == {"every_two", "three_times", "once"}
     wait_until(lambda: started(scheduled_app, "three_times") >= 3 and started(scheduled_app, "every_two") >= 2, 7)
@@ -110,9 +113,10 @@ def test_iso_cycles_and_a_date_fire_on_time_with_the_real_scheduler(scheduled_ap
     assert started(scheduled_app, "once") == 1
     assert started(scheduled_app, "every_two") >= 2
     assert schedule(scheduled_app, "three_times") == [] and schedule(scheduled_app, "once") == []
+    assert started(scheduled_app, "overdue") == 1 and schedule(scheduled_app, "overdue") == []
     with UnitOfWork(database(scheduled_app), write=False) as uow:
         entries = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "start_timer_fired")))
-    assert len(entries) == sum(started(scheduled_app, k) for k in ("every_two", "three_times", "once"))
+    assert len(entries) == sum(started(scheduled_app, k) for k in ("every_two", "three_times", "once", "overdue"))
     assert {e.activity_id for e in entries} == {"tick"}
 
 
