@@ -7,7 +7,8 @@ through). Its value is one of: an ISO-8601 date (fires once); an ISO-8601 cycle
 Quartz cron (Camunda's other ``timeCycle`` form), read in ``zone``.
 
 Occurrences missed while nothing ran are fired once, not once each: the next
-occurrence is always the first one after the firing. A cycle stays on its grid
+occurrence is always the first one after the firing. A date already past when
+deployed is due at once, as in Camunda (the scheduler catches it up). A cycle stays on its grid
 (start + k·duration), so a weekly 16:00 stays at 16:00 after a catch-up.
 """
 from __future__ import annotations
@@ -94,9 +95,11 @@ def _moment(text: str, tz: ZoneInfo) -> datetime:
 
 
 def first_due(schedule: Schedule, now: datetime) -> Optional[datetime]:
-    """The first occurrence from ``now`` (a deployment); None if there is none left (a past date)."""
+    """The first occurrence from ``now`` (a deployment); None if there is none left (a cycle past its end).
+
+    A date is its own occurrence even when past: it fires once, at the next pass."""
     if schedule.kind == "timeDate":
-        return schedule.start if schedule.start >= now else None
+        return schedule.start
     if schedule.is_cron:
         return next_fire(parse_cron(schedule.text, schedule.zone.key), now)
     if schedule.start is None:

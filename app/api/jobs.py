@@ -1,4 +1,5 @@
-"""Jobs the Camunda way: waiting timers and failed handler calls, listed, read, retried, moved and run now."""
+"""Jobs the Camunda way: waiting timers, timer start events and failed handler calls, listed, read, retried,
+moved and run now."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Optional
@@ -48,8 +49,8 @@ def job(row: jobs.Job) -> dict[str, Any]:
     return {"id": row.id, "jobDefinitionId": None, "processInstanceId": row.instance_id,
             "executionId": row.instance_id, "processDefinitionId": row.definition_id,
             "processDefinitionKey": row.definition_key, "exceptionMessage": row.message,
-            "failedActivityId": row.activity_id if row.kind == "failed" else None, "retries": row.retries,
-            "dueDate": shapes.camunda_date(row.due_at), "suspended": False, "priority": 0, "tenantId": None,
+            "failedActivityId": row.activity_id if row.message is not None else None, "retries": row.retries,
+            "dueDate": shapes.camunda_date(row.due_at), "suspended": row.suspended, "priority": 0, "tenantId": None,
             "createTime": shapes.camunda_date(row.created_at), "batchId": None}
 
 

@@ -269,7 +269,8 @@ def _schedule_timer_starts(uow: UnitOfWork, changed: list[ProcessDefinition],
     from app.services.start_timers import replace_schedule  # it starts instances, which read definitions
 
     for definition in changed:
-        replace_schedule(uow, definition, drafts[definition.key].process.timer_starts)
+        replace_schedule(uow, definition, drafts[definition.key].process.timer_starts,
+                         version_before(uow, definition.key, definition.version))
 
 
 def _resource(deployment: Deployment, upload: _Upload) -> Resource:
@@ -393,6 +394,13 @@ def _next_version(uow: UnitOfWork, key: str) -> int:
 # ------------------------------------------------------------------ reading
 def latest_definition_row(uow: UnitOfWork, key: str) -> Optional[ProcessDefinition]:
     return uow.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                               .order_by(ProcessDefinition.version.desc())).first()
+
+
+def version_before(uow: UnitOfWork, key: str, version: int) -> Optional[ProcessDefinition]:
+    """The newest version of ``key`` older than ``version`` (versions may have gaps where some were deleted)."""
+    return uow.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                               ProcessDefinition.version < version)
                                .order_by(ProcessDefinition.version.desc())).first()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select
 from app.db import UnitOfWork
 from app.errors import Forbidden, InUse, NotFound
 from app.models import DecisionDefinition, Deployment, ProcessDefinition, ProcessInstance, Resource
-from app.services import definitions
+from app.services import definitions, start_timers
 from app.services.audit import audit
 from app.services.users import Principal
 
@@ -155,8 +155,21 @@ def _delete_definitions(uow: UnitOfWork, rows: list[ProcessDefinition], cascade:
     if total and not cascade:
         raise InUse(f"{counts.get('ACTIVE', 0)} running and {total - counts.get('ACTIVE', 0)} finished instance(s) "
                     f"of {', '.join(ids)} exist; delete with cascade=true to delete them and their history too")
+    _restore_timer_starts(uow, rows)
     uow.session.execute(delete(ProcessInstance).where(ProcessInstance.definition_id.in_(ids)))
     uow.session.execute(delete(ProcessDefinition).where(ProcessDefinition.id.in_(ids)))
     for definition_id in ids:
         uow.db.definitions.pop(definition_id, None)
     return total
+
+
+def _restore_timer_starts(uow: UnitOfWork, rows: list[ProcessDefinition]) -> None:
+    """Where a key's latest version goes and an older one stays, the older one's timer starts are scheduled
+    again (Camunda re-creates them); the rows are re-pointed before the deleted versions' cascade would take them."""
+    for latest in rows:
+        if definitions.latest_definition_row(uow, latest.key).id != latest.id:
+            continue
+        previous = definitions.version_before(uow, latest.key, min(r.version for r in rows if r.key == latest.key))
+        if previous is not None:
+            start_timers.restore_previous(uow, latest, previous)
+    uow.session.flush()

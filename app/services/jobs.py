@@ -1,12 +1,16 @@
-"""Camunda's jobs, mapped onto what this engine has: waiting timers and failed handler calls.
+"""Camunda's jobs, mapped onto what this engine has: waiting timers, timer start events and failed calls.
 
 Camunda runs timers and asynchronous steps as jobs, and a job whose retries
-ran out carries an incident. Here timers are rows of the ``timer`` projection
-(retries 3) and a failed handler call is its open incident (retries 0, with the
-error and stack trace). A timer that kept failing to fire also has an open
-incident (``app.services.timers``); retrying it arms the timer again. A job's id is the engine task id: the timer row's id, or the
-incident's ``configuration``. Both are read in one SQL query, so lists, counts
-and paging stay in the database.
+ran out carries an incident. Here a waiting timer is a row of the ``timer``
+projection, a timer start event's next occurrence a row of ``start_timer`` (a
+job of its definition, with no instance, as in Camunda), and a failed handler
+call its open incident (retries 0, with the error and stack trace). A timer
+that kept failing to fire is one job too: its row and its incident (retrying
+the incident arms the timer again) are shown as the failed timer, with its due
+date. Retries are the attempts left of ``TIMER_MAX_ATTEMPTS``. A job's id is
+the engine task id: the timer row's id, the incident's ``configuration``, or
+the start timer row's id. All are read in one SQL query, so lists, counts and
+paging stay in the database.
 """
 from __future__ import annotations
 
@@ -15,23 +19,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from sqlalchemy import Integer, Select, String, Text, cast, func, literal, null, select, union_all, update
+from flask import current_app, has_app_context
+from sqlalchemy import (Integer, Select, String, Text, case, cast, exists, func, literal, null, or_, select,
+                        union_all, update)
 
 from app import clock, engine
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.models import ActivityInstance, Incident, ProcessInstance, Timer, UTCDateTime
-from app.services import incidents, step
+from app.models import ActivityInstance, Incident, ProcessDefinition, ProcessInstance, StartTimer, Timer
+from app.services import incidents, start_timers, step
 from app.services.audit import audit
 from app.services.users import ADMIN_GROUP, Principal
 
-TIMER_RETRIES = 3  # Camunda's default for a job that has not failed
+TIMER_RETRIES = 3  # Camunda's default for a job that has not failed, and TIMER_MAX_ATTEMPTS's
 OPERATOR_GROUPS = frozenset({"process_owner", ADMIN_GROUP})
 
 
 @dataclass
 class JobQuery:
-    """Camunda's job filters that apply to timers and failed handler calls."""
+    """Camunda's job filters that apply to timers, timer start events and failed handler calls."""
 
     job_ids: list[str] = field(default_factory=list)
     instance_ids: list[str] = field(default_factory=list)
@@ -55,8 +61,9 @@ class JobQuery:
 @dataclass(frozen=True)
 class Job:
     id: str
-    kind: str  # timer | failed
-    instance_id: str
+    kind: str  # timer | start (a timer start event) | failed (a handler call, or a timer given up on)
+    is_timer: bool
+    instance_id: Optional[str]
     definition_id: str
     definition_key: str
     activity_id: str
@@ -64,23 +71,45 @@ class Job:
     retries: int
     message: Optional[str]
     created_at: Optional[datetime]
+    suspended: bool
+
+
+def _max_attempts() -> int:
+    return current_app.config.get("TIMER_MAX_ATTEMPTS", TIMER_RETRIES) if has_app_context() else TIMER_RETRIES
+
+
+def _retries_left(attempts) -> Any:
+    """Camunda counts a job's retries down with each failure: the attempts left before the scheduler gives up."""
+    most = _max_attempts()
+    return case((attempts >= most, 0), else_=most - attempts)
 
 
 def _jobs() -> Select:
-    """Every job as one row shape: waiting timers, then open incidents of failed handler calls."""
-    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"), Timer.instance_id.label("instance_id"),
+    """Every job as one row shape: waiting timers, timer start events, then open incidents of failed calls."""
+    parked = exists().where(Incident.task_id == Timer.id, Incident.status == "open")
+    timers = (select(Timer.id.label("id"), literal("timer", String).label("kind"),
+                     literal(1, Integer).label("is_timer"), Timer.instance_id.label("instance_id"),
                      ProcessInstance.definition_id.label("definition_id"),
                      ProcessInstance.definition_key.label("definition_key"), Timer.activity_id.label("activity_id"),
-                     Timer.due_at.label("due_at"), literal(TIMER_RETRIES, Integer).label("retries"),
-                     cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"))
+                     Timer.due_at.label("due_at"), _retries_left(Timer.attempts).label("retries"),
+                     cast(null(), Text).label("message"), ActivityInstance.started_at.label("created_at"),
+                     ProcessInstance.suspended.label("suspended"))
               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-              .outerjoin(ActivityInstance, ActivityInstance.id == Timer.id))
-    failed = (select(Incident.task_id, literal("failed", String), Incident.instance_id, Incident.definition_id,
-                     ProcessInstance.definition_key, Incident.activity_id, cast(null(), UTCDateTime),
-                     literal(0, Integer), Incident.message, Incident.created_at)
+              .outerjoin(ActivityInstance, ActivityInstance.id == Timer.id)
+              .where(~parked))  # given up on: shown once, as its incident below
+    starts = (select(StartTimer.id, literal("start", String), literal(1, Integer), cast(null(), String),
+                     StartTimer.definition_id, StartTimer.process_key, StartTimer.activity_id, StartTimer.due_at,
+                     _retries_left(StartTimer.attempts), StartTimer.last_error, ProcessDefinition.deployed_at,
+                     ProcessDefinition.suspended)  # a suspended definition's start timers wait, as in Camunda
+              .join(ProcessDefinition, ProcessDefinition.id == StartTimer.definition_id))
+    failed = (select(Incident.task_id, literal("failed", String), case((Timer.id.is_(None), 0), else_=1),
+                     Incident.instance_id, Incident.definition_id, ProcessInstance.definition_key,
+                     Incident.activity_id, Timer.due_at, literal(0, Integer), Incident.message,
+                     Incident.created_at, ProcessInstance.suspended)
               .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+              .outerjoin(Timer, Timer.id == Incident.task_id)
               .where(Incident.status == "open"))
-    return union_all(timers, failed).subquery("job")
+    return union_all(timers, starts, failed).subquery("job")
 
 
 _SORT = {"jobId": "id", "processInstanceId": "instance_id", "executionId": "instance_id",
@@ -98,17 +127,16 @@ def _filtered(query: JobQuery, columns: Callable) -> tuple[Select, Any]:
                           (query.activity_id, job.c.activity_id)):
         if value is not None:
             stmt = stmt.where(column == value)
-    kind_wanted = {True: "timer", False: "failed"}
     if query.timers is not None:
-        stmt = stmt.where(job.c.kind == kind_wanted[query.timers])
+        stmt = stmt.where(job.c.is_timer == int(query.timers))
     if query.messages:  # no asynchronous continuations here: message jobs never exist
         stmt = stmt.where(literal(False))
-    for flag, kind in ((query.with_exception, "failed"), (query.no_retries_left, "failed"),
-                       (query.with_retries_left, "timer")):
+    for flag, condition in ((query.with_exception, job.c.message.is_not(None)),
+                            (query.no_retries_left, job.c.retries == 0), (query.with_retries_left, job.c.retries > 0)):
         if flag:
-            stmt = stmt.where(job.c.kind == kind)
-    if query.executable:
-        stmt = stmt.where(job.c.kind == "timer", job.c.due_at <= clock.now())
+            stmt = stmt.where(condition)
+    if query.executable:  # Camunda: retries left, and due (or no due date)
+        stmt = stmt.where(job.c.retries > 0, or_(job.c.due_at.is_(None), job.c.due_at <= clock.now()))
     if query.due_before is not None:
         stmt = stmt.where(job.c.due_at < query.due_before)
     if query.due_after is not None:
@@ -136,7 +164,8 @@ def list_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> list[Job]:
         stmt = stmt.order_by(*order, job.c.id).offset(query.first)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
-        return [Job(**row._mapping) for row in uow.session.execute(stmt)]
+        return [Job(**{**row._mapping, "is_timer": bool(row.is_timer), "suspended": bool(row.suspended)})
+                for row in uow.session.execute(stmt)]
 
 
 def count_jobs(uow: UnitOfWork, user: Principal, query: JobQuery) -> int:
@@ -176,7 +205,7 @@ def set_retries(new_uow: Callable[..., UnitOfWork], user: Principal, job_ids: li
     missing = [j for j in job_ids if j not in jobs]
     if missing:
         raise NotFound(f"job(s) {', '.join(missing)} do not exist")
-    timers = [j for j in job_ids if jobs[j].kind == "timer"]
+    timers = [j for j in job_ids if jobs[j].kind in ("timer", "start")]
     if timers:
         raise InvalidInput(f"job(s) {', '.join(timers)} are timers, which have no retries to set")
     if retries > 0:
@@ -200,9 +229,15 @@ def _timer(uow: UnitOfWork, job_id: str) -> Timer:
 
 
 def set_due_date(uow: UnitOfWork, user: Principal, job_id: str, due: datetime) -> None:
-    """Move a waiting timer (the scheduler fires it when due); audited with the old and new time."""
+    """Move a waiting timer or a timer start event's next occurrence (the scheduler fires it when due);
+    audited with the old and new time."""
     _require_operator(user)
     with uow:
+        start = start_timers.held(uow, job_id)
+        if start is not None:
+            start_timers.move(uow, start, due, user.id)
+            uow.commit()
+            return
         timer = _timer(uow, job_id)
         instance, definition, workflow = step.load(uow, timer.instance_id)
         since = time.time()
@@ -220,7 +255,8 @@ def set_due_date(uow: UnitOfWork, user: Principal, job_id: str, due: datetime) -
 
 
 def execute(new_uow: Callable[..., UnitOfWork], user: Principal, job_id: str) -> None:
-    """Run a job now: fire a timer, or call a failed handler again (a new failure keeps the incident open)."""
+    """Run a job now: fire a timer, start a timer start event's instance (its schedule moves on), or call a
+    failed handler again (a new failure keeps the incident open)."""
     job = get_job(new_uow(write=False), user, job_id)
     if job.kind == "failed":
         incidents.retry(new_uow(), job_id, user)
@@ -228,6 +264,11 @@ def execute(new_uow: Callable[..., UnitOfWork], user: Principal, job_id: str) ->
     _require_operator(user)
     uow = new_uow()
     with uow:
+        start = start_timers.held(uow, job_id) if job.kind == "start" else None
+        if start is not None:
+            start_timers.fire_now(uow, start, user.id)
+            uow.commit()
+            return
         timer = _timer(uow, job_id)
         instance, definition, workflow = step.load(uow, timer.instance_id)
         since = time.time()

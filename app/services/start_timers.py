@@ -3,7 +3,12 @@
 Deploying a new version of a process replaces its rows in ``start_timer``: a
 start event the new version dropped stops firing; one with the same id and
 expression keeps its due time (a redeploy neither fires twice nor restarts a
-cycle); a new or changed one is computed from now.
+cycle); a new or changed one is computed from now (a date already past fires
+at once). A row is deleted once its event has no occurrence left, so an
+unchanged event without a row has run its course and stays so: a date fired
+under the old version does not fire again under the new one. Deleting the
+latest version puts the schedule of the version that becomes latest back by
+the same rules.
 
 Firing follows ``app.services.timers``: a pass claims due rows with a lease in a
 short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then each row is
@@ -25,10 +30,10 @@ from typing import Callable, Optional
 from flask import current_app, has_app_context
 from sqlalchemy import Select, func, or_, select
 
-from app import clock, engine
+from app import clock, engine, modelcheck
 from app.db import UnitOfWork
-from app.errors import Conflict, DeploymentError, ModelError, SuspendedEntity
-from app.models import ProcessDefinition, StartTimer
+from app.errors import Conflict, DeploymentError, InvalidInput, ModelError, SuspendedEntity
+from app.models import ProcessDefinition, Resource, StartTimer
 from app.services import timer_wake
 from app.services.audit import audit
 from app.services.definitions import definition_row, process_spec
@@ -39,6 +44,7 @@ from app.start_schedule import Schedule, ScheduleError, due_after_firing, first_
 log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "Asia/Shanghai"
+TimerStart = tuple[str, str, str]  # a start event's id, timer kind (timeDate | timeCycle) and expression
 
 
 def zone() -> str:
@@ -47,11 +53,14 @@ def zone() -> str:
 
 
 # ------------------------------------------------------------------ deployment
-def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
-                     timer_starts: list[tuple[str, str, str]]) -> None:
+def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition, timer_starts: list[TimerStart],
+                     replaced: Optional[ProcessDefinition]) -> None:
     """Make ``definition``'s timer start events (id, kind, expression) its key's schedule.
 
-    Runs in the deployment's transaction, so a refused deployment changes no schedule.
+    ``replaced`` is the version whose schedule this was (the latest before a
+    deployment, or the deleted latest): an event it had unchanged that has no
+    row ran its course, and is not started again. Runs in the caller's
+    transaction, so a refused deployment changes no schedule.
     """
     session, now = uow.session, clock.now()
     rows = {row.activity_id: row for row in
@@ -59,11 +68,14 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
     wanted = {activity_id: (kind, expression) for activity_id, kind, expression in timer_starts}
     for activity_id in rows.keys() - wanted.keys():
         session.delete(rows.pop(activity_id))
+    finished = _finished(uow, replaced, wanted, rows)
     due_times = []
     for activity_id, (kind, expression) in wanted.items():
         row = rows.get(activity_id)
         if row is not None and (row.kind, row.expression) == (kind, expression):
             row.definition_id = definition.id  # unchanged: keeps its due time and count
+            continue
+        if (activity_id, kind, expression) in finished:
             continue
         due = first_due(_schedule(definition, activity_id, kind, expression), now)
         if row is not None:
@@ -74,6 +86,34 @@ def replace_schedule(uow: UnitOfWork, definition: ProcessDefinition,
                                    definition_id=definition.id, kind=kind, expression=expression, due_at=due))
             due_times.append(due)
     timer_wake.note_timers(uow, due_times)
+
+
+def _finished(uow: UnitOfWork, replaced: Optional[ProcessDefinition], wanted: dict[str, tuple[str, str]],
+              rows: dict[str, StartTimer]) -> set[TimerStart]:
+    """The events of ``replaced`` that have no row: a wanted event among them, unchanged, has no occurrence left.
+
+    The replaced version's model is read only when some wanted event has no row (a date that fired, a
+    finished ``R3``, or a new event), which is rare: most schedules are cycles that keep their row.
+    """
+    if replaced is None or wanted.keys() <= rows.keys():
+        return set()
+    return {event for event in timer_starts_of(uow, replaced) if event[0] not in rows}
+
+
+def timer_starts_of(uow: UnitOfWork, definition: ProcessDefinition) -> list[TimerStart]:
+    """A stored version's timer start events (id, kind, expression), read from its BPMN file as deployed."""
+    resource = uow.session.get(Resource, definition.resource_id)
+    return next(p for p in modelcheck.check_bpmn(resource.content, resource.name)
+                if p.key == definition.key).timer_starts
+
+
+def restore_previous(uow: UnitOfWork, deleted: ProcessDefinition, previous: ProcessDefinition) -> None:
+    """The latest version ``deleted`` is about to go: ``previous`` becomes latest and its timer starts are scheduled.
+
+    As in Camunda, where deleting the latest version re-creates the previous one's timer start jobs; an
+    event both versions share unchanged keeps its due time, one that ran its course stays done.
+    """
+    replace_schedule(uow, previous, timer_starts_of(uow, previous), deleted)
 
 
 def _schedule(definition: ProcessDefinition, activity_id: str, kind: str, expression: str) -> Schedule:
@@ -120,18 +160,24 @@ def fire_claimed(uow: UnitOfWork, timer_id: str, worker: str) -> bool:
         row = uow.session.scalars(query).first()
         if row is None:
             return False  # fired by a worker whose lease was newer, or replaced by a deployment meanwhile
-        definition = definition_row(uow, row.definition_id)
-        since = time.time()
-        workflow = engine.start_by_timer(process_spec(uow, definition), row.activity_id)
-        due = row.due_at.isoformat()
-        instance = store_new_instance(uow, definition, workflow, None, None, since,
-                                      {"start_timer": row.activity_id, "due": due})
-        audit(uow, instance.id, None, "start_timer_fired", row.activity_id, row.id,
-              {"worker": worker, "due": due, "timer": row.expression})
-        row.fired += 1
-        _move_on(uow, row, now)
+        _start(uow, row, now, None, {"worker": worker})
         uow.commit()
         return True
+
+
+def _start(uow: UnitOfWork, row: StartTimer, now: datetime, actor: Optional[str], data: dict) -> None:
+    """Start the instance of the row's occurrence, audit it and move the row on, in the caller's transaction."""
+    definition = definition_row(uow, row.definition_id)
+    since = time.time()
+    workflow = engine.start_by_timer(process_spec(uow, definition), row.activity_id)
+    due = row.due_at.isoformat()
+    instance = store_new_instance(uow, definition, workflow, None, None, since,
+                                  {"start_timer": row.activity_id, "due": due})
+    audit(uow, instance.id, actor, "start_timer_fired", row.activity_id, row.id,
+          {**data, "due": due, "timer": row.expression})
+    row.fired += 1
+    row.last_error = None  # a firing succeeded: an earlier occurrence's failure is no longer news
+    _move_on(uow, row, now)
 
 
 def _move_on(uow: UnitOfWork, row: StartTimer, now: datetime) -> None:
@@ -142,6 +188,33 @@ def _move_on(uow: UnitOfWork, row: StartTimer, now: datetime) -> None:
         return
     row.due_at, row.attempts, row.next_try_at = following, 0, None
     row.claimed_by = row.claimed_at = row.lease_until = None
+
+
+# ------------------------------------------------------------------ by hand (Camunda's job operations)
+def held(uow: UnitOfWork, timer_id: str) -> Optional[StartTimer]:
+    """The start timer row, locked on PostgreSQL so that a scheduler firing it waits; None if there is none."""
+    query = select(StartTimer).where(StartTimer.id == timer_id)
+    if uow.db.is_postgres:
+        query = query.with_for_update()
+    return uow.session.scalars(query).first()
+
+
+def move(uow: UnitOfWork, row: StartTimer, due: datetime, actor: str) -> None:
+    """Set the next occurrence (a job's due date) in the caller's transaction; the cycle goes on from there."""
+    audit(uow, None, actor, "start_timer_moved", row.activity_id, row.id,
+          {"process": row.process_key, "from": row.due_at.isoformat(), "to": due.isoformat()})
+    row.due_at, row.attempts, row.next_try_at = due, 0, None
+    row.claimed_by = row.claimed_at = row.lease_until = None
+    timer_wake.note_timers(uow, [due])
+
+
+def fire_now(uow: UnitOfWork, row: StartTimer, actor: str) -> None:
+    """Start the next occurrence's instance now (a job executed by hand) and move on, in the caller's transaction."""
+    try:
+        _start(uow, row, clock.now(), actor, {"by_hand": True})
+    except ScheduleError as exc:  # parked for that reason: only a deployment of a readable timer mends it
+        raise InvalidInput(f"timer start event {row.activity_id} of {row.process_key}: {exc}; "
+                           "deploy a version with a valid timer") from None
 
 
 def release_claim(uow: UnitOfWork, timer_id: str, worker: str) -> None:

@@ -4,12 +4,28 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import delete, select
 
+from app import clock
+from app.db import UnitOfWork
+from app.models import AuditEntry, StartTimer
+from app.store import database
 from scheduler import tick
 from tests.helpers import DATA, deploy, register_handler, unregister_handler
+from tests.integration.test_start_timers import timer_model
+from tests.integration.test_timer_scheduler import START, TIMER_AT, _corrupt, _restore
 
 API = DATA / "api"
 HOUR_TIMER = ("timer_hour.bpmn", (API / "timer_literal.bpmn").read_bytes().replace(b">PT1S<", b">PT1H<"))
+
+
+@pytest.fixture(autouse=True)
+def _no_shipped_start_timers(app):
+    """The shipped models' timer start events are jobs too (the Friday survey, the monthly report, ...):
+    removed, so that each test sees only its own jobs."""
+    with UnitOfWork(database(app)) as uow:
+        uow.session.execute(delete(StartTimer))
+        uow.commit()
 
 
 class Flaky:
@@ -143,3 +159,127 @@ def test_job_requests_that_cannot_apply_are_refused(api, flaky):
     flaky.fail = False
     assert api.post("/job/retries", json={"jobQuery": {"withException": True}, "retries": 1}).status_code == 200
     assert api.get("/job/count").get_json() == {"count": 1}  # only the timer is left
+
+
+def test_a_timer_the_scheduler_gave_up_on_is_one_job_with_no_retries_left(app, api):
+    """Parked after its last attempt, the timer row waits beside its incident: one job (Camunda's failed timer
+    job: retries 0, the error, its due date), not a waiting timer and a failed call under one id."""
+    assert deploy(api, TIMER_AT).status_code == 200
+    app.config.update(TIMER_MAX_ATTEMPTS=3, TIMER_RETRY_SECONDS=10)
+    with clock.frozen(START) as advance:
+        instance_id = api.start("timer_at", {"fire_at": (START + timedelta(seconds=1)).isoformat()})
+        good_state = _corrupt(app, instance_id)
+        for wait in (2, 10, 20):
+            advance(timedelta(seconds=wait))
+            assert tick(app) == 0
+        jobs = api.get(f"/job?processInstanceId={instance_id}").get_json()
+        assert len(jobs) == 1, jobs
+        [job] = jobs
+        assert (job["retries"], job["dueDate"], job["failedActivityId"], job["processInstanceId"]) == \
+            (0, "2026-12-01T08:00:01.000+0000", "wait", instance_id)
+        assert job["exceptionMessage"] and api.get(f"/job/{job['id']}").get_json() == job
+        for flags, count in (("timers=true", 1), ("timers=false", 0), ("withException=true", 1),
+                             ("noRetriesLeft=true", 1), ("withRetriesLeft=true", 0), ("executable=true", 0)):
+            assert api.get(f"/job/count?processInstanceId={instance_id}&{flags}").get_json() == {"count": count}, flags
+        _restore(app, instance_id, good_state)
+        assert api.post(f"/job/{job['id']}/execute", user="owner").status_code == 204  # armed again
+        [armed] = api.get(f"/job?processInstanceId={instance_id}").get_json()
+        assert (armed["id"], armed["retries"], armed["exceptionMessage"]) == (job["id"], 3, None)
+        assert tick(app) == 1
+    assert api.get(f"/incident?processInstanceId={instance_id}").get_json() == []
+    assert api.only_task(instance_id, "after")
+
+
+def _break(app, key: str, due: datetime) -> str:
+    """Make a start timer's expression unreadable (as if edited in the database) and due: its firings fail."""
+    with UnitOfWork(database(app)) as uow:
+        row = uow.session.scalars(select(StartTimer).where(StartTimer.process_key == key)).one()
+        good, row.expression, row.due_at = row.expression, '"not a cycle"', due
+        uow.commit()
+    return good
+
+
+def _mend(app, key: str, expression: str) -> None:
+    with UnitOfWork(database(app)) as uow:
+        uow.session.scalars(select(StartTimer).where(StartTimer.process_key == key)).one().expression = expression
+        uow.commit()
+
+
+def test_timer_start_events_are_jobs_of_their_definition_without_an_instance(app, api):
+    """Camunda's timer start job: definition id and key, due date, retries, no instance or execution; the
+    job filters apply to it."""
+    with clock.frozen(START):
+        assert deploy(api, timer_model("hourly", "R/PT1H")).status_code == 200
+        [job] = api.get("/job").get_json()
+        assert api.get(f"/job/{job['id']}").get_json() == job == api.post("/job", json={"timers": True}).get_json()[0]
+        for query, count in (("processDefinitionKey=hourly", 1), ("processDefinitionKey=other", 0),
+                             (f"processDefinitionId={job['processDefinitionId']}", 1), ("activityId=tick", 1),
+                             ("timers=true", 1), ("timers=false", 0), ("withException=true", 0),
+                             ("noRetriesLeft=true", 0), ("withRetriesLeft=true", 1), ("executable=true", 0),
+                             ("dueDateBefore=2026-12-01T09:00:01.000%2B0000", 1),
+                             ("dueDateAfter=2026-12-01T09:00:01.000%2B0000", 0), ("processInstanceId=nope", 0)):
+            assert api.get(f"/job/count?{query}").get_json() == {"count": count}, query
+    assert job["processDefinitionId"].startswith("hourly:1:") and job["processDefinitionKey"] == "hourly"
+    assert (job["processInstanceId"], job["executionId"], job["exceptionMessage"], job["failedActivityId"]) == \
+        (None, None, None, None)
+    assert (job["dueDate"], job["retries"], job["suspended"]) == ("2026-12-01T09:00:00.000+0000", 3, False)
+    assert job["createTime"] is not None
+    assert api.get(f"/job/{job['id']}/stacktrace").status_code == 404
+    assert api.post("/job/retries", json={"jobIds": [job["id"]], "retries": 1}).status_code == 400
+    assert api.put("/process-definition/key/hourly/suspended", user="owner",
+                   json={"suspended": True}).status_code == 204
+    assert api.get(f"/job/{job['id']}").get_json()["suspended"] is True  # it waits, as its definition does
+
+
+def test_a_failing_timer_start_event_shows_its_error_and_retries_left(app, api):
+    """Each failed firing counts a retry down with the error; a firing that works clears it; one given up
+    for good (its timer cannot be read) has no retries left and is not executable."""
+    app.config.update(TIMER_MAX_ATTEMPTS=3, TIMER_RETRY_SECONDS=10)
+    with clock.frozen(START) as advance:
+        assert deploy(api, timer_model("shaky", "R/PT1H")).status_code == 200
+        good = _break(app, "shaky", START)
+        assert tick(app) == 0
+        [job] = api.get("/job").get_json()
+        assert (job["retries"], job["failedActivityId"]) == (2, "tick") and "not a cycle" in job["exceptionMessage"]
+        assert api.get("/job/count?withException=true").get_json() == {"count": 1}
+        _mend(app, "shaky", good)
+        advance(timedelta(seconds=10))
+        assert tick(app) == 1
+        [job] = api.get("/job").get_json()
+        assert (job["retries"], job["exceptionMessage"], job["failedActivityId"]) == (3, None, None)
+        _break(app, "shaky", clock.now())
+        for wait in (0, 10, 20):
+            advance(timedelta(seconds=wait))
+            assert tick(app) == 0
+        [job] = api.get("/job").get_json()
+        assert job["retries"] == 0 and "not a cycle" in job["exceptionMessage"]
+        for query, count in (("noRetriesLeft=true", 1), ("withRetriesLeft=true", 0), ("executable=true", 0)):
+            assert api.get(f"/job/count?{query}").get_json() == {"count": count}, query
+        refused = api.post(f"/job/{job['id']}/execute", user="owner")
+        assert refused.status_code == 400 and "not a cycle" in refused.get_json()["message"]
+
+
+def test_owners_move_and_execute_a_timer_start_job(app, api):
+    """PUT duedate moves the next occurrence (the cycle goes on from it); execute starts an instance now and
+    moves on; both audited, both for process owners only."""
+    with clock.frozen(START) as advance:
+        assert deploy(api, timer_model("daily", "R/P1D")).status_code == 200
+        [job] = api.get("/job").get_json()
+        soon = "2026-12-01T08:30:00.000+0000"
+        assert api.put(f"/job/{job['id']}/duedate", user="desk", json={"duedate": soon}).status_code == 403
+        assert api.put(f"/job/{job['id']}/duedate", user="owner", json={"duedate": soon}).status_code == 204
+        assert api.get(f"/job/{job['id']}").get_json()["dueDate"] == soon
+        advance(timedelta(minutes=30))
+        assert tick(app) == 1
+        assert api.get(f"/job/{job['id']}").get_json()["dueDate"] == "2026-12-02T08:30:00.000+0000"
+        assert api.post(f"/job/{job['id']}/execute", user="tier1").status_code == 403
+        assert api.post(f"/job/{job['id']}/execute", user="owner").status_code == 204
+        assert api.get(f"/job/{job['id']}").get_json()["dueDate"] == "2026-12-03T08:30:00.000+0000"
+    instances = api.get("/history/process-instance?processDefinitionKey=daily").get_json()
+    assert len(instances) == 2
+    with UnitOfWork(database(app), write=False) as uow:
+        actions = [(e.action, e.actor) for e in uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(["start_timer_moved", "start_timer_fired"]))
+            .order_by(AuditEntry.at, AuditEntry.id))]
+    assert sorted(actions, key=str) == sorted([("start_timer_moved", "owner"), ("start_timer_fired", None),
+                                               ("start_timer_fired", "owner")], key=str)

@@ -96,12 +96,15 @@ def scheduled_app(database_url):
 
 @pytest.mark.timing
 def test_iso_cycles_and_a_date_fire_on_time_with_the_real_scheduler(scheduled_app):
-    """R/PT2S repeats, R3/PT1S fires exactly three times, a date 2 s ahead fires once; the deployment
-    wakes the clock, so none waits for the 5 s poll."""
+    """R/PT2S repeats, R3/PT1S fires exactly three times, a date 2 s ahead fires once, a date an hour ago
+    once at once; the deployment wakes the clock, so none waits for the 5 s poll."""
     api = Api(scheduled_app.test_client())
     at = (clock.now() + timedelta(seconds=2)).astimezone(SHANGHAI).isoformat(timespec="seconds")
+    ago = (clock.now() - timedelta(hours=1)).astimezone(SHANGHAI).isoformat(timespec="seconds")
     deployed(api, timer_model("every_two", "R/PT2S"), timer_model("three_times", "R3/PT1S"),
-             timer_model("once", at, kind="timeDate"))
+             timer_model("once", at, kind="timeDate"), timer_model("overdue", ago, kind="timeDate"))
+    wait_until(lambda: started(scheduled_app, "overdue") == 1, 1)
+    assert started(scheduled_app, "overdue") == 1  # within a second of the deployment
     assert {row.process_key for key in ("every_two", "three_times", "once") for row in schedule(scheduled_app, key)} \
         == {"every_two", "three_times", "once"}
     wait_until(lambda: started(scheduled_app, "three_times") >= 3 and started(scheduled_app, "every_two") >= 2, 7)
@@ -110,9 +113,10 @@ def test_iso_cycles_and_a_date_fire_on_time_with_the_real_scheduler(scheduled_ap
     assert started(scheduled_app, "once") == 1
     assert started(scheduled_app, "every_two") >= 2
     assert schedule(scheduled_app, "three_times") == [] and schedule(scheduled_app, "once") == []
+    assert started(scheduled_app, "overdue") == 1 and schedule(scheduled_app, "overdue") == []
     with UnitOfWork(database(scheduled_app), write=False) as uow:
         entries = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "start_timer_fired")))
-    assert len(entries) == sum(started(scheduled_app, k) for k in ("every_two", "three_times", "once"))
+    assert len(entries) == sum(started(scheduled_app, k) for k in ("every_two", "three_times", "once", "overdue"))
     assert {e.activity_id for e in entries} == {"tick"}
 
 
@@ -325,3 +329,84 @@ def test_deleting_the_process_deletes_its_schedule(app, api):
         assert schedule(app, "doomed") == []
         advance(timedelta(minutes=1))
         assert tick(app) == 0
+
+
+def test_a_date_already_past_at_deployment_fires_once_and_a_new_version_does_not_fire_it_again(app, api):
+    """As in Camunda, a past timeDate fires at once; v2 with the same date has nothing left to fire, while a
+    changed date is a new occurrence (and the scheduler catches a past one up at its next pass)."""
+    day_before = (START - timedelta(days=1)).astimezone(SHANGHAI).isoformat()
+    with clock.frozen(START) as advance:
+        deployed(api, timer_model("late", day_before, kind="timeDate"))
+        [row] = schedule(app, "late")
+        assert row.due_at == START - timedelta(days=1)
+        assert [tick(app), tick(app)] == [1, 0]
+        assert schedule(app, "late") == []
+        deployed(api, timer_model("late", day_before, kind="timeDate", end_name="Finished"))  # v2, same date
+        assert schedule(app, "late") == []
+        advance(timedelta(minutes=1))
+        assert tick(app) == 0
+        hour_before = (START - timedelta(hours=1)).isoformat()
+        deployed(api, timer_model("late", hour_before, kind="timeDate", end_name="Finished"))  # v3, changed
+        assert [tick(app), tick(app)] == [1, 0]
+    with UnitOfWork(database(app), write=False) as uow:
+        versions = list(uow.session.scalars(select(ProcessInstance.definition_id)
+                                            .where(ProcessInstance.definition_key == "late")
+                                            .order_by(ProcessInstance.started_at)))
+    assert [v.split(":")[1] for v in versions] == ["1", "3"]
+
+
+def _definition_id(api, key: str, version: int) -> str:
+    [definition] = [d for d in api.get(f"/process-definition?key={key}").get_json() if d["version"] == version]
+    return definition["id"]
+
+
+def test_deleting_the_latest_version_schedules_the_previous_ones_start_timers_from_now(app, api):
+    """As in Camunda: v3 has no timer, v2 every hour, v1 every 10 s. Deleting v3's deployment arms v2's
+    cycle from then; deleting v2 arms v1's; the next firing starts an instance of the version now latest."""
+    with clock.frozen(START) as advance:
+        deployed(api, timer_model("rollback", "R/PT10S"))
+        deployed(api, timer_model("rollback", "R/PT1H", end_name="Hourly"))
+        third = deploy(api, plain_model("rollback"))
+        assert third.status_code == 200 and schedule(app, "rollback") == []
+        advance(timedelta(minutes=5))
+        response = api.client.delete(f"/engine-rest/deployment/{third.get_json()['id']}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "rollback")
+        assert (row.definition_id, row.expression, row.due_at) == \
+            (_definition_id(api, "rollback", 2), '"R/PT1H"', clock.now() + timedelta(hours=1))
+        advance(timedelta(minutes=5))
+        response = api.client.delete(f"/engine-rest/process-definition/{_definition_id(api, 'rollback', 2)}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "rollback")
+        assert (row.definition_id, row.due_at) == \
+            (_definition_id(api, "rollback", 1), clock.now() + timedelta(seconds=10))
+        advance(timedelta(seconds=10))
+        assert tick(app) == 1
+    with UnitOfWork(database(app), write=False) as uow:
+        [version] = uow.session.scalars(select(ProcessInstance.definition_id)
+                                        .where(ProcessInstance.definition_key == "rollback"))
+    assert version.split(":")[1] == "1"
+
+
+def test_deleting_the_latest_version_keeps_a_shared_events_due_time_and_does_not_refire_a_past_date(app, api):
+    """An event v1 and v2 share unchanged is v1's again with its due time; a date that fired stays fired."""
+    past = (START - timedelta(days=1)).isoformat()
+    with clock.frozen(START) as advance:
+        first = timer_model("shared", "R/PT1H")[1].replace(b'<bpmn:endEvent id="end"', b"""<bpmn:startEvent id="once">
+      <bpmn:outgoing>f2</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDate>%s</bpmn:timeDate>
+      </bpmn:timerEventDefinition></bpmn:startEvent><bpmn:sequenceFlow id="f2" sourceRef="once" targetRef="end" />
+    <bpmn:endEvent id="end\"""" % past.encode())
+        deployed(api, ("shared.bpmn", first))
+        assert tick(app) == 1  # the past date, at once
+        advance(timedelta(minutes=20))
+        deployed(api, ("shared.bpmn", first.replace(b'name="Done"', b'name="Finished"')))
+        response = api.client.delete(f"/engine-rest/process-definition/{_definition_id(api, 'shared', 2)}",
+                                     headers=api.headers("owner"))
+        assert response.status_code == 204, response.get_json()
+        [row] = schedule(app, "shared")
+        assert (row.activity_id, row.due_at, row.definition_id) == \
+            ("tick", START + timedelta(hours=1), _definition_id(api, "shared", 1))
+        assert tick(app) == 0
+    assert started(app, "shared") == 1

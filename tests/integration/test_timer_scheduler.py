@@ -253,3 +253,41 @@ def test_a_timer_due_exactly_at_the_pass_fires_in_that_pass_without_a_warning(ap
     [entry] = fired(app, instance_id)
     assert entry.at == due
     assert [t["taskDefinitionKey"] for t in api.tasks(instance_id)] == ["after"]
+
+
+LATE_BOUNDARY = ("late_boundary.bpmn", b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_late_boundary" targetNamespace="t">
+  <bpmn:process id="late_boundary" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="work" name="Work" camunda:candidateGroups="service_desk">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:boundaryEvent id="late" attachedToRef="work"><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDate>fire_at</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="chase" name="Chase" camunda:candidateGroups="service_desk">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="chased"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="done" />
+    <bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="chase" />
+    <bpmn:sequenceFlow id="f4" sourceRef="chase" targetRef="chased" />
+  </bpmn:process>
+</bpmn:definitions>""")
+
+
+def test_an_intermediate_or_boundary_timer_whose_date_is_past_fires_at_once(app, api):
+    """As in Camunda: SpiffWorkflow finds a past timeDate due in the very step that reaches it, so the
+    instance moves on before anything is stored; no timer row waits, and a pass has nothing to fire."""
+    assert deploy(api, TIMER_AT, LATE_BOUNDARY).status_code == 200
+    yesterday = (START - timedelta(days=1)).isoformat()
+    with clock.frozen(START):
+        waiting = start_waiting(api, START - timedelta(days=1))
+        bounded = api.start("late_boundary", {"fire_at": yesterday})
+        assert [t["taskDefinitionKey"] for t in api.tasks(waiting)] == ["after"]
+        assert [t["taskDefinitionKey"] for t in api.tasks(bounded)] == ["chase"]  # interrupting: work is gone
+        with UnitOfWork(database(app), write=False) as uow:
+            assert list(uow.session.scalars(select(Timer).where(Timer.instance_id.in_([waiting, bounded])))) == []
+        assert tick(app) == 0
+    assert api.post("/job/count", json={"processInstanceIds": [waiting, bounded]}).get_json() == {"count": 0}

@@ -126,7 +126,7 @@ def test_occurrences_of_each_form() -> None:
     once = read_schedule("timeDate", '"2026-12-01T11:00:02+08:00"', "Asia/Shanghai")
     assert first_due(once, NOW) == NOW + timedelta(seconds=2)
     assert due_after_firing(once, NOW + timedelta(seconds=2), 1, NOW + timedelta(seconds=2)) is None
-    assert first_due(once, NOW + timedelta(hours=1)) is None  # deployed after its date: never
+    assert first_due(once, NOW + timedelta(hours=1)) == NOW + timedelta(seconds=2)  # deployed after its date: at once
     cron = read_schedule("timeCycle", "'0 0 16 ? * FRI'", "Asia/Shanghai")
     assert first_due(cron, NOW) == datetime(2026, 12, 4, 16, tzinfo=SHANGHAI)
 
