@@ -65,7 +65,7 @@ def test_a_failing_post_script_is_an_incident_repaired_and_retried(api):
     task = api.only_task(instance_id, "review")
     assert api.complete(task["id"], "tier1", {"answer": 7}).status_code == 204  # 7.upper() fails
     [incident] = api.get(f"/incident?processInstanceId={instance_id}").get_json()
-    assert incident["activityId"] == "review" and "not callable" in incident["incidentMessage"]
+    assert incident["activityId"] == "review" and "'int' object has no attribute 'upper'" in incident["incidentMessage"]
     assert api.tasks(instance_id) == []
     assert api.put(f"/process-instance/{instance_id}/variables/answer", user="desk",
                    json={"value": "no", "type": "String"}).status_code == 204
