@@ -49,6 +49,13 @@ def history_incident(row: Incident) -> dict[str, Any]:
             "resolved": row.status == "resolved", "annotation": row.annotation}
 
 
+@bp.get("/incident")
+def list_incidents():
+    """Open incidents with the same filters and sorting as their count and their history."""
+    rows = incidents.query_incidents(new_uow(write=False), current_user(), _query(False, True))
+    return jsonify([shapes.incident(r) for r in rows])
+
+
 @bp.get("/incident/count")
 def count_incidents():
     return jsonify({"count": incidents.count_incidents(new_uow(write=False), current_user(), _query(False, False))})

@@ -1,19 +1,10 @@
-"""Incidents (failed handler calls) and retrying them the Camunda way: PUT /job/{id}/retries."""
+"""Retrying a failed job the Camunda way: PUT /job/{id}/retries (queries of incidents: incident_queries.py)."""
 from __future__ import annotations
 
-from flask import jsonify, request
-
-from app.api import bp, current_user, json_body, queries, shapes
+from app.api import bp, current_user, json_body
 from app.errors import InvalidInput
 from app.services import incidents
 from app.store import new_uow
-
-
-@bp.get("/incident")
-def list_incidents():
-    queries.check_args(queries.PAGING_ARGS | {"processInstanceId"})
-    rows = incidents.list_incidents(new_uow(write=False), current_user(), instance_id=request.args.get("processInstanceId"))
-    return jsonify([shapes.incident(r) for r in queries.paging().apply(rows)])
 
 
 @bp.put("/job/<job_id>/retries")

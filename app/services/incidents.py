@@ -25,18 +25,6 @@ def _require_staff(user: Principal) -> None:
         raise Forbidden(f"user {user.id} may not see or retry incidents")
 
 
-def list_incidents(uow: UnitOfWork, viewer: Principal, instance_id: Optional[str] = None,
-                   open_only: bool = True) -> list[Incident]:
-    _require_staff(viewer)
-    with uow:
-        query = select(Incident).order_by(Incident.created_at)
-        if instance_id:
-            query = query.where(Incident.instance_id == instance_id)
-        if open_only:
-            query = query.where(Incident.status == "open")
-        return list(uow.session.scalars(query))
-
-
 def retry(uow: UnitOfWork, job_id: str, user: Principal) -> Incident:
     """Run the failed handler or element (``job_id`` is its task id) again; a new failure updates the incident."""
     _require_staff(user)

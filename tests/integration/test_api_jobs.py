@@ -90,6 +90,11 @@ def test_incidents_are_counted_annotated_and_kept_in_history(api, flaky):
     assert api.get(f"/incident/count?processInstanceId={instance_id}&activityId=record").get_json() == {"count": 1}
     assert api.get("/incident/count?activityId=review").get_json() == {"count": 0}
     assert api.get("/incident/count?processDefinitionKey=api_review").get_json() == {"count": 1}
+    # the list takes the count's filters and sorting, as Camunda's does
+    assert [i["id"] for i in api.get("/incident?activityId=record&incidentType=failedJob&sortBy=createTime"
+                                     "&sortOrder=desc").get_json()] == [incident["id"]]
+    assert api.get("/incident?processDefinitionKey=other").get_json() == []
+    assert api.get("/incident?sortBy=nonsense&sortOrder=asc").status_code == 400
     assert api.put(f"/incident/{incident['id']}/annotation", json={"annotation": "CMDB down, 王工 on it"}).status_code == 204
     assert api.get(f"/incident/{incident['id']}").get_json()["annotation"] == "CMDB down, 王工 on it"
     audit = api.get(f"/history/audit/{instance_id}").get_json()

@@ -135,7 +135,7 @@ def test_other_dates_and_numbers_are_checked(api, tasks):
     ("/process-instance?withIncident=true", "withIncident"), ("/process-instance/count?variables=a_eq_1", "variables"),
     ("/history/process-instance?withIncidents=true", "withIncidents"),
     ("/history/process-instance?sortBy=startTime&sortOrder=asc", "sortBy"),
-    ("/process-definition?name=x", "name"), ("/deployment?name=x", "name"), ("/incident?incidentType=x", "incidentType"),
+    ("/process-definition?name=x", "name"), ("/deployment?name=x", "name"), ("/incident?jobDefinitionId=x", "jobDefinitionId"),
     ("/history/activity-instance?activityType=userTask", "activityType"),
 ])
 def test_unsupported_filters_elsewhere_are_400_naming_them(api, tasks, path, name):
