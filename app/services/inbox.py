@@ -33,6 +33,8 @@ PRIORITY_RANGES = {"urgent": (100, None), "important": (75, 99), "normal": (None
 #: Flow 1's categories, as the classification form offers them
 CATEGORIES = ("hardware", "software", "network", "other")
 PAGE_SIZE = 50
+#: Up to this many tasks found by a text search, a page sorts them; more, and it walks the inbox order
+FEW_MATCHES = 2000
 TEXT_LENGTH = 100
 
 
@@ -151,7 +153,7 @@ def inbox_page(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> InboxPa
         named = _offered_by_name(uow, viewer)
         counts = {tab: _count(uow, replace(query, tab=tab), viewer, named) for tab in tabs}
         first = (query.page - 1) * PAGE_SIZE
-        ids = _page_ids(uow, query, viewer, named, first, PAGE_SIZE)
+        ids = _page_ids(uow, query, viewer, named, first, PAGE_SIZE, counts[query.tab])
         return InboxPage(query, tabs, counts, _rows(uow, ids))
 
 
@@ -235,9 +237,15 @@ def _joined(stmt: Select, query: InboxQuery) -> Select:
     return stmt.join(HumanTask, HumanTask.id == TaskCandidate.task_id) if query.process or query.category else stmt
 
 
-def _task_list(query: InboxQuery, viewer: Principal, columns) -> Select:
-    """*mine* and *all*: open tasks (assigned to the viewer, or every one) with the query's filters."""
-    stmt = select(*columns).select_from(HumanTask).where(HumanTask.status == "open", *_conditions(query))
+def _task_list(query: InboxQuery, viewer: Principal, columns, by_match: bool = False) -> Select:
+    """*mine* and *all*: open tasks (assigned to the viewer, or every one) with the query's filters.
+
+    ``by_match`` reads the tasks a text search found by their ids and sorts them, instead of walking every
+    open task in inbox order and asking each whether it was found: SQLite cannot tell how many a search
+    finds and would walk the order index (``status = 'open'``) even for 100 matches, so the status is
+    compared as an expression no index serves."""
+    status = HumanTask.status.concat("") if by_match else HumanTask.status
+    stmt = select(*columns).select_from(HumanTask).where(status == "open", *_conditions(query))
     return stmt.where(HumanTask.assignee == viewer.id) if query.tab == "mine" else stmt
 
 
@@ -291,9 +299,10 @@ _QUEUE_COLUMNS = (TaskCandidate.task_id, TaskCandidate.priority, TaskCandidate.i
 
 
 def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool, first: int,
-              limit: int) -> list[str]:
+              limit: int, total: int) -> list[str]:
     if query.tab != "groups":
-        stmt = _task_list(query, viewer, (HumanTask.id,)).order_by(*_order(HumanTask))
+        by_match = bool(query.text) and total <= FEW_MATCHES  # sorting a few found beats walking them all
+        stmt = _task_list(query, viewer, (HumanTask.id,), by_match).order_by(*_order(HumanTask))
         return list(uow.session.scalars(stmt.offset(first).limit(limit)))
     # each queue's first ``first + limit`` rows hold every task of the merged page (see module docstring)
     lists = [uow.session.execute(stmt.order_by(*_order(TaskCandidate)).limit(first + limit)).all()
@@ -305,7 +314,7 @@ def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool
 
 def _count(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool) -> int:
     if query.tab != "groups":
-        return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),))) or 0
+        return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),), bool(query.text))) or 0
     return _queues_count(uow, query, viewer, named)
 
 

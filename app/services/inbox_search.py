@@ -74,6 +74,7 @@ class _WordsMatch(ColumnElement[bool]):
     """``inbox_search`` rows holding the words, in each database's own full-text index (see the compilers)."""
 
     type = Boolean()
+    _is_implicitly_boolean = True  # a condition itself: without this SQLite's WHERE gets "= 1" and no index
     inherit_cache = False  # the words are not a bound parameter SQLAlchemy could cache around
 
     def __init__(self, words: Sequence[str]):
