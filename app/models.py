@@ -169,6 +169,9 @@ class HumanTask(Base):
                                                    server_default=text("'9999-12-31 00:00:00'"))
     # what tells apart the tasks one multi-instance activity opens (its element: a department), as text
     item: Mapped[Optional[str]] = mapped_column(String(200))
+    # the ticket's category while the task is open (app.services.inbox_projection), so that the inbox's
+    # category filter reads its own index (ix_task_category) instead of joining every open task's ticket
+    category: Mapped[Optional[str]] = mapped_column(String(40))
 
 
 class TaskCandidate(Base):
@@ -401,6 +404,9 @@ class InboxTicket(Base):
 # open tasks in inbox order (most urgent, then due soonest, then oldest): the "all" list is an index scan
 Index("ix_task_inbox", HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at, HumanTask.created_at,
       HumanTask.id)
+# open tasks of one category in inbox order: the "all" list filtered by category is an index scan
+Index("ix_task_category", HumanTask.status, HumanTask.category, HumanTask.priority.desc(), HumanTask.inbox_due_at,
+      HumanTask.created_at, HumanTask.id)
 # the tasks assigned to one person, in inbox order
 Index("ix_task_mine", HumanTask.assignee, HumanTask.status, HumanTask.priority.desc(), HumanTask.inbox_due_at,
       HumanTask.created_at, HumanTask.id)
@@ -409,6 +415,29 @@ Index("ix_candidate_shared", TaskCandidate.kind, TaskCandidate.group_count, Task
 # a group's queue in inbox order, read straight from the candidate index
 Index("ix_candidate_inbox_due", TaskCandidate.kind, TaskCandidate.name, TaskCandidate.priority.desc(),
       TaskCandidate.inbox_due_at, TaskCandidate.created_at, TaskCandidate.task_id)
+
+
+class InboxSearch(Base):
+    """The words the inbox's text filter finds an open task by (``app.services.inbox_search``).
+
+    One row per open task, deleted when it closes: the jieba-segmented words of its name,
+    item, ticket number, requester and symptom. The database indexes them (migration 0034):
+    the FTS5 table ``inbox_search_fts`` kept by triggers on SQLite, the generated column
+    ``search_vector`` with a GIN index on PostgreSQL. Neither is mapped, see below.
+    """
+
+    __tablename__ = "inbox_search"
+    # an integer key, because FTS5 indexes rows by rowid (the task's id is a string)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), unique=True)
+    words: Mapped[str] = mapped_column(Text)
+
+
+#: The inbox search index as migration 0034 builds it, one kind per database and kept by the database
+#: itself, so not mapped: schema comparison and autogenerate leave them alone (``migrations/env.py``).
+INBOX_SEARCH_OBJECTS = frozenset({"inbox_search_fts", "inbox_search_fts_data", "inbox_search_fts_idx",
+                                  "inbox_search_fts_docsize", "inbox_search_fts_config", "search_vector",
+                                  "ix_inbox_search_vector"})
 
 
 # ------------------------------------------------------------------ notification deliveries

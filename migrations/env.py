@@ -7,15 +7,15 @@ from app.config import default_config
 from app.db import connect
 import app.domain  # noqa: F401  (registers the domain tables)
 from app.domain.knowledge import SEARCH_INDEX_OBJECTS
-from app.models import Base
+from app.models import INBOX_SEARCH_OBJECTS, Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Autogenerate must not drop what the models do not map on purpose (the knowledge search index)."""
-    return name not in SEARCH_INDEX_OBJECTS
+    """Autogenerate must not drop what the models do not map on purpose (the knowledge and inbox search indexes)."""
+    return name not in SEARCH_INDEX_OBJECTS | INBOX_SEARCH_OBJECTS
 
 
 def run_migrations_online() -> None:

@@ -4,8 +4,10 @@ Every list is read in inbox order (priority, then due time, then age) straight
 from an index: *all* from ``ix_task_inbox`` on the tasks, *my groups* from
 ``ix_candidate_inbox_due`` once per group, the sorted group lists merged here.
 A page therefore reads about a page of rows per group whether 100 or 100,000
-tasks are open, and never a workflow blob or a variable. What a row shows
-comes from the ``inbox_ticket`` projection (``inbox_projection``).
+tasks are open, and never a workflow blob or a variable. The filters read
+the task too: its category (a copy of the ticket's, ``ix_task_category``)
+and its search words (``inbox_search``), never a join to every open ticket.
+What a row shows comes from the ``inbox_ticket`` projection (``inbox_projection``).
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, false, func, select
 
 from app.db import UnitOfWork
 from app.errors import Forbidden, InvalidInput
 from app.models import Group, HumanTask, InboxTicket, ProcessDefinition, TaskCandidate, User
+from app.services import inbox_search
 from app.services.users import ADMIN_GROUP, REQUESTER_GROUPS, Principal
 
 TABS = ("mine", "groups", "all")
@@ -30,6 +33,8 @@ PRIORITY_RANGES = {"urgent": (100, None), "important": (75, 99), "normal": (None
 #: Flow 1's categories, as the classification form offers them
 CATEGORIES = ("hardware", "software", "network", "other")
 PAGE_SIZE = 50
+#: Up to this many tasks found by a text search, a page sorts them; more, and it walks the inbox order
+FEW_MATCHES = 2000
 TEXT_LENGTH = 100
 
 
@@ -148,7 +153,7 @@ def inbox_page(uow: UnitOfWork, query: InboxQuery, viewer: Principal) -> InboxPa
         named = _offered_by_name(uow, viewer)
         counts = {tab: _count(uow, replace(query, tab=tab), viewer, named) for tab in tabs}
         first = (query.page - 1) * PAGE_SIZE
-        ids = _page_ids(uow, query, viewer, named, first, PAGE_SIZE)
+        ids = _page_ids(uow, query, viewer, named, first, PAGE_SIZE, counts[query.tab])
         return InboxPage(query, tabs, counts, _rows(uow, ids))
 
 
@@ -197,7 +202,7 @@ def filter_choices(uow: UnitOfWork, viewer: Principal, tab: str) -> FilterChoice
 
 
 def _conditions(query: InboxQuery, task=HumanTask) -> list:
-    """The query's filters as SQL on the task (and its ticket row, which the caller joins when needed)."""
+    """The query's filters as SQL on the task (``task``, or the candidate row with the task joined)."""
     clauses: list = []
     if query.priority:
         low, high = PRIORITY_RANGES[query.priority]
@@ -207,37 +212,40 @@ def _conditions(query: InboxQuery, task=HumanTask) -> list:
         clauses.append(HumanTask.definition_id.in_(
             select(ProcessDefinition.id).where(ProcessDefinition.key == query.process)))
     if query.category:
-        clauses.append(InboxTicket.category == query.category)
+        clauses.append(HumanTask.category == query.category)
     if query.group and query.tab != "groups":  # on "my groups" the group picks the queue read instead
         clauses.append(cast(HumanTask.candidate_groups, String).like(f'%"{_escaped(query.group)}"%', escape="\\"))
     if query.text:
-        pattern = f"%{_escaped(query.text.lower())}%"
-        clauses.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
-            InboxTicket.business_key, HumanTask.name, HumanTask.item, InboxTicket.symptom, InboxTicket.requester))))
+        clauses.append(_text_condition(query.text, task))
     return clauses
+
+
+def _text_condition(text: str, task) -> Any:
+    """Tasks found by the words of ``text``; a search without words (only punctuation) finds none."""
+    words = inbox_search.query_words(text)
+    if not words:
+        return false()
+    return (task.task_id if task is TaskCandidate else task.id).in_(inbox_search.matching_tasks(words))
 
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _needs_ticket(query: InboxQuery) -> bool:
-    return bool(query.category or query.text)
+def _joined(stmt: Select, query: InboxQuery) -> Select:
+    """Join the task to a candidate row when a filter reads the task's own columns."""
+    return stmt.join(HumanTask, HumanTask.id == TaskCandidate.task_id) if query.process or query.category else stmt
 
 
-def _joined(stmt: Select, query: InboxQuery, from_candidates: bool) -> Select:
-    """Join what the filters read: the task (from a candidate row) and the ticket row."""
-    if from_candidates and (query.process or query.text or query.category):
-        stmt = stmt.join(HumanTask, HumanTask.id == TaskCandidate.task_id)
-    if _needs_ticket(query):
-        stmt = stmt.join(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id)
-    return stmt
+def _task_list(query: InboxQuery, viewer: Principal, columns, by_match: bool = False) -> Select:
+    """*mine* and *all*: open tasks (assigned to the viewer, or every one) with the query's filters.
 
-
-def _task_list(query: InboxQuery, viewer: Principal, columns) -> Select:
-    """*mine* and *all*: open tasks (assigned to the viewer, or every one) with the query's filters."""
-    stmt = _joined(select(*columns).select_from(HumanTask), query, from_candidates=False)
-    stmt = stmt.where(HumanTask.status == "open", *_conditions(query))
+    ``by_match`` reads the tasks a text search found by their ids and sorts them, instead of walking every
+    open task in inbox order and asking each whether it was found: SQLite cannot tell how many a search
+    finds and would walk the order index (``status = 'open'``) even for 100 matches, so the status is
+    compared as an expression no index serves."""
+    status = HumanTask.status.concat("") if by_match else HumanTask.status
+    stmt = select(*columns).select_from(HumanTask).where(status == "open", *_conditions(query))
     return stmt.where(HumanTask.assignee == viewer.id) if query.tab == "mine" else stmt
 
 
@@ -249,19 +257,18 @@ def _queue_groups(query: InboxQuery, viewer: Principal) -> list[str]:
 
 
 def _group_queue(query: InboxQuery, columns, *where) -> Select:
-    return _joined(select(*columns).select_from(TaskCandidate), query, True).where(TaskCandidate.kind == "group", *where,
-                                                         *_conditions(query, TaskCandidate))
+    return _joined(select(*columns).select_from(TaskCandidate), query).where(
+        TaskCandidate.kind == "group", *where, *_conditions(query, TaskCandidate))
 
 
 def _named_queue(query: InboxQuery, viewer: Principal, columns) -> Select:
     """Tasks offered to the viewer by name that nobody has claimed (their user row stays while claimed)."""
-    stmt = (select(*columns).select_from(TaskCandidate).join(HumanTask, HumanTask.id == TaskCandidate.task_id)
+    return (select(*columns).select_from(TaskCandidate).join(HumanTask, HumanTask.id == TaskCandidate.task_id)
             .where(TaskCandidate.kind == "user", TaskCandidate.name == viewer.id,
                    # "unassigned" in a form no index serves: read from the viewer's few rows, not from every
                    # unassigned task
                    func.coalesce(HumanTask.assignee, "") == "",
                    *_conditions(query, TaskCandidate)))
-    return stmt.join(InboxTicket, InboxTicket.instance_id == HumanTask.instance_id) if _needs_ticket(query) else stmt
 
 
 def _offered_by_name(uow: UnitOfWork, viewer: Principal) -> bool:
@@ -292,9 +299,10 @@ _QUEUE_COLUMNS = (TaskCandidate.task_id, TaskCandidate.priority, TaskCandidate.i
 
 
 def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool, first: int,
-              limit: int) -> list[str]:
+              limit: int, total: int) -> list[str]:
     if query.tab != "groups":
-        stmt = _task_list(query, viewer, (HumanTask.id,)).order_by(*_order(HumanTask))
+        by_match = bool(query.text) and total <= FEW_MATCHES  # sorting a few found beats walking them all
+        stmt = _task_list(query, viewer, (HumanTask.id,), by_match).order_by(*_order(HumanTask))
         return list(uow.session.scalars(stmt.offset(first).limit(limit)))
     # each queue's first ``first + limit`` rows hold every task of the merged page (see module docstring)
     lists = [uow.session.execute(stmt.order_by(*_order(TaskCandidate)).limit(first + limit)).all()
@@ -306,7 +314,7 @@ def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool
 
 def _count(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool) -> int:
     if query.tab != "groups":
-        return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),))) or 0
+        return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),), bool(query.text))) or 0
     return _queues_count(uow, query, viewer, named)
 
 

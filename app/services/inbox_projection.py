@@ -5,7 +5,9 @@ filters by (ticket number, requester, symptom, category, VIP, response
 deadline, and the SLA clock that matters now: response, resolution or close, with its
 state and deadline, from ``app.sla.current_clock``); per open task, ``inbox_due_at`` holds the due time the inbox sorts by,
 on the task and on its candidate rows, so that every inbox list is an index scan
-in inbox order. Facts come from the variables Flow 1's intake and classification
+in inbox order. The ticket's category is copied onto its open tasks and their text into their
+search rows (``inbox_search``) whenever the row changes, so the category and text filters
+read indexes of their own. Facts come from the variables Flow 1's intake and classification
 record; a process without them simply shows none. The row also names the case (``case_names``): a
 weekly survey reads as its week, not as an id.
 """
@@ -19,6 +21,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, literal, select
 from app import sla
 from app.db import UnitOfWork
 from app.domain import SlaEvent
+from app.services import inbox_search
 from app.services.case_names import naming
 from app.models import NO_DUE_DATE, HumanTask, InboxTicket, ProcessInstance, TaskCandidate, UTCDateTime
 
@@ -66,7 +69,20 @@ def sync(uow: UnitOfWork, instance: ProcessInstance) -> None:
         uow.session.execute(_TICKETS.insert().values(instance_id=instance.id, **facts))
     elif tuple(stored) != tuple(facts[name] for name in _FACTS):
         uow.session.execute(_TICKETS.update().where(_TICKETS.c.instance_id == instance.id).values(**facts))
+    _copy_to_open_tasks(uow.session, instance.id, stored, facts)
     resort_open_tasks(uow.session, instance.id, deadline)
+
+
+def _copy_to_open_tasks(session, instance_id: str, stored: Any, facts: dict[str, Any]) -> None:
+    """Carry a changed category and ticket text to the open tasks (tasks opened in this step already have
+    them: ``projections`` writes them from the same variables, and before the first row there is nothing)."""
+    if stored is None:
+        return
+    if stored.category != facts["category"]:
+        session.execute(_TASKS.update().where(_TASKS.c.instance_id == instance_id, _TASKS.c.status == "open")
+                        .values(category=facts["category"]))
+    if any(getattr(stored, name) != facts[name] for name in inbox_search.TICKET_TEXT):
+        inbox_search.reindex_instance(session, instance_id, facts)
 
 
 def _response_deadline(uow: UnitOfWork, instance_id: str) -> tuple[Optional[datetime], Optional[datetime]]:

@@ -18,9 +18,9 @@ from app import engine, sandbox
 from app.db import UnitOfWork, insert_ignoring_existing
 from app.errors import ScriptError
 from app.models import ActivityInstance, HumanTask, Incident, TaskCandidate, Timer
-from app.services import timer_wake
+from app.services import inbox_search, timer_wake
 from app.services.audit import audit
-from app.services.inbox_projection import new_task_inbox_due
+from app.services.inbox_projection import new_task_inbox_due, ticket_facts
 from app.services.users import ADMIN_GROUP
 
 _VAR_REF = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -64,7 +64,9 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
         uow.session.execute(_CLOSE_TASK, [{"b_id": task_id, "b_status": "done" if row.completed_at else "canceled",
                                            "b_now": now} for task_id, row in closed.items()])
         uow.session.execute(_UNINDEX_TASK, [{"b_id": task_id} for task_id in closed])
+        inbox_search.unindex_tasks(uow.session, closed)
     meta = definition.meta.get("user_tasks", {})
+    facts = ticket_facts(instance.variables or {}, instance.business_key)
     created = []
     for task_id, task in user_tasks.items():
         if task_id in open_rows or (was_open is not None and task_id in was_open):
@@ -83,12 +85,13 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
             "candidate_groups": groups, "candidate_users": users, "form_key": _form_key(spec),
             "priority": _priority(spec.get("priority"), data, task.activity_id), "created_at": now,
             "due_at": due_at, "completed_at": None, "completed_by": None,
-            "item": item_text(engine.multi_instance_item(workflow, task_id)),
+            "item": item_text(engine.multi_instance_item(workflow, task_id)), "category": facts["category"],
             "b_due": due_at, "b_created": now, "b_instance": instance.id})
         audit(uow, instance.id, actor, "task_created", task.activity_id, task_id)
     if created:
         uow.session.execute(_INSERT_TASK, created)
         index_candidates(uow, created)
+        inbox_search.index_tasks(uow.session, created, facts)
     return {task_id: row.assignee for task_id, row in closed.items()}
 
 
