@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import Sequence
 
 import jieba
 
@@ -56,3 +57,18 @@ def query_words(text: str) -> list[str]:
     distinct = list(dict.fromkeys(words(text)))
     meaningful = [word for word in distinct if word not in STOP_WORDS]
     return meaningful or distinct
+
+
+def fts5_query(words: Sequence[str], every_word: bool = True) -> str:
+    """``"网络" AND "打"*`` for SQLite's FTS5: each word quoted (the words here are letters and digits only),
+    the last a prefix, as it is being typed."""
+    terms = [f'"{word}"' for word in words]
+    terms[-1] += "*"
+    return (" AND " if every_word else " OR ").join(terms)
+
+
+def tsquery(words: Sequence[str], every_word: bool = True) -> str:
+    """``'网络' & '打':*``, the same query in PostgreSQL's ``to_tsquery('simple', …)`` syntax."""
+    terms = [f"'{word}'" for word in words]
+    terms[-1] += ":*"
+    return (" & " if every_word else " | ").join(terms)

@@ -84,16 +84,12 @@ class _WordsMatch(ColumnElement[bool]):
 @compiles(_WordsMatch)
 def _fts5(element: _WordsMatch, compiler, **kw) -> str:
     """SQLite: the rowids the FTS5 table finds, ``"网络" AND "打"*`` (segmenter words are letters and digits)."""
-    terms = [f'"{word}"' for word in element.words]
-    terms[-1] += "*"
-    found = select(_FTS.c.rowid).where(_FTS.c.words.op("MATCH")(literal(" AND ".join(terms))))
+    found = select(_FTS.c.rowid).where(_FTS.c.words.op("MATCH")(literal(segmenter.fts5_query(element.words))))
     return compiler.process(_SEARCH.c.id.in_(found), **kw)
 
 
 @compiles(_WordsMatch, "postgresql")
 def _tsvector(element: _WordsMatch, compiler, **kw) -> str:
     """PostgreSQL: the generated ``search_vector`` and its GIN index, ``'网络' & '打':*``."""
-    terms = [f"'{word}'" for word in element.words]
-    terms[-1] += ":*"
     vector = literal_column("inbox_search.search_vector")
-    return compiler.process(vector.op("@@")(func.to_tsquery("simple", literal(" & ".join(terms)))), **kw)
+    return compiler.process(vector.op("@@")(func.to_tsquery("simple", literal(segmenter.tsquery(element.words)))), **kw)

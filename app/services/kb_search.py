@@ -72,24 +72,10 @@ def _ranked_ids(uow: UnitOfWork, words: Sequence[str], states: Sequence[str], ev
         statement = ("SELECT a.id FROM kb_article a, to_tsquery('simple', :q) q "
                      f"WHERE a.search_vector @@ q AND a.state IN ({in_states}) "
                      "ORDER BY ts_rank(a.search_vector, q) DESC, a.id DESC LIMIT :limit")
-        params["q"] = _tsquery(words, every_word)
+        params["q"] = segmenter.tsquery(words, every_word)
     else:
         statement = ("SELECT a.id FROM kb_article_fts JOIN kb_article a ON a.id = kb_article_fts.rowid "
                      f"WHERE kb_article_fts MATCH :q AND a.state IN ({in_states}) "
                      "ORDER BY bm25(kb_article_fts, 4.0, 1.0), a.id DESC LIMIT :limit")
-        params["q"] = _fts5_query(words, every_word)
+        params["q"] = segmenter.fts5_query(words, every_word)
     return [row[0] for row in uow.session.execute(text(statement), params)]
-
-
-def _fts5_query(words: Sequence[str], every_word: bool) -> str:
-    """``"网络" AND "打"*``: each word quoted (segmenter words are letters and digits only), the last a prefix."""
-    terms = [f'"{word}"' for word in words]
-    terms[-1] += "*"
-    return (" AND " if every_word else " OR ").join(terms)
-
-
-def _tsquery(words: Sequence[str], every_word: bool) -> str:
-    """``'网络' & '打':*``, the same query in PostgreSQL's syntax."""
-    terms = [f"'{word}'" for word in words]
-    terms[-1] += ":*"
-    return (" & " if every_word else " | ").join(terms)
