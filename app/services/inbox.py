@@ -314,7 +314,9 @@ def _page_ids(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool
 
 def _count(uow: UnitOfWork, query: InboxQuery, viewer: Principal, named: bool) -> int:
     if query.tab != "groups":
-        return uow.session.scalar(_task_list(query, viewer, (func.count(HumanTask.id),), bool(query.text))) or 0
+        # COUNT(*), not COUNT(id): SQLite can then count the narrow status index instead of a wide covering
+        # one that carries the id (6 ms against 17–27 ms for 100,000 open tasks)
+        return uow.session.scalar(_task_list(query, viewer, (func.count(),), bool(query.text))) or 0
     return _queues_count(uow, query, viewer, named)
 
 

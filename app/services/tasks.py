@@ -86,7 +86,7 @@ def list_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> list[Hum
 def count_tasks(uow: UnitOfWork, query: TaskQuery, viewer: Principal) -> int:
     """How many tasks ``list_tasks`` would return without paging: one SQL COUNT on the same filters."""
     with uow:
-        return uow.session.scalar(_filtered(select(func.count(HumanTask.id)), query, viewer)) or 0
+        return uow.session.scalar(_filtered(select(func.count()).select_from(HumanTask), query, viewer)) or 0
 
 
 def _check_sorting(sorting: tuple[tuple[str, str], ...]) -> None:
