@@ -57,6 +57,7 @@ def test_admin_pages_in_both_languages(people, language, texts):
     page.check("input[name=groups][value=tier2]")
     page.fill("#password", "short")
     page.click("button[type=submit].primary")
+    page.wait_for_load_state()
     assert page.input_value("#user_id") == "bad id!" and page.input_value("#email") == "not-an-address"
     assert page.is_checked("input[name=groups][value=tier2]")
     assert page.locator(".field.has-error").count() == 4  # id, name, e-mail, password
@@ -66,6 +67,7 @@ def test_admin_pages_in_both_languages(people, language, texts):
     page.goto(f"{people.site}/admin/users/desk")
     page.fill("#new_password", "desk")
     page.click("form[action$='/password'] button[type=submit]")
+    page.wait_for_load_state()  # the click only waits for the answer to start: count on the page it brings
     assert page.locator(".field.has-error:has(#new_password)").count() == 1
     screenshot(page, f"admin-user-edit-error-{language}")
 
