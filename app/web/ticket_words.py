@@ -68,7 +68,7 @@ FACT_LABELS = {
     "action_due_on": _l("Due by"), "action_result": _l("Result"), "sample_week": _l("Sampled week"),
     # the knowledge-article flow (processes/kb_article.bpmn)
     "title": _l("Title"), "ticket_key": _l("From ticket"),
-    "kb_author": _l("Author"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
+    "kb_author": _l("Author"), "kb_editor": _l("Submitted by"), "kb_reviewers": _l("Reviewers offered"), "kb_state": _l("Article state"), "review_decision": _l("Review decision"),
     "review_comment": _l("Review comment"),
     # the monthly report (processes/monthly_report.bpmn)
     "report_month": _l("Report month"), "report_compiled": _l("Figures compiled"),

@@ -6,6 +6,7 @@ test drives the real model from a closed ticket to a published, searchable artic
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -330,3 +331,12 @@ def test_an_update_of_a_missing_row_changes_nothing_and_becomes_an_incident(app,
     incidents = api.get(f"/incident?processInstanceId={instance}").get_json()
     assert len(incidents) == 1 and "LookupError" in incidents[0]["incidentMessage"], incidents
     assert titles(app, "网络", REQUESTER) == [NETWORK["title"]]
+
+
+def test_an_article_under_review_reads_without_raw_variable_names(app, api):
+    """Who submitted the text and who may review it are labelled like the rest (提交人, 可审核人)."""
+    _, review = _submitted_by_its_author(app, api, "SD-KB-LABELS")
+    page = PageClient(app, "owner").get(f"/tickets/{review['processInstanceId']}").get_data(as_text=True)
+    terms = [re.sub(r"<[^>]+>", "", term).strip() for term in re.findall(r"<dt[^>]*>(.*?)</dt>", page, re.S)]
+    assert "提交人" in terms and "可审核人" in terms
+    assert [term for term in terms if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", term)] == []
