@@ -18,7 +18,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
@@ -69,7 +68,11 @@ class TimerClock:
 
     Every wake-up is its own APScheduler date job: re-adding one job id from
     inside its own run races with APScheduler removing the finished date job.
-    A wake-up that comes while a pass runs asks for another pass right after it.
+    An earlier wake-up does not remove the one it replaces either: APScheduler
+    may be running that job at that moment, and its own removal of the job then
+    fails and stops its loop. The replaced job stays and, when it comes, sees it
+    is no longer the planned one and does nothing. A wake-up that comes while a
+    pass runs asks for another pass right after it.
     """
 
     def __init__(self, app: Flask, scheduler: BackgroundScheduler):
@@ -102,18 +105,16 @@ class TimerClock:
     def _plan(self, due: datetime) -> None:
         if self._stopped:
             return
-        if self._pending is not None:
-            try:
-                self.scheduler.remove_job(self._pending[0])
-            except JobLookupError:
-                pass  # already running or run
         job_id = f"{TIMER_JOB_ID}:{next(self._ids)}"
         run_date = datetime.now(timezone.utc) + max(due - clock.now(), timedelta(0))
-        self.scheduler.add_job(self._run, "date", run_date=run_date, id=job_id, misfire_grace_time=None)
+        self.scheduler.add_job(self._run, "date", run_date=run_date, args=[job_id], id=job_id,
+                               misfire_grace_time=None)
         self._pending = (job_id, due)
 
-    def _run(self) -> None:
+    def _run(self, job_id: str) -> None:
         with self._lock:
+            if self._pending is None or self._pending[0] != job_id:
+                return  # replaced by an earlier wake-up, which ran or will run the pass
             self._pending = None
             if self._running:
                 self._again = True
