@@ -66,11 +66,13 @@ def sync_human_tasks(uow, instance, definition, workflow, active, actor, now,
         uow.session.execute(_UNINDEX_TASK, [{"b_id": task_id} for task_id in closed])
         inbox_search.unindex_tasks(uow.session, closed)
     meta = definition.meta.get("user_tasks", {})
-    facts = ticket_facts(instance.variables or {}, instance.business_key)
+    facts: Optional[dict] = None  # the ticket's category and text, read only when a task opens (most steps open none)
     created = []
     for task_id, task in user_tasks.items():
         if task_id in open_rows or (was_open is not None and task_id in was_open):
             continue
+        if facts is None:
+            facts = ticket_facts(instance.variables or {}, instance.business_key)
         spec = meta.get(task.activity_id, {})
         data = engine.task_data(workflow, task_id)
         assignee = (resolve_names([spec["assignee"]], data) or [None])[0] if spec.get("assignee") else None
